@@ -1,0 +1,162 @@
+"""Checks of one decoded JSON line against the record contract, with messages a user can act on.
+
+`problems(obj)` lists everything wrong; `parse_record(obj, path, line)` returns a `Record` or
+raises `InputError` with the first problem. The label scheme, when given, adds unknown-label and
+overlap checks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from annotations.errors import InputError
+from annotations.labels import LabelScheme
+from annotations.records import ANSWERS, Record
+
+_JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def problems(obj: Any, scheme: LabelScheme | None = None) -> list[str]:
+    if not isinstance(obj, dict):
+        return [f"expected a JSON object, got {_type_name(obj)}"]
+    out: list[str] = []
+    text = obj.get("text")
+    if "text" not in obj:
+        return ["missing 'text'"]
+    if not isinstance(text, str):
+        return [f"'text' must be a string, got {_type_name(text)}"]
+    if not text:  # whitespace-only is kept: Prodigy writes such records
+        return ["'text' is empty"]
+    if "\x00" in text:
+        out.append(f"'text' contains a NUL character at offset {text.index(chr(0))}")
+    n = len(text)
+    for key, kind in (("meta", dict), ("_annotator_id", str)):
+        if key in obj and not isinstance(obj[key], kind):
+            out.append(f"'{key}' must be {_JSON_TYPES[kind]}, got {_type_name(obj[key])}")
+    for key in ("_input_hash", "_task_hash", "_timestamp"):
+        if key in obj and not _is_int(obj[key]):
+            out.append(f"'{key}' must be an integer, got {_type_name(obj[key])}")
+    if "answer" in obj and obj["answer"] not in ANSWERS:
+        out.append(f"'answer' must be one of {', '.join(ANSWERS)}, got {obj['answer']!r}")
+
+    tokens = obj.get("tokens")
+    n_tokens = None
+    if tokens is not None:
+        if not isinstance(tokens, list):
+            out.append(f"'tokens' must be an array, got {_type_name(tokens)}")
+            tokens = None
+        else:
+            tok_problems = _token_problems(tokens, text)
+            out += tok_problems
+            n_tokens = None if tok_problems else len(tokens)
+
+    for key in ("spans", "suggestions"):
+        spans = obj.get(key)
+        if spans is None:
+            continue
+        if not isinstance(spans, list):
+            out.append(f"'{key}' must be an array, got {_type_name(spans)}")
+            continue
+        good = []
+        for i, span in enumerate(spans, 1):
+            where = f"{key}[{i}]"
+            if not isinstance(span, dict):
+                out.append(f"{where}: expected an object, got {_type_name(span)}")
+                continue
+            sp = _span_problems(span, where, n, tokens if n_tokens is not None else None)
+            out += sp
+            if not sp:
+                good.append(span)
+                if scheme is not None and span["label"] not in scheme:
+                    out.append(
+                        f"{where}: unknown label {span['label']!r} "
+                        f"(scheme {scheme.name}: {', '.join(scheme.names)})"
+                    )
+        if key == "spans" and scheme is not None and not scheme.allow_overlap:
+            out += _overlaps(good, text)
+    return out
+
+
+def _token_problems(tokens: list[Any], text: str) -> list[str]:
+    prev_end = 0
+    for i, tok in enumerate(tokens):
+        where = f"tokens[{i + 1}]"
+        if not isinstance(tok, dict):
+            return [f"{where}: expected an object, got {_type_name(tok)}"]
+        s, e, t = tok.get("start"), tok.get("end"), tok.get("text")
+        if not (_is_int(s) and _is_int(e) and isinstance(t, str) and _is_int(tok.get("id"))):
+            return [f"{where}: needs integer 'start', 'end', 'id' and string 'text'"]
+        if tok["id"] != i:
+            return [f"{where}: 'id' is {tok['id']}, expected {i} (tokens are numbered in order)"]
+        if not 0 <= s <= e <= len(text) or s < prev_end:
+            return [f"{where}: offsets {s}-{e} are out of order or beyond the text"]
+        if text[s:e] != t:
+            return [f"{where}: text {t!r} does not match the text at {s}-{e} ({text[s:e]!r})"]
+        prev_end = e
+    return []
+
+
+def _span_problems(span: dict[str, Any], where: str, n: int, tokens: list[Any] | None) -> list[str]:
+    s, e, label = span.get("start"), span.get("end"), span.get("label")
+    if not _is_int(s) or not _is_int(e):
+        return [f"{where}: 'start' and 'end' must be integers"]
+    if not isinstance(label, str) or not label:
+        return [f"{where}: 'label' must be a non-empty string"]
+    if e <= s:
+        return [f"{where}: end ({e}) must be after start ({s})"]
+    if s < 0 or e > n:
+        return [f"{where}: {s}-{e} is out of range (the text has {n} characters)"]
+    if "score" in span and not (_is_int(span["score"]) or isinstance(span["score"], float)):
+        return [f"{where}: 'score' must be a number"]
+    if "source" in span and not isinstance(span["source"], str):
+        return [f"{where}: 'source' must be a string"]
+    ts, te = span.get("token_start"), span.get("token_end")
+    if ts is None and te is None:
+        return []
+    if not _is_int(ts) or not _is_int(te) or te < ts or ts < 0:
+        return [f"{where}: 'token_start'/'token_end' must be integers with token_end ≥ token_start"]
+    if tokens is not None:
+        if te >= len(tokens):
+            return [f"{where}: token_end {te} is beyond the last token ({len(tokens) - 1})"]
+        if tokens[ts]["start"] != s or tokens[te]["end"] != e:
+            return [
+                f"{where}: tokens {ts}-{te} cover {tokens[ts]['start']}-{tokens[te]['end']}, "
+                f"not the span's {s}-{e}"
+            ]
+    return []
+
+
+def _overlaps(spans: list[dict[str, Any]], text: str) -> list[str]:
+    out = []
+    ordered = sorted(spans, key=lambda sp: (sp["start"], sp["end"]))
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if b["start"] < a["end"]:
+            out.append(
+                f"overlapping spans: {a['start']}-{a['end']} {a['label']} {text[a['start'] : a['end']]!r}"
+                f" and {b['start']}-{b['end']} {b['label']} {text[b['start'] : b['end']]!r}"
+            )
+    return out
+
+
+def parse_record(
+    obj: Any, path: str | Path | None, line: int, scheme: LabelScheme | None = None
+) -> Record:
+    found = problems(obj, scheme)
+    if found:
+        raise InputError(path, line, found[0])
+    return Record.from_dict(obj)

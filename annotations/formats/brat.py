@@ -1,0 +1,91 @@
+"""brat standoff: a folder of `NAME.txt` + `NAME.ann` pairs. Text-bound annotations
+(`T1<TAB>PER 4 17<TAB>Caius Apicius`) become spans; a folder whose subfolders hold the pairs is
+read as one annotator per subfolder (the subfolder's name), as in multi-annotator brat projects.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+from annotations.align import Policy
+from annotations.errors import InputError
+from annotations.formats.base import Item, complete
+from annotations.formats.txt import read_text_file
+from annotations.records import Record, Span
+
+log = logging.getLogger("relecture.formats")
+
+
+def ann_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.ann") if p.is_file())
+
+
+def is_brat(path: Path) -> bool:
+    if path.is_file():
+        return path.suffix == ".ann"
+    return bool(ann_files(path)) or any(ann_files(d) for d in path.iterdir() if d.is_dir())
+
+
+def read_brat(path: Path, policy: Policy | str = Policy.SPLIT) -> Iterator[Item]:
+    if path.is_file():
+        yield _read_pair(path, None, policy)
+        return
+    if ann_files(path):
+        for ann in ann_files(path):
+            yield _read_pair(ann, None, policy)
+        return
+    for sub in sorted(d for d in path.iterdir() if d.is_dir()):
+        for ann in ann_files(sub):
+            yield _read_pair(ann, sub.name, policy)
+
+
+def _read_pair(ann: Path, annotator: str | None, policy: Policy | str) -> Item:
+    txt = ann.with_suffix(".txt")
+    if not txt.is_file():
+        raise InputError(ann, 0, f"no text file {txt.name} beside it")
+    text = read_text_file(txt, normalise_newlines=False)
+    spans: list[Span] = []
+    skipped = 0
+    for lineno, line in enumerate(ann.read_text("utf-8-sig").splitlines(), 1):
+        if not line.strip():
+            continue
+        if not line.startswith("T"):
+            skipped += 1  # relations, events, attributes, notes: not spans
+            continue
+        parts = line.split("\t")
+        if len(parts) < 2 or " " not in parts[1]:
+            raise InputError(
+                ann,
+                lineno,
+                "malformed text-bound annotation (want 'T1<TAB>LABEL start end<TAB>text')",
+            )
+        label, _, offsets = parts[1].partition(" ")
+        fragments = []
+        for frag in offsets.split(";"):
+            try:
+                s, e = (int(x) for x in frag.split())
+            except ValueError:
+                raise InputError(ann, lineno, f"bad offsets {offsets!r}") from None
+            if not 0 <= s < e <= len(text):
+                raise InputError(
+                    ann, lineno, f"offsets {s}-{e} out of range ({txt.name} has {len(text)} chars)"
+                )
+            fragments.append((s, e))
+        if len(parts) >= 3:
+            expected = " ".join(text[s:e] for s, e in fragments)
+            if parts[2] != expected and parts[2] != expected.replace("\n", " "):
+                raise InputError(
+                    ann,
+                    lineno,
+                    f"text {parts[2]!r} does not match {txt.name} at {offsets} ({expected!r})",
+                )
+        if len(fragments) > 1:
+            log.warning("%s:%d: discontinuous span read as %d spans", ann, lineno, len(fragments))
+        spans += [Span(s, e, label, extra={"id": parts[0]}) for s, e in fragments]
+    if skipped:
+        log.info("%s: %d non-span lines (relations, attributes, notes) not read", ann, skipped)
+    record = Record(text=text, meta={"source": txt.name}, spans=spans, annotator=annotator)
+    issues = complete(record, policy)
+    return Item(record, str(ann), issues)

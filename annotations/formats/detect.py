@@ -1,0 +1,92 @@
+"""Which format a path holds, and `read()` that dispatches to the right reader."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from annotations.align import Policy
+from annotations.errors import InputError
+from annotations.formats.base import Item
+from annotations.formats.brat import is_brat, read_brat
+from annotations.formats.conll import looks_like_tag, read_conll
+from annotations.formats.doccano import looks_like_doccano, read_doccano
+from annotations.formats.hf import is_hf, read_hf
+from annotations.formats.jsonl import read_jsonl
+from annotations.formats.txt import read_txt
+from annotations.labels import LabelScheme
+from annotations.store.lines import BOM, decode_line
+
+READ_FORMATS = ("jsonl", "prodigy", "doccano", "brat", "conll", "hf", "txt")
+_CONLL_SUFFIXES = (".conll", ".conllu", ".bio", ".iob", ".iob2", ".bioes", ".tsv")
+
+
+def detect(path: Path) -> str:
+    if not path.exists():
+        raise InputError(path, 0, "no such file or folder")
+    if path.is_dir():
+        if is_hf(path):
+            return "hf"
+        if is_brat(path):
+            return "brat"
+        return "txt"  # read_txt says so if there is no .txt in it
+    if is_hf(path):
+        return "hf"
+    if path.suffix == ".ann":
+        return "brat"
+    if path.suffix in _CONLL_SUFFIXES:
+        return "conll"
+    if path.suffix == ".txt":
+        return "txt"
+    return _sniff(path)
+
+
+def _sniff(path: Path) -> str:
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    if not head.strip():
+        raise InputError(path, 0, "file is empty (no records)")
+    if head.startswith(BOM):
+        head = head[len(BOM) :]
+    first = head.lstrip().split(b"\n", 1)[0].strip()
+    if first.startswith((b"{", b"[")):
+        if first in (b"{", b"["):
+            return "doccano"  # pretty-printed JSON: only doccano's relation export looks like this
+        try:
+            obj = decode_line(first, path, 1)
+        except InputError:
+            return "jsonl"  # the JSONL reader reports the error with its line
+        return "doccano" if looks_like_doccano(obj) else "jsonl"
+    cols = first.decode("utf-8", "replace").split()
+    if cols and (cols[0] == "-DOCSTART-" or (len(cols) >= 2 and looks_like_tag(cols[-1]))):
+        return "conll"
+    raise InputError(
+        path, 1, "cannot tell the format; pass --format (" + "|".join(READ_FORMATS) + ")"
+    )
+
+
+def read(
+    path: str | Path,
+    fmt: str | None = None,
+    *,
+    policy: Policy | str = Policy.SPLIT,
+    scheme: LabelScheme | None = None,
+) -> Iterator[Item]:
+    """Yield every record in `path`. Bad input raises `InputError` (file:line: message)."""
+    path = Path(path)
+    fmt = fmt or detect(path)
+    if not path.exists():
+        raise InputError(path, 0, "no such file or folder")
+    if fmt in ("jsonl", "prodigy"):
+        return read_jsonl(path, scheme)
+    if fmt == "doccano":
+        return read_doccano(path, policy)
+    if fmt == "brat":
+        return read_brat(path, policy)
+    if fmt == "conll":
+        return read_conll(path)
+    if fmt == "hf":
+        return read_hf(path)
+    if fmt == "txt":
+        return read_txt(path)
+    raise InputError(path, 0, f"unknown format {fmt!r} (one of {', '.join(READ_FORMATS)})")

@@ -1,0 +1,73 @@
+"""Writing records as our JSONL, Prodigy JSONL or doccano JSONL, atomically: a temporary file
+beside the target, fsync'd, then renamed. An existing target is refused unless `force`."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from annotations.errors import UsageError
+from annotations.records import Record
+from annotations.store.writer import fsync_dir
+
+WRITE_FORMATS = ("jsonl", "prodigy", "doccano")
+
+
+def to_prodigy(record: Record) -> dict[str, Any]:
+    out = record.to_dict()
+    out.pop("suggestions", None)
+    out.setdefault("_view_id", "ner_manual")
+    return out
+
+
+def to_doccano(record: Record) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "text": record.text,
+        "label": [[s.start, s.end, s.label] for s in record.spans or ()],
+    }
+    if record.meta:
+        out["meta"] = record.meta
+    if record.annotator is not None:
+        out["_annotator_id"] = record.annotator
+    return out
+
+
+_SERIALISERS: dict[str, Callable[[Record], dict[str, Any]]] = {
+    "jsonl": Record.to_dict,
+    "prodigy": to_prodigy,
+    "doccano": to_doccano,
+}
+
+
+def write_records(
+    records: Iterable[Record], out: str | Path, fmt: str = "jsonl", force: bool = False
+) -> int:
+    """Write all records to `out` or nothing at all. Returns the number written."""
+    out = Path(out)
+    if fmt not in _SERIALISERS:
+        raise UsageError(f"cannot write {fmt!r} (one of {', '.join(WRITE_FORMATS)})")
+    if out.exists() and not force:
+        raise UsageError(f"{out} exists; pass --force to replace it")
+    serialise = _SERIALISERS[fmt]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    count = 0
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for record in records:
+                fh.write(orjson.dumps(serialise(record)))
+                fh.write(b"\n")
+                count += 1
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+        fsync_dir(out.resolve().parent)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return count

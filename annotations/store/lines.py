@@ -1,0 +1,84 @@
+"""Reading JSONL lines safely: UTF-8 BOM and CRLF handled, NUL bytes, bad UTF-8, overlong lines
+and invalid JSON reported as `file:line: message`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import orjson
+
+from annotations.errors import InputError
+
+MAX_LINE_BYTES = 16 * 1024 * 1024
+BOM = b"\xef\xbb\xbf"
+
+
+def utf8_problem(raw: bytes) -> str | None:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return (
+            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); "
+            "save the file as UTF-8"
+        )
+    return None
+
+
+def decode_line(raw: bytes, path: str | Path, lineno: int) -> Any:
+    """Parse one JSONL line (without its newline) or raise InputError."""
+    if b"\x00" in raw:
+        raise InputError(
+            path, lineno, f"NUL byte at column {raw.index(0) + 1} (binary or corrupt file)"
+        )
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        bad_utf8 = utf8_problem(raw)
+        raise InputError(path, lineno, bad_utf8 or f"invalid JSON: {exc}") from None
+
+
+def iter_raw_lines(
+    fh: BinaryIO, path: str | Path, max_bytes: int = MAX_LINE_BYTES
+) -> Iterator[tuple[int, bytes]]:
+    """(line number, bytes without newline) for each non-blank line. Overlong lines raise."""
+    lineno = 0
+    while True:
+        raw = fh.readline(max_bytes + 1)
+        if not raw:
+            return
+        lineno += 1
+        if lineno == 1 and raw.startswith(BOM):
+            raw = raw[len(BOM) :]
+        if len(raw) > max_bytes and not raw.endswith(b"\n"):
+            size = len(raw)
+            while raw and not raw.endswith(b"\n"):
+                raw = fh.readline(1 << 20)
+                size += len(raw)
+            raise InputError(
+                path,
+                lineno,
+                f"line is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit for one record",
+            )
+        raw = raw.rstrip(b"\r\n")
+        if raw.strip():
+            yield lineno, raw
+
+
+def iter_json_lines(path: str | Path) -> Iterator[tuple[int, Any]]:
+    """(line number, decoded JSON) for each non-blank line of a JSONL file."""
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed in finally, generator
+    except OSError as exc:
+        raise InputError(path, 0, f"cannot read: {exc.strerror}") from None
+    try:
+        empty = True
+        for lineno, raw in iter_raw_lines(fh, path):
+            empty = False
+            yield lineno, decode_line(raw, path, lineno)
+        if empty:
+            raise InputError(path, 0, "file is empty (no records)")
+    finally:
+        fh.close()

@@ -1,0 +1,45 @@
+"""French tokenisation with spaCy's rule-based tokenizer (`spacy.blank("fr")`), created once."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from annotations.records import Token
+
+_lock = threading.Lock()
+_nlp: Any = None
+
+
+def french_tokenizer() -> Any:
+    """The shared `spacy.blank("fr")` pipeline (only its tokenizer is used). Thread-safe, lazy."""
+    global _nlp
+    if _nlp is None:
+        with _lock:
+            if _nlp is None:
+                import spacy
+
+                _nlp = spacy.blank("fr")
+    return _nlp
+
+
+def tokenize(text: str) -> list[Token]:
+    doc = french_tokenizer().make_doc(text)
+    return [
+        Token(t.text, t.idx, t.idx + len(t.text), i, bool(t.whitespace_)) for i, t in enumerate(doc)
+    ]
+
+
+def tokens_from_words(words: list[str], spaces: list[bool]) -> tuple[str, list[Token]]:
+    """Text and tokens for pre-tokenised input (CoNLL, HF `tokens`): words joined as `spaces` says."""
+    parts: list[str] = []
+    tokens: list[Token] = []
+    offset = 0
+    for i, (word, space) in enumerate(zip(words, spaces, strict=True)):
+        tokens.append(Token(word, offset, offset + len(word), i, space))
+        parts.append(word)
+        offset += len(word)
+        if space:
+            parts.append(" ")
+            offset += 1
+    return "".join(parts), tokens
