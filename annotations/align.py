@@ -14,6 +14,7 @@ Whitespace at a span's edges is trimmed first (reported); a span of only whitesp
 from __future__ import annotations
 
 import bisect
+import itertools
 from dataclasses import dataclass, replace
 from enum import Enum
 
@@ -84,10 +85,11 @@ def align(
     ends = {t.end: t.id for t in tokens}
     token_starts = [t.start for t in tokens]
     out: list[Span | None] = []
-    for span in trimmed:
-        if span is None:
+    for maybe in trimmed:
+        if maybe is None:
             out.append(None)
             continue
+        span = maybe
         ts, te = starts.get(span.start), ends.get(span.end)
         if ts is not None and te is not None and te >= ts:
             out.append(replace(span, token_start=ts, token_end=te))
@@ -151,7 +153,7 @@ def _split_tokens(
         changed = True
         points = [tok.start, *inner[lo:hi], tok.end]
         notes.append((tok.start, tok.end, f"token {tok.text!r} split at {inner[lo:hi]}"))
-        for a, b in zip(points, points[1:], strict=False):
+        for a, b in itertools.pairwise(points):
             last = b == tok.end
             out.append(
                 Token(

@@ -7,8 +7,9 @@ overlap checks.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from annotations.errors import InputError
 from annotations.labels import LabelScheme
@@ -27,7 +28,7 @@ def _type_name(value: Any) -> str:
     return _JSON_TYPES.get(type(value), type(value).__name__)
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -144,7 +145,7 @@ def _span_problems(span: dict[str, Any], where: str, n: int, tokens: list[Any] |
 def _overlaps(spans: list[dict[str, Any]], text: str) -> list[str]:
     out = []
     ordered = sorted(spans, key=lambda sp: (sp["start"], sp["end"]))
-    for a, b in zip(ordered, ordered[1:], strict=False):
+    for a, b in itertools.pairwise(ordered):
         if b["start"] < a["end"]:
             out.append(
                 f"overlapping spans: {a['start']}-{a['end']} {a['label']} {text[a['start'] : a['end']]!r}"

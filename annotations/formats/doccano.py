@@ -111,7 +111,7 @@ def _records(obj: Any, path: Path, lineno: int) -> list[Record]:
             if isinstance(e, dict)
         ]
     else:
-        raw = next((obj[k] for k in _LABEL_KEYS if k in obj), [])
+        raw: Any = next((obj[k] for k in _LABEL_KEYS if k in obj), [])
         if not isinstance(raw, list):
             raise InputError(path, lineno, "'label' must be a list of [start, end, label]")
         spans = []

@@ -87,7 +87,7 @@ class JsonlIndex:
     def __getitem__(self, i: int) -> Record:
         if not -len(self) <= i < len(self):
             raise IndexError(i)
-        return self._get(i % len(self))  # type: ignore[no-any-return]
+        return self._get(i % len(self))
 
     def __iter__(self) -> Iterator[Record]:
         for i in range(len(self)):
