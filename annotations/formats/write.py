@@ -44,6 +44,16 @@ _SERIALISERS: dict[str, Callable[[Record], dict[str, Any]]] = {
 }
 
 
+def _file_mode(out: Path) -> int:
+    """The replaced file's mode, or what a plain open() would give (mkstemp makes 0600)."""
+    try:
+        return out.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
 def write_records(
     records: Iterable[Record], out: str | Path, fmt: str = "jsonl", force: bool = False
 ) -> int:
@@ -58,6 +68,7 @@ def write_records(
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     count = 0
     try:
+        os.fchmod(fd, _file_mode(out))
         with os.fdopen(fd, "wb") as fh:
             for record in records:
                 fh.write(orjson.dumps(serialise(record)))

@@ -42,8 +42,9 @@ def decode_line(raw: bytes, path: str | Path, lineno: int) -> Any:
 
 def iter_raw_lines(
     fh: BinaryIO, path: str | Path, max_bytes: int = MAX_LINE_BYTES
-) -> Iterator[tuple[int, bytes]]:
-    """(line number, bytes without newline) for each non-blank line. Overlong lines raise."""
+) -> Iterator[tuple[int, bytes | InputError]]:
+    """(line number, bytes without newline) for each non-blank line; an overlong line yields an
+    `InputError` in place of its bytes (and is skipped), so a caller may report it and go on."""
     lineno = 0
     while True:
         raw = fh.readline(max_bytes + 1)
@@ -57,28 +58,31 @@ def iter_raw_lines(
             while raw and not raw.endswith(b"\n"):
                 raw = fh.readline(1 << 20)
                 size += len(raw)
-            raise InputError(
-                path,
-                lineno,
-                f"line is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit for one record",
-            )
+            message = f"line is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit for one record"
+            yield lineno, InputError(path, lineno, message)
+            continue
         raw = raw.rstrip(b"\r\n")
         if raw.strip():
             yield lineno, raw
 
 
-def iter_json_lines(path: str | Path) -> Iterator[tuple[int, Any]]:
-    """(line number, decoded JSON) for each non-blank line of a JSONL file."""
+def open_input(path: str | Path) -> BinaryIO:
     try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed in finally, generator
+        return open(path, "rb")
+    except IsADirectoryError:
+        raise InputError(path, 0, "is a folder, not a file") from None
     except OSError as exc:
         raise InputError(path, 0, f"cannot read: {exc.strerror}") from None
-    try:
+
+
+def iter_json_lines(path: str | Path) -> Iterator[tuple[int, Any]]:
+    """(line number, decoded JSON) for each non-blank line of a JSONL file; errors raise."""
+    with open_input(path) as fh:
         empty = True
         for lineno, raw in iter_raw_lines(fh, path):
             empty = False
+            if isinstance(raw, InputError):
+                raise raw
             yield lineno, decode_line(raw, path, lineno)
         if empty:
             raise InputError(path, 0, "file is empty (no records)")
-    finally:
-        fh.close()

@@ -59,6 +59,7 @@ class JsonlWriter:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(self._fd)
+            self._fd = -1
             raise FileLocked(
                 f"{self.path} is already open for writing by another relecture session; "
                 "close that one first (one writer per file)"

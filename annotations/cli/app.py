@@ -1,0 +1,23 @@
+"""The Typer application with the domain commands (no screen): validate, stats, convert."""
+
+from __future__ import annotations
+
+import typer
+
+from annotations.cli.convert import convert
+from annotations.cli.stats import stats
+from annotations.cli.validate import validate
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(
+        name="relecture",
+        help="Review and curate span annotations on news articles, from the keyboard.",
+        add_completion=False,
+        no_args_is_help=False,
+        pretty_exceptions_enable=False,
+    )
+    app.command()(validate)
+    app.command()(stats)
+    app.command()(convert)
+    return app

@@ -1,0 +1,55 @@
+"""`relecture convert IN -o OUT [--to jsonl|prodigy|doccano]`: any readable format to JSONL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import typer
+
+from annotations.align import POLICIES, Policy
+from annotations.cli.errors import one_line_errors
+from annotations.errors import InputError, UsageError
+from annotations.formats import READ_FORMATS, WRITE_FORMATS, complete, read, write_records
+from annotations.records import Record
+
+
+@one_line_errors
+def convert(
+    source: Path = typer.Argument(..., help="Input file or folder."),
+    out: Path = typer.Option(..., "-o", "--out", help="Output JSONL file."),
+    to: str = typer.Option("jsonl", "--to", help=f"Output format: {'|'.join(WRITE_FORMATS)}."),
+    fmt: str | None = typer.Option(
+        None, "--from", "--format", help=f"Input format ({'|'.join(READ_FORMATS)}); detected when omitted."
+    ),
+    policy: str = typer.Option(
+        "split", "--align", help=f"Spans off token boundaries: {'|'.join(POLICIES)}."
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace OUT if it exists."),
+) -> None:
+    """Convert between formats; OUT is written whole or not at all."""
+    if to not in WRITE_FORMATS:
+        raise UsageError(f"--to must be one of {', '.join(WRITE_FORMATS)}")
+    if policy not in POLICIES:
+        raise UsageError(f"--align must be one of {', '.join(POLICIES)}")
+    if out.exists() and not force:
+        raise UsageError(f"{out} exists; pass --force to replace it")
+    if out.resolve() == source.resolve():
+        raise UsageError("OUT is the input file; write somewhere else")
+    warnings = 0
+
+    def records() -> Iterator[Record]:
+        nonlocal warnings
+        for item in read(source, fmt, policy=Policy(policy)):
+            issues = item.issues + complete(item.record, policy)
+            for issue in issues:
+                if issue.error and Policy(policy) is Policy.STRICT:
+                    raise InputError(item.where, 0, str(issue))
+                if issue.error or issue.label:
+                    warnings += 1
+                    typer.echo(f"warning: {item.where}: {issue}", err=True)
+            yield item.record
+
+    count = write_records(records(), out, to, force=force)
+    note = f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
+    typer.echo(f"wrote {count} records to {out} ({to}){note}", err=True)

@@ -1,0 +1,49 @@
+"""`relecture stats FILE...`: articles, answers, spans per label, annotators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from annotations.cli.errors import one_line_errors
+from annotations.formats import read
+from annotations.stats import Stats, compute
+
+
+def _table(title: str, stats: Stats) -> Table:
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    table.add_row("articles", str(stats.articles))
+    table.add_row("records (latest per annotator)", str(stats.records))
+    if stats.lines != stats.records:
+        table.add_row("lines (with superseded)", str(stats.lines))
+    for answer, n in sorted(stats.answers.items()):
+        table.add_row(f"  answer {answer}", str(n))
+    table.add_row("spans", str(sum(stats.labels.values())))
+    for label, n in stats.labels.most_common():
+        table.add_row(f"  {label}", str(n))
+    table.add_row("annotators", str(len(stats.annotators)))
+    for name, n in stats.annotators.most_common():
+        table.add_row(f"  {name}", f"{n} records")
+    return table
+
+
+@one_line_errors
+def stats(
+    files: list[Path] = typer.Argument(..., help="Files or folders (any readable format)."),
+    fmt: str | None = typer.Option(None, "--format", help="Input format; detected when omitted."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object per file."),
+) -> None:
+    """Count articles, answers, spans per label and annotators."""
+    console = Console()
+    for path in files:
+        result = compute(item.record for item in read(path, fmt))
+        if as_json:
+            typer.echo(orjson.dumps({"file": str(path), **result.as_dict()}).decode())
+        else:
+            console.print(_table(str(path), result))

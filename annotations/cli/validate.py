@@ -1,0 +1,77 @@
+"""`relecture validate FILE...`: every problem as `file:line: message`; exit 1 if any."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import typer
+
+from annotations.checks import problems
+from annotations.cli.errors import one_line_errors
+from annotations.errors import InputError
+from annotations.formats import detect, read
+from annotations.labels import LabelScheme, load_scheme
+from annotations.store.lines import decode_line, iter_raw_lines, open_input
+
+
+def jsonl_problems(path: Path, scheme: LabelScheme, check_labels: bool) -> Iterator[str]:
+    with open_input(path) as fh:
+        empty = True
+        for lineno, raw in iter_raw_lines(fh, path):
+            empty = False
+            if isinstance(raw, InputError):
+                yield str(raw)
+                continue
+            try:
+                obj = decode_line(raw, path, lineno)
+            except InputError as exc:
+                yield str(exc)
+                continue
+            for message in problems(obj, scheme, check_labels):
+                yield f"{path}:{lineno}: {message}"
+        if empty:
+            yield f"{path}: file is empty (no records)"
+
+
+def file_problems(
+    path: Path, fmt: str | None, scheme: LabelScheme, check_labels: bool
+) -> tuple[int, list[str]]:
+    """(records read, problems) for one file of any format."""
+    try:
+        fmt = fmt or detect(path)
+        if fmt in ("jsonl", "prodigy"):
+            found = list(jsonl_problems(path, scheme, check_labels))
+            return -1, found
+        found = []
+        count = 0
+        for item in read(path, fmt):
+            count += 1
+            for message in problems(item.record.to_dict(), scheme, check_labels):
+                found.append(f"{item.where}: {message}")
+            found += [f"{item.where}: {issue}" for issue in item.issues if issue.error]
+        return count, found
+    except InputError as exc:
+        return 0, [str(exc)]
+
+
+@one_line_errors
+def validate(
+    files: list[Path] = typer.Argument(..., help="Files or folders to check (any readable format)."),
+    labels: Path | None = typer.Option(None, "--labels", help="Label scheme JSON (default: news-fr)."),
+    any_label: bool = typer.Option(False, "--any-label", help="Accept labels outside the scheme."),
+    fmt: str | None = typer.Option(None, "--format", help="Input format; detected when omitted."),
+) -> None:
+    """Check files against the record format and the label scheme."""
+    scheme = load_scheme(labels)
+    total = 0
+    for path in files:
+        _count, found = file_problems(path, fmt, scheme, not any_label)
+        for line in found:
+            typer.echo(line)
+        total += len(found)
+        if not found:
+            typer.echo(f"{path}: ok", err=True)
+    if total:
+        typer.echo(f"{total} problem{'s' * (total != 1)} in {len(files)} file(s)", err=True)
+        raise typer.Exit(1)

@@ -1,0 +1,29 @@
+"""Shared test setup: nothing may reach a hub; reference data is read from ../shared when present."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_DATASETS_OFFLINE"] = "1"
+os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+REFERENCE = SHARED / "reference"
+SEEDS = SHARED / "seeds"
+
+
+def need(path: Path) -> Path:
+    """Skip (with the reason) when a piece of ../shared is absent, as in a user's clone."""
+    if not path.exists():
+        pytest.skip(f"reference data not available: {path} (it lives in ../shared beside the repo)")
+    return path
+
+
+@pytest.fixture
+def reference() -> Path:
+    return need(REFERENCE)

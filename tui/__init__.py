@@ -1,0 +1,1 @@
+"""relecture's terminal interface (Textual): a thin view over `annotations`' review session."""
