@@ -41,9 +41,8 @@ def test_append_then_read_back(tmp_path: Path) -> None:
 
 def test_second_writer_gets_a_clear_error(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
-    with JsonlWriter(out):
-        with pytest.raises(FileLocked, match="already open for writing"):
-            JsonlWriter(out)
+    with JsonlWriter(out), pytest.raises(FileLocked, match="already open for writing"):
+        JsonlWriter(out)
     JsonlWriter(out).close()  # released on close
 
 
@@ -54,7 +53,9 @@ def test_lock_is_seen_by_another_process(tmp_path: Path) -> None:
             "from annotations.store.writer import JsonlWriter, FileLocked\n"
             f"try:\n    JsonlWriter({str(out)!r})\nexcept FileLocked as e:\n    print('LOCKED', e)\n"
         )
-        other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+        other = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO
+        )
     assert "LOCKED" in other.stdout and str(out) in other.stdout
 
 
@@ -152,7 +153,7 @@ def test_sigkill_torn_write_is_recovered(tmp_path: Path) -> None:
     code = (
         "import os, signal, sys\n"
         "fd = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND)\n"
-        "os.write(fd, b'{\"text\": \"half a rec')\n"
+        'os.write(fd, b\'{"text": "half a rec\')\n'
         "os.kill(os.getpid(), signal.SIGKILL)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code, str(out)])

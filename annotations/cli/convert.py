@@ -20,7 +20,10 @@ def convert(
     out: Path = typer.Option(..., "-o", "--out", help="Output JSONL file."),
     to: str = typer.Option("jsonl", "--to", help=f"Output format: {'|'.join(WRITE_FORMATS)}."),
     fmt: str | None = typer.Option(
-        None, "--from", "--format", help=f"Input format ({'|'.join(READ_FORMATS)}); detected when omitted."
+        None,
+        "--from",
+        "--format",
+        help=f"Input format ({'|'.join(READ_FORMATS)}); detected when omitted.",
     ),
     policy: str = typer.Option(
         "split", "--align", help=f"Spans off token boundaries: {'|'.join(POLICIES)}."

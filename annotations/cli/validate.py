@@ -57,8 +57,12 @@ def file_problems(
 
 @one_line_errors
 def validate(
-    files: list[Path] = typer.Argument(..., help="Files or folders to check (any readable format)."),
-    labels: Path | None = typer.Option(None, "--labels", help="Label scheme JSON (default: news-fr)."),
+    files: list[Path] = typer.Argument(
+        ..., help="Files or folders to check (any readable format)."
+    ),
+    labels: Path | None = typer.Option(
+        None, "--labels", help="Label scheme JSON (default: news-fr)."
+    ),
     any_label: bool = typer.Option(False, "--any-label", help="Accept labels outside the scheme."),
     fmt: str | None = typer.Option(None, "--format", help="Input format; detected when omitted."),
 ) -> None:

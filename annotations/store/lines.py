@@ -12,7 +12,7 @@ import orjson
 
 from annotations.errors import InputError
 
-MAX_LINE_BYTES = 16 * 1024 * 1024
+MAX_LINE_BYTES = 16_000_000
 BOM = b"\xef\xbb\xbf"
 
 
