@@ -7,6 +7,7 @@ from pathlib import Path
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from annotations.cli.errors import one_line_errors
@@ -14,8 +15,8 @@ from annotations.formats import read
 from annotations.stats import Stats, compute
 
 
-def _table(title: str, stats: Stats) -> Table:
-    table = Table(title=title, show_header=False, title_justify="left")
+def _table(stats: Stats) -> Table:
+    table = Table(show_header=False)
     table.add_column(style="bold")
     table.add_column(justify="right")
     table.add_row("articles", str(stats.articles))
@@ -46,4 +47,5 @@ def stats(
         if as_json:
             typer.echo(orjson.dumps({"file": str(path), **result.as_dict()}).decode())
         else:
-            console.print(_table(str(path), result))
+            console.print(f"[bold]{escape(str(path))}[/]", highlight=False)
+            console.print(_table(result))
