@@ -1,6 +1,6 @@
 """Random access to a large JSONL file: a newline index built over an mmap, records parsed on
 demand through an LRU cache. The file is never held in memory: the pages scanned to build the
-index are released as the scan goes (`MADV_DONTNEED`), and only the lines asked for are read.
+index are released as the scan goes (`MADV_DONTNEED`), and a record is read with `pread`.
 """
 
 from __future__ import annotations
@@ -74,8 +74,9 @@ class JsonlIndex:
         return self._lines[i]
 
     def raw(self, i: int) -> bytes:
-        assert self._mm is not None
-        return self._mm[self._starts[i] : self._ends[i]]
+        # pread, not an mmap slice: mapped pages would stay in our RSS, read pages do not
+        start = self._starts[i]
+        return os.pread(self._fh.fileno(), self._ends[i] - start, start)
 
     def _load(self, i: int) -> Record:
         start, end, lineno = self._starts[i], self._ends[i], self._lines[i]

@@ -20,6 +20,7 @@ import traceback
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tests.bench.registry import BENCHMARKS, Context, Row
@@ -60,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         for g in groups:
             for fn in BENCHMARKS[g]:
-                console.print(f"{g}.{fn.__name__}: {(fn.__doc__ or '').strip().splitlines()[0]}")
+                doc = (fn.__doc__ or "").strip().splitlines()[0]
+                console.print(escape(f"{g}.{fn.__name__}: {doc}"))
         return 0
 
     ctx = Context(articles=args.articles, seed=args.seed, corpus_path=args.corpus, log=err.print)
@@ -70,9 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         for g in groups:
             for fn in BENCHMARKS[g]:
                 try:
-                    results += [(g, row) for row in fn(ctx)]
+                    for row in fn(ctx):  # rows yielded before a crash are kept
+                        results.append((g, row))
                 except Exception as exc:
-                    err.print(traceback.format_exc(), style="red")
+                    err.print(traceback.format_exc(), style="red", markup=False)
                     results.append((g, f"{fn.__name__}: crashed ({type(exc).__name__}: {exc})"))
     finally:
         ctx.close()
@@ -90,24 +93,24 @@ def main(argv: list[str] | None = None) -> int:
         if i and results[i - 1][0] != g:
             table.add_section()
         if isinstance(item, str):
-            table.add_row(f"{g}: {item}", "—", "", "[bold red]ERROR[/]")
+            table.add_row(escape(f"{g}: {item}"), "—", "", "[bold red]ERROR[/]")
             continue
         ok = {True: "[green]ok[/]", False: "[bold red]OVER[/]", None: ""}[item.ok]
         style = "bold red" if item.ok is False else None
-        table.add_row(item.name, item.value_text, item.budget_text, ok, style=style)
+        table.add_row(escape(item.name), item.value_text, item.budget_text, ok, style=style)
         if item.ok is False:
             over.append(item)
         if item.note and item.note not in notes:
             notes.append(item.note)
     if notes:
-        table.caption = "; ".join(notes)
+        table.caption = escape("; ".join(notes))
         table.caption_justify = "left"
     console.print(table)
     crashed = [item for _, item in results if isinstance(item, str)]
     if over:
         console.print(
             f"[bold red]{len(over)} over budget:[/] "
-            + "; ".join(f"{r.name} = {r.value_text} (budget {r.budget_text})" for r in over)
+            + escape("; ".join(f"{r.name} = {r.value_text} (budget {r.budget_text})" for r in over))
         )
     else:
         console.print("[green]all within budget[/]" if not crashed else "")

@@ -53,7 +53,7 @@ class Row:
 
 
 def fmt(x: float) -> str:
-    if x == int(x) and abs(x) >= 10:
+    if x == int(x) and abs(x) >= 1000:  # counts: 200,000
         return f"{int(x):,}"
     if abs(x) >= 100:
         return f"{x:,.0f}"
