@@ -1,0 +1,145 @@
+"""Running several suggesters as one: label mapping, article-level consistency, overlap
+resolution by priority, and snapping to tokens.
+
+Priority (highest first): memory (what annotators accepted) > patterns files > French rules >
+the model. Among spans of the same priority the longer wins, then the earlier. A model's labels
+are mapped onto the scheme by `LABEL_MAP` (PER, ORG, LOC, MISC pass through; unknown labels are
+dropped). Within one article the model's labels are made consistent: a surface gets its majority
+label, a bare surname takes PER from the full name it ends, and a surface the model found once is
+suggested at its other mentions too.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from annotations.align import Policy, align
+from annotations.labels import LabelScheme
+from annotations.records import Record, Span
+from annotations.suggest.base import Suggester
+from annotations.tokenize import tokenize
+
+LABEL_MAP: dict[str, str | None] = {
+    "PER": "PER",
+    "PERSON": "PER",
+    "ORG": "ORG",
+    "LOC": "LOC",
+    "GPE": "LOC",
+    "MISC": "MISC",
+    "PRODUCT": "MISC",
+    "WORK_OF_ART": "MISC",
+    "LAW": "MISC",
+    "EVENT": "MISC",
+    "MONEY": "MONEY",
+    "PERCENT": "PERCENT",
+    "DATE": "DATE",
+    "NORP": None,
+    "FAC": "LOC",
+    "TIME": None,
+    "QUANTITY": None,
+    "ORDINAL": None,
+    "CARDINAL": None,
+    "LANGUAGE": None,
+}
+
+PRIORITY = ("memory", "patterns", "rules", "model")
+
+
+def rank(source: str | None) -> int:
+    kind = (source or "").split(":", 1)[0]
+    return PRIORITY.index(kind) if kind in PRIORITY else len(PRIORITY)
+
+
+def resolve_overlaps(spans: Sequence[Span]) -> list[Span]:
+    """Keep a non-overlapping subset: by priority, then length, then position."""
+    chosen: list[Span] = []
+    taken: list[tuple[int, int]] = []
+    for span in sorted(spans, key=lambda s: (rank(s.source), -(s.end - s.start), s.start)):
+        if all(span.end <= a or span.start >= b for a, b in taken):
+            chosen.append(span)
+            taken.append((span.start, span.end))
+    return sorted(chosen, key=lambda s: s.start)
+
+
+def make_consistent(text: str, spans: list[Span]) -> list[Span]:
+    """Article-level consistency of one suggester's spans (see the module docstring)."""
+    by_surface: dict[str, Counter[str]] = defaultdict(Counter)
+    for s in spans:
+        by_surface[text[s.start : s.end]][s.label] += 1
+    majority = {surface: c.most_common(1)[0][0] for surface, c in by_surface.items()}
+    surnames = {
+        surface.split()[-1]
+        for surface, label in majority.items()
+        if label == "PER" and len(surface.split()) > 1
+    }
+    out = []
+    for s in spans:
+        surface = text[s.start : s.end]
+        label = "PER" if surface in surnames else majority[surface]
+        out.append(replace(s, label=label))
+    return out
+
+
+def propagate(text: str, tokens_starts: set[int], tokens_ends: set[int], spans: list[Span]) -> list[Span]:
+    """Suggest a surface at its other mentions (on token boundaries) with the same label."""
+    found = {(s.start, s.end) for s in spans}
+    extra = []
+    seen: dict[str, Span] = {}
+    for s in spans:
+        surface = text[s.start : s.end]
+        if surface[:1].isupper() and len(surface) > 1:
+            seen.setdefault(surface, s)
+    for surface, model_span in seen.items():
+        at = text.find(surface)
+        while at >= 0:
+            end = at + len(surface)
+            if (at, end) not in found and at in tokens_starts and end in tokens_ends:
+                extra.append(replace(model_span, start=at, end=end))
+            at = text.find(surface, at + 1)
+    return spans + extra
+
+
+@dataclass
+class Chain:
+    suggesters: list[Suggester]
+    scheme: LabelScheme | None = None
+
+    def _map(self, span: Span) -> Span | None:
+        if self.scheme is not None and span.label in self.scheme:
+            return span
+        mapped = LABEL_MAP.get(span.label)
+        if mapped is None or (self.scheme is not None and mapped not in self.scheme):
+            return None
+        return replace(span, label=mapped)
+
+    def suggest(self, records: Sequence[Record]) -> list[list[Span]]:
+        """Suggestions for each record: mapped, resolved, snapped to the record's tokens."""
+        per_record: list[list[Span]] = [[] for _ in records]
+        for suggester in self.suggesters:
+            for i, spans in enumerate(suggester.suggest(records)):
+                mapped = [m for s in spans if (m := self._map(s)) is not None]
+                if rank(suggester.name) == PRIORITY.index("model"):
+                    record = records[i]
+                    tokens = record.tokens or tokenize(record.text)
+                    mapped = make_consistent(record.text, mapped)
+                    mapped = propagate(
+                        record.text, {t.start for t in tokens}, {t.end for t in tokens}, mapped
+                    )
+                per_record[i] += mapped
+        out = []
+        for record, spans in zip(records, per_record, strict=True):
+            if record.tokens is None:
+                record.tokens = tokenize(record.text)
+            _, snapped, _ = align(record.text, record.tokens, resolve_overlaps(spans), Policy.EXPAND)
+            out.append(resolve_overlaps([s for s in snapped if s is not None]))
+        return out
+
+    def apply(self, records: Sequence[Record]) -> None:
+        """Store suggestions in each record and pre-fill its spans with them."""
+        for record, spans in zip(records, self.suggest(records), strict=True):
+            record.suggestions = spans
+            record.spans = [replace(s) for s in spans]
+            record.task_hash = None  # the task is the text with these suggestions
+            record.with_hashes()

