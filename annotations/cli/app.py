@@ -1,4 +1,4 @@
-"""The Typer application with the domain commands (no screen): validate, stats, convert."""
+"""The Typer application with the domain commands (no screen)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import typer
 
 from annotations.cli.convert import convert
 from annotations.cli.stats import stats
+from annotations.cli.suggest import suggest
 from annotations.cli.validate import validate
 
 
@@ -20,4 +21,5 @@ def build_app() -> typer.Typer:
     app.command()(validate)
     app.command()(stats)
     app.command()(convert)
+    app.command()(suggest)
     return app

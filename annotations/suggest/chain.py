@@ -12,13 +12,16 @@ suggested at its other mentions too.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from annotations.align import Policy, align
 from annotations.labels import LabelScheme
 from annotations.records import Record, Span
 from annotations.suggest.base import Suggester
+from annotations.suggest.memory import Memory
+from annotations.suggest.model import ModelSuggester
 from annotations.tokenize import tokenize
 
 LABEL_MAP: dict[str, str | None] = {
@@ -53,7 +56,17 @@ def rank(source: str | None) -> int:
 
 
 def resolve_overlaps(spans: Sequence[Span]) -> list[Span]:
-    """Keep a non-overlapping subset: by priority, then length, then position."""
+    """Keep a non-overlapping subset: by priority, then length, then position; except that a
+    span containing another of the same label wins over it whatever their priorities (the model's
+    `Jack Altman` PER over the memory's `Altman` PER)."""
+    spans = [
+        s
+        for s in spans
+        if not any(
+            o.label == s.label and o.start <= s.start and s.end <= o.end and (o.end - o.start) > (s.end - s.start)
+            for o in spans
+        )
+    ]
     chosen: list[Span] = []
     taken: list[tuple[int, int]] = []
     for span in sorted(spans, key=lambda s: (rank(s.source), -(s.end - s.start), s.start)):
@@ -106,6 +119,10 @@ class Chain:
     suggesters: list[Suggester]
     scheme: LabelScheme | None = None
 
+    @property
+    def memory(self) -> Memory | None:
+        return next((s for s in self.suggesters if isinstance(s, Memory)), None)
+
     def _map(self, span: Span) -> Span | None:
         if self.scheme is not None and span.label in self.scheme:
             return span
@@ -116,30 +133,75 @@ class Chain:
 
     def suggest(self, records: Sequence[Record]) -> list[list[Span]]:
         """Suggestions for each record: mapped, resolved, snapped to the record's tokens."""
+        found = [(s.name, s.suggest(records)) for s in self.suggesters]
+        return self._combine(records, found)
+
+    def _combine(
+        self, records: Sequence[Record], found: list[tuple[str, list[list[Span]]]]
+    ) -> list[list[Span]]:
         per_record: list[list[Span]] = [[] for _ in records]
-        for suggester in self.suggesters:
-            for i, spans in enumerate(suggester.suggest(records)):
+        for name, spans_per_record in found:
+            for i, spans in enumerate(spans_per_record):
+                record = records[i]
+                if record.tokens is None:
+                    record.tokens = tokenize(record.text)
                 mapped = [m for s in spans if (m := self._map(s)) is not None]
-                if rank(suggester.name) == PRIORITY.index("model"):
-                    record = records[i]
-                    tokens = record.tokens or tokenize(record.text)
+                if self.memory is not None and name != self.memory.name:
+                    mapped = [s for s in mapped if not self.memory.rejects(record.text[s.start : s.end])]
+                if rank(name) == PRIORITY.index("model"):
                     mapped = make_consistent(record.text, mapped)
                     mapped = propagate(
-                        record.text, {t.start for t in tokens}, {t.end for t in tokens}, mapped
+                        record.text,
+                        {t.start for t in record.tokens},
+                        {t.end for t in record.tokens},
+                        mapped,
                     )
                 per_record[i] += mapped
         out = []
         for record, spans in zip(records, per_record, strict=True):
-            if record.tokens is None:
-                record.tokens = tokenize(record.text)
+            assert record.tokens is not None
             _, snapped, _ = align(record.text, record.tokens, resolve_overlaps(spans), Policy.EXPAND)
             out.append(resolve_overlaps([s for s in snapped if s is not None]))
         return out
 
     def apply(self, records: Sequence[Record]) -> None:
         """Store suggestions in each record and pre-fill its spans with them."""
-        for record, spans in zip(records, self.suggest(records), strict=True):
+        self._store(records, self.suggest(records))
+
+    def stream(self, records: Iterable[Record], batch_size: int = 64) -> Iterator[list[Record]]:
+        """Apply the chain to a stream of records, yielding them in batches, in order. The model
+        runs as one `nlp.pipe` over the whole stream (its workers start once)."""
+        model = next((s for s in self.suggesters if isinstance(s, ModelSuggester)), None)
+        others = [s for s in self.suggesters if s is not model]
+        pairs: Iterable[tuple[Record, list[Span] | None]] = (
+            model.stream(records) if model is not None else ((r, None) for r in records)
+        )
+        for chunk in _chunks(pairs, batch_size):
+            batch = [record for record, _ in chunk]
+            found = [(s.name, s.suggest(batch)) for s in others]
+            if model is not None:
+                found.append((model.name, [spans or [] for _, spans in chunk]))
+            self._store(batch, self._combine(batch, found))
+            yield batch
+
+    @staticmethod
+    def _store(records: Sequence[Record], suggestions: list[list[Span]]) -> None:
+        for record, spans in zip(records, suggestions, strict=True):
             record.suggestions = spans
             record.spans = [replace(s) for s in spans]
             record.task_hash = None  # the task is the text with these suggestions
             record.with_hashes()
+
+
+T = TypeVar("T")
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

