@@ -23,12 +23,22 @@ from annotations.suggest.factory import build_chain
 @one_line_errors
 def suggest(
     source: Path = typer.Argument(..., help="Articles: .txt file or folder, JSONL, HF dataset..."),
-    out: Path = typer.Option(..., "-o", "--out", help="Output JSONL; existing articles are skipped."),
-    model: str = typer.Option("fr_core_news_md", "--model", help="spaCy pipeline name or path; 'none' to disable."),
-    patterns: list[Path] = typer.Option([], "--patterns", help="EntityRuler patterns JSONL (repeatable)."),
-    learn_from: list[Path] = typer.Option([], "--learn-from", help="Annotation files to learn accepted spans from."),
+    out: Path = typer.Option(
+        ..., "-o", "--out", help="Output JSONL; existing articles are skipped."
+    ),
+    model: str = typer.Option(
+        "fr_core_news_md", "--model", help="spaCy pipeline name or path; 'none' to disable."
+    ),
+    patterns: list[Path] = typer.Option(
+        [], "--patterns", help="EntityRuler patterns JSONL (repeatable)."
+    ),
+    learn_from: list[Path] = typer.Option(
+        [], "--learn-from", help="Annotation files to learn accepted spans from."
+    ),
     n_process: int = typer.Option(1, "--n-process", min=1, help="Model worker processes."),
-    labels: Path | None = typer.Option(None, "--labels", help="Label scheme JSON (default: news-fr)."),
+    labels: Path | None = typer.Option(
+        None, "--labels", help="Label scheme JSON (default: news-fr)."
+    ),
     fmt: str | None = typer.Option(None, "--format", help="Input format; detected when omitted."),
 ) -> None:
     """Pre-annotate articles with suggestions (model, rules, patterns, memory)."""

@@ -63,7 +63,10 @@ def resolve_overlaps(spans: Sequence[Span]) -> list[Span]:
         s
         for s in spans
         if not any(
-            o.label == s.label and o.start <= s.start and s.end <= o.end and (o.end - o.start) > (s.end - s.start)
+            o.label == s.label
+            and o.start <= s.start
+            and s.end <= o.end
+            and (o.end - o.start) > (s.end - s.start)
             for o in spans
         )
     ]
@@ -95,7 +98,9 @@ def make_consistent(text: str, spans: list[Span]) -> list[Span]:
     return out
 
 
-def propagate(text: str, tokens_starts: set[int], tokens_ends: set[int], spans: list[Span]) -> list[Span]:
+def propagate(
+    text: str, tokens_starts: set[int], tokens_ends: set[int], spans: list[Span]
+) -> list[Span]:
     """Suggest a surface at its other mentions (on token boundaries) with the same label."""
     found = {(s.start, s.end) for s in spans}
     extra = []
@@ -147,7 +152,9 @@ class Chain:
                     record.tokens = tokenize(record.text)
                 mapped = [m for s in spans if (m := self._map(s)) is not None]
                 if self.memory is not None and name != self.memory.name:
-                    mapped = [s for s in mapped if not self.memory.rejects(record.text[s.start : s.end])]
+                    mapped = [
+                        s for s in mapped if not self.memory.rejects(record.text[s.start : s.end])
+                    ]
                 if rank(name) == PRIORITY.index("model"):
                     mapped = make_consistent(record.text, mapped)
                     mapped = propagate(
@@ -160,7 +167,9 @@ class Chain:
         out = []
         for record, spans in zip(records, per_record, strict=True):
             assert record.tokens is not None
-            _, snapped, _ = align(record.text, record.tokens, resolve_overlaps(spans), Policy.EXPAND)
+            _, snapped, _ = align(
+                record.text, record.tokens, resolve_overlaps(spans), Policy.EXPAND
+            )
             out.append(resolve_overlaps([s for s in snapped if s is not None]))
         return out
 

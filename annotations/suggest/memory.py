@@ -2,8 +2,9 @@
 its majority label, wherever that text appears on token boundaries; a surface annotators rejected
 is not suggested again.
 
-Rejection is explicit (a suggestion removed during review) or implicit: in an accepted article
-every mention is reviewed, so a mention left without a span counts against its surface. A surface
+In an accepted article every mention has been reviewed, so a mention left without any span counts
+against its surface (whether it was suggested and removed, or never suggested); so does a removed
+suggestion that a kept span overlaps (`Jack` inside the kept `Jack Altman`). A surface
 is rejected when rejections outweigh the spans that annotators kept on it; the chain then drops
 other suggesters' spans on it too.
 
@@ -55,14 +56,20 @@ class Memory:
         spans = record.spans or []
         kept = {(s.start, s.end) for s in spans}
         for span in spans:
-            self.entries.setdefault(record.text[span.start : span.end], Entry()).labels[span.label] += 1
+            self.entries.setdefault(record.text[span.start : span.end], Entry()).labels[
+                span.label
+            ] += 1
         for span in record.suggestions or ():
-            if (span.start, span.end) not in kept:
+            # a removed suggestion that no kept span touches is counted as an unlabelled mention
+            # (below); one that a kept span overlaps (`Jack` in `Jack Altman`) is counted here
+            touched = any(k.start < span.end and span.start < k.end for k in spans)
+            if (span.start, span.end) not in kept and touched:
                 self.entries.setdefault(record.text[span.start : span.end], Entry()).rejected += 1
         tokens = record.tokens or tokenize(record.text)
         by_start = {t.start: t.id for t in tokens}
         by_end = {t.end: t.id for t in tokens}
-        exact, covered = set(), set()
+        exact: set[tuple[int, int]] = set()
+        covered: set[int] = set()
         for span in spans:
             a, b = by_start.get(span.start), by_end.get(span.end)
             if a is not None and b is not None:
@@ -70,7 +77,13 @@ class Memory:
             covered.update(t.id for t in tokens if t.start < span.end and t.end > span.start)
         doc = len(self._learned)
         self._learned.append(
-            _Learned([t.text for t in tokens], [t.start for t in tokens], [t.end for t in tokens], exact, covered)
+            _Learned(
+                [t.text for t in tokens],
+                [t.start for t in tokens],
+                [t.end for t in tokens],
+                exact,
+                covered,
+            )
         )
         for t in tokens:
             self._index[t.text].append((doc, t.id))

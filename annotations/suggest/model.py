@@ -40,7 +40,9 @@ def load_pipeline(name: str) -> Any:
     try:
         nlp = spacy.load(name)
     except OSError:
-        raise SuggesterError(f"spaCy model '{name}' is not installed; {install_hint(name)}") from None
+        raise SuggesterError(
+            f"spaCy model '{name}' is not installed; {install_hint(name)}"
+        ) from None
     if "ner" not in nlp.pipe_names:
         raise SuggesterError(f"spaCy model '{name}' has no 'ner' component")
     ner_listens = any(

@@ -27,10 +27,10 @@ def load_patterns(path: str | Path) -> list[dict[str, Any]]:
 
     path = Path(path)
     patterns: list[dict[str, Any]] = []
-    checker = spacy.blank("fr").add_pipe("entity_ruler", config={"validate": True})
+    checker: Any = spacy.blank("fr").add_pipe("entity_ruler", config={"validate": True})
     for lineno, obj in iter_json_lines(path):
         if not isinstance(obj, dict):
-            raise InputError(path, lineno, "expected an object like {\"label\": ..., \"pattern\": ...}")
+            raise InputError(path, lineno, 'expected an object like {"label": ..., "pattern": ...}')
         label, pattern = obj.get("label"), obj.get("pattern")
         if not isinstance(label, str) or not label:
             raise InputError(path, lineno, "'label' must be a non-empty string")
@@ -43,7 +43,9 @@ def load_patterns(path: str | Path) -> list[dict[str, Any]]:
             except (MatchPatternError, ValueError) as exc:
                 first = str(exc).strip().splitlines()
                 reason = next((x.strip() for x in first if x.strip().startswith("-")), first[-1])
-                raise InputError(path, lineno, f"invalid token pattern: {reason.lstrip('- ')}") from None
+                raise InputError(
+                    path, lineno, f"invalid token pattern: {reason.lstrip('- ')}"
+                ) from None
         else:
             raise InputError(
                 path, lineno, "'pattern' must be a string or a non-empty list of token objects"
@@ -60,7 +62,7 @@ class PatternSuggester:
 
         self.name = name
         self._nlp = spacy.blank("fr")
-        ruler = self._nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
+        ruler: Any = self._nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
         ruler.add_patterns([{**p, "pattern": _norm(p["pattern"])} for p in patterns])
 
     @classmethod

@@ -49,7 +49,10 @@ def quality(ctx: Context) -> Iterator[Row]:
     gold_keys = [_keys(r.spans or []) for r in gold]
     ctx.log("suggest: loading the model …")
     nlp = spacy.load(MODEL)
-    raw = [{(e.start_char, e.end_char, e.label_) for e in d.ents} for d in nlp.pipe(r.text for r in gold)]
+    raw = [
+        {(e.start_char, e.end_char, e.label_) for e in d.ents}
+        for d in nlp.pipe(r.text for r in gold)
+    ]
     yield Row(f"dev F1, raw {MODEL} ents", prf(gold_keys, raw)[2], "")
     scheme = load_scheme()
     chain, _ = build_chain(MODEL, scheme=scheme)
@@ -82,7 +85,11 @@ def quality(ctx: Context) -> Iterator[Row]:
         chain.apply(test)
         loo.append(_keys(test[0].suggestions or []))
     yield Row(
-        "dev F1, leave-one-out with memory", prf(gold_keys, loo)[2], "", F1_LOO_MEMORY, higher_is_better=True
+        "dev F1, leave-one-out with memory",
+        prf(gold_keys, loo)[2],
+        "",
+        F1_LOO_MEMORY,
+        higher_is_better=True,
     )
     errors = Counter()
     for g, p_ in zip(gold_keys, pred, strict=True):
@@ -95,7 +102,9 @@ def _articles(n: int, seed: int = 0) -> list[str]:
     from annotations.demo import demo_path
     from annotations.formats import read
 
-    paragraphs = [p for item in read(demo_path()) for p in item.record.text.split("\n") if p.strip()]
+    paragraphs = [
+        p for item in read(demo_path()) for p in item.record.text.split("\n") if p.strip()
+    ]
     rng = random.Random(seed)
     return ["\n".join(rng.sample(paragraphs, 6)) for _ in range(n)]
 
@@ -121,7 +130,17 @@ def throughput(ctx: Context) -> Iterator[Row]:
         out = ctx.scratch / f"suggest-out-{n}.jsonl"
         ctx.log(f"suggest: relecture suggest --n-process {n} on {len(texts)} articles …")
         proc = subprocess.run(
-            [sys.executable, "-m", "tui", "suggest", str(src), "-o", str(out), "--n-process", str(n)],
+            [
+                sys.executable,
+                "-m",
+                "tui",
+                "suggest",
+                str(src),
+                "-o",
+                str(out),
+                "--n-process",
+                str(n),
+            ],
             cwd=REPO,
             capture_output=True,
             text=True,
@@ -138,8 +157,12 @@ def throughput(ctx: Context) -> Iterator[Row]:
         higher_is_better=True,
         note="≥ 90 % of bare nlp.pipe",
     )
-    yield Row("relecture suggest / bare nlp.pipe", 100 * rates[1] / bare, "%", 90, higher_is_better=True)
-    yield Row("relecture suggest, 2 processes", rates[2], "articles/s", rates[1], higher_is_better=True)
+    yield Row(
+        "relecture suggest / bare nlp.pipe", 100 * rates[1] / bare, "%", 90, higher_is_better=True
+    )
+    yield Row(
+        "relecture suggest, 2 processes", rates[2], "articles/s", rates[1], higher_is_better=True
+    )
 
 
 if __name__ == "__main__":  # quick look: python -m tests.bench.bench_suggest
