@@ -138,6 +138,9 @@ class Chain:
 
     def suggest(self, records: Sequence[Record]) -> list[list[Span]]:
         """Suggestions for each record: mapped, resolved, snapped to the record's tokens."""
+        for record in records:
+            if record.tokens is None:
+                record.tokens = tokenize(record.text)
         found = [(s.name, s.suggest(records)) for s in self.suggesters]
         return self._combine(records, found)
 
@@ -187,6 +190,9 @@ class Chain:
         )
         for chunk in _chunks(pairs, batch_size):
             batch = [record for record, _ in chunk]
+            for record in batch:
+                if record.tokens is None:
+                    record.tokens = tokenize(record.text)
             found = [(s.name, s.suggest(batch)) for s in others]
             if model is not None:
                 found.append((model.name, [spans or [] for _, spans in chunk]))

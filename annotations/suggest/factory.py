@@ -12,7 +12,7 @@ from annotations.suggest.chain import Chain
 from annotations.suggest.memory import Memory
 from annotations.suggest.model import ModelSuggester
 from annotations.suggest.patterns import PatternSuggester
-from annotations.suggest.rules import french_rules, known_entities
+from annotations.suggest.rules import bundled
 
 
 def load_memory(files: Sequence[Path]) -> Memory:
@@ -37,10 +37,9 @@ def build_chain(
     memory = memory if memory is not None else load_memory(learn_from)
     suggesters: list[Suggester] = [memory]
     suggesters += [PatternSuggester.from_file(p) for p in patterns]
-    if known:
-        suggesters.append(known_entities())
-    if rules:
-        suggesters.append(french_rules())
+    bundled_patterns = bundled(rules=rules, known=known)
+    if bundled_patterns is not None:
+        suggesters.append(bundled_patterns)
     if model and model.lower() != "none":
         suggesters.append(ModelSuggester(model, n_process=n_process))
     return Chain(suggesters, scheme), memory

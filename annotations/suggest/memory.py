@@ -139,16 +139,23 @@ class Memory:
     def suggest(self, records: Sequence[Record]) -> list[list[Span]]:
         if self._dirty:
             self._build()
+        from spacy.tokens import Doc
+
         nlp = french_tokenizer()
         out = []
         for record in records:
-            doc = nlp.make_doc(record.text)
+            # the record's own tokens when it has them (no second tokenisation); offsets come
+            # from them, since a Doc rebuilt from words may not spell the text exactly
+            tokens = record.tokens or tokenize(record.text)
+            doc = Doc(
+                nlp.vocab, words=[t.text for t in tokens], spaces=[bool(t.ws) for t in tokens]
+            )
             spans = []
             for match_id, start, end in self._matcher(doc):
                 decision = self.decision(nlp.vocab.strings[match_id])
                 if decision is not None:
                     label, score = decision
-                    s, e = doc[start].idx, doc[end - 1].idx + len(doc[end - 1])
+                    s, e = tokens[start].start, tokens[end - 1].end
                     spans.append(Span(s, e, label, source=self.name, score=round(score, 3)))
             out.append(spans)
         return out

@@ -55,25 +55,40 @@ def load_patterns(path: str | Path) -> list[dict[str, Any]]:
 
 
 class PatternSuggester:
-    """Runs EntityRuler patterns over the normalised text (so `d’` and `d'` both match)."""
+    """Runs EntityRuler patterns over the normalised text (so `d’` and `d'` both match).
 
-    def __init__(self, patterns: list[dict[str, Any]], name: str) -> None:
+    Several pattern sets can share one ruler (one pass over the tokens); each span's `source` is
+    the name of the set its pattern came from."""
+
+    def __init__(
+        self, sets: list[tuple[str, list[dict[str, Any]]]], name: str | None = None
+    ) -> None:
         import spacy
 
-        self.name = name
+        self.name = name or sets[0][0]
         self._nlp = spacy.blank("fr")
         ruler: Any = self._nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
-        ruler.add_patterns([{**p, "pattern": _norm(p["pattern"])} for p in patterns])
+        ruler.add_patterns(
+            [
+                {"label": p["label"], "pattern": _norm(p["pattern"]), "id": source}
+                for source, patterns in sets
+                for p in patterns
+            ]
+        )
 
     @classmethod
     def from_file(cls, path: str | Path, source: str | None = None) -> PatternSuggester:
         path = Path(path)
-        return cls(load_patterns(path), source or f"patterns:{path.name}")
+        name = source or f"patterns:{path.name}"
+        return cls([(name, load_patterns(path))])
 
     def suggest(self, records: Sequence[Record]) -> list[list[Span]]:
         docs = self._nlp.pipe(normalize(r.text) for r in records)
         return [
-            [Span(e.start_char, e.end_char, e.label_, source=self.name) for e in doc.ents]
+            [
+                Span(e.start_char, e.end_char, e.label_, source=e.ent_id_ or self.name)
+                for e in doc.ents
+            ]
             for doc in docs
         ]
 

@@ -1,6 +1,7 @@
 """French rules for MONEY, PERCENT and DATE, kept as EntityRuler token patterns in data files
 (`data/rules-*-fr.jsonl`), and the bundled list of well-known organisations and products
-(`data/known-entities-fr.jsonl`: tech companies, AI labs, institutions, media; AI models, apps)."""
+(`data/known-entities-fr.jsonl`: tech companies, AI labs, institutions, media; AI models, apps).
+Both run in one EntityRuler pass; each span says which set it came from."""
 
 from __future__ import annotations
 
@@ -8,12 +9,26 @@ from annotations.suggest.patterns import DATA, PatternSuggester, load_patterns
 
 RULE_FILES = ("rules-money-fr.jsonl", "rules-percent-fr.jsonl", "rules-date-fr.jsonl")
 KNOWN_ENTITIES = "known-entities-fr.jsonl"
+RULES_SOURCE = "rules:money-percent-date-fr"
+KNOWN_SOURCE = f"patterns:{KNOWN_ENTITIES}"
+
+
+def bundled(rules: bool = True, known: bool = True) -> PatternSuggester | None:
+    sets = []
+    if known:
+        sets.append((KNOWN_SOURCE, load_patterns(DATA / KNOWN_ENTITIES)))
+    if rules:
+        sets.append((RULES_SOURCE, [p for name in RULE_FILES for p in load_patterns(DATA / name)]))
+    return PatternSuggester(sets, "rules:bundled") if sets else None
 
 
 def french_rules() -> PatternSuggester:
-    patterns = [p for name in RULE_FILES for p in load_patterns(DATA / name)]
-    return PatternSuggester(patterns, "rules:money-percent-date-fr")
+    suggester = bundled(known=False)
+    assert suggester is not None
+    return suggester
 
 
 def known_entities() -> PatternSuggester:
-    return PatternSuggester.from_file(DATA / KNOWN_ENTITIES, f"patterns:{KNOWN_ENTITIES}")
+    suggester = bundled(rules=False)
+    assert suggester is not None
+    return suggester
