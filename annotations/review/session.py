@@ -1,0 +1,330 @@
+"""The review session: one annotator going through articles, deciding on spans from the keyboard.
+
+Every decision is a method here; the screen only maps keys to them and draws `state`. Changes to
+spans and answers are recorded with whole before/after states, so undo and redo are unlimited and
+work across articles (undoing a submit brings its article back as it was before; the file keeps
+the submitted line until the article is submitted again: the latest line wins).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from annotations.labels import LabelScheme
+from annotations.records import Record
+from annotations.review.state import ArticleState, ReviewSpan, Status, initial_state, output_spans
+from annotations.tokenize import tokenize
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    what: str
+    index_before: int
+    before: ArticleState
+    index_after: int
+    after: ArticleState
+
+
+class ReviewSession:
+    """`source[i]` gives article i (a list, or an index over a large file); `saved` maps input
+    hashes to this annotator's latest saved record, so reviewed articles open as decided."""
+
+    def __init__(
+        self,
+        source: Sequence[Record],
+        scheme: LabelScheme,
+        annotator: str = "anonymous",
+        saved: Mapping[int, Record] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.source = source
+        self.scheme = scheme
+        self.annotator = annotator
+        self.saved = dict(saved or {})
+        self._clock = clock
+        self._records: dict[int, Record] = {}
+        self._states: dict[int, ArticleState] = {}
+        self.history: list[Change] = []
+        self.future: list[Change] = []
+        self.index = self.first_unreviewed()
+
+    # -- articles -------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def record_at(self, i: int) -> Record:
+        if i not in self._records:
+            record = self.source[i]
+            if record.tokens is None:
+                record.tokens = tokenize(record.text)
+            record.with_hashes()
+            saved = self.saved.get(record.input_hash)  # type: ignore[arg-type]
+            self._records[i] = saved if saved is not None and saved.tokens else record
+        return self._records[i]
+
+    def state_at(self, i: int) -> ArticleState:
+        if i not in self._states:
+            self._states[i] = initial_state(self.record_at(i))
+        return self._states[i]
+
+    @property
+    def record(self) -> Record:
+        return self.record_at(self.index)
+
+    @property
+    def state(self) -> ArticleState:
+        return self.state_at(self.index)
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.record.tokens or ())
+
+    def is_reviewed(self, i: int) -> bool:
+        if i in self._states:
+            return self._states[i].answer is not None
+        record = self.source[i]
+        return record.with_hashes().input_hash in self.saved
+
+    def first_unreviewed(self) -> int:
+        return next((i for i in range(len(self.source)) if not self.is_reviewed(i)), 0)
+
+    def reviewed_count(self) -> int:
+        return sum(1 for i in range(len(self.source)) if self.is_reviewed(i))
+
+    def replace_suggestions(self, i: int, record: Record) -> None:
+        """New suggestions arrived for article i (model loaded): take them if it is untouched."""
+        if i in self._states and self._states[i] != initial_state(self.record_at(i)):
+            return
+        if self.record_at(i).answer is not None:
+            return
+        self._records[i] = record
+        self._states.pop(i, None)
+
+    # -- moving (not undoable) ---------------------------------------------------------------
+    def _set_view(self, **changes: Any) -> None:
+        self._states[self.index] = replace(self.state, **changes)
+
+    def set_cursor(self, token: int, extend: bool = False) -> None:
+        token = max(0, min(token, self.n_tokens - 1))
+        anchor = (
+            (self.state.anchor if self.state.anchor is not None else self.state.cursor)
+            if extend
+            else None
+        )
+        self._set_view(cursor=token, anchor=anchor)
+
+    def move(self, delta: int, extend: bool = False) -> None:
+        self.set_cursor(self.state.cursor + delta, extend)
+
+    def clear_selection(self) -> None:
+        self._set_view(anchor=None)
+
+    def span_at(self, token: int | None = None) -> ReviewSpan | None:
+        token = self.state.cursor if token is None else token
+        covering = [s for s in self.state.spans if s.covers(token)]
+        return next((s for s in covering if s.live), covering[0] if covering else None)
+
+    def next_span(self, step: int = 1) -> None:
+        starts = sorted({s.token_start for s in self.state.spans})
+        cur = self.state.cursor
+        after = [t for t in starts if (t > cur if step > 0 else t < cur)]
+        if after:
+            self.set_cursor(after[0] if step > 0 else after[-1])
+
+    def go_to(self, i: int) -> None:
+        if 0 <= i < len(self.source):
+            self.index = i
+
+    def next_article(self, step: int = 1) -> None:
+        self.go_to(self.index + step)
+
+    # -- decisions (undoable) ------------------------------------------------------------------
+    def _commit(self, what: str, after: ArticleState, index_after: int | None = None) -> bool:
+        before = self.state
+        if after == before and index_after in (None, self.index):
+            return False
+        change = Change(
+            what, self.index, before, self.index if index_after is None else index_after, after
+        )
+        self._apply(change.index_before, after, change.index_after)
+        self.history.append(change)
+        self.future.clear()
+        return True
+
+    def _apply(self, index: int, state: ArticleState, index_after: int) -> None:
+        self._states[index] = state
+        self.index = index_after
+
+    def undo(self) -> Change | None:
+        if not self.history:
+            return None
+        change = self.history.pop()
+        self._apply(change.index_before, change.before, change.index_before)
+        self.future.append(change)
+        return change
+
+    def redo(self) -> Change | None:
+        if not self.future:
+            return None
+        change = self.future.pop()
+        self._apply(change.index_before, change.after, change.index_after)
+        self.history.append(change)
+        return change
+
+    def _spans_replacing(self, start: int, end: int) -> list[ReviewSpan]:
+        """Spans left when a new span takes tokens start..end: overlapped suggestions are
+        rejected, overlapped spans of the annotator's own are removed."""
+        out = []
+        for s in self.state.spans:
+            if not s.live or not s.overlaps(start, end):
+                out.append(s)
+            elif s.source is not None:
+                out.append(replace(s, status=Status.REJECTED))
+        return out
+
+    def label(self, name: str) -> bool:
+        """Label the selection (a new span), or relabel the span under the cursor, or make the
+        token under the cursor a one-token span."""
+        if name not in self.scheme:
+            return False
+        state = self.state
+        if state.selection is None:
+            span = self.span_at()
+            if span is not None and span.live:
+                if span.label == name:
+                    return False
+                status = Status.NEW if span.status is Status.NEW else Status.EDITED
+                spans = [
+                    replace(s, label=name, status=status) if s is span else s for s in state.spans
+                ]
+                return self._commit("relabel", state.with_spans(spans))
+            start = end = state.cursor
+        else:
+            start, end = state.selection
+        if self._is_blank(start, end):
+            return False
+        spans = [*self._spans_replacing(start, end), ReviewSpan(start, end, name, Status.NEW)]
+        return self._commit("create", replace(state.with_spans(spans), anchor=None))
+
+    def _is_blank(self, start: int, end: int) -> bool:
+        tokens = self.record.tokens or []
+        return all(not tokens[k].text.strip() for k in range(start, end + 1))
+
+    def _set_status(self, span: ReviewSpan | None, status: Status, what: str) -> bool:
+        if span is None:
+            return False
+        state = self.state
+        if status is Status.REJECTED and span.status is Status.NEW:
+            spans = [s for s in state.spans if s is not span]  # the annotator's own: delete
+        else:
+            spans = [replace(s, status=status) if s is span else s for s in state.spans]
+        return self._commit(what, state.with_spans(spans))
+
+    def accept_span(self) -> bool:
+        span = self.span_at()
+        if span is None or span.status not in (Status.PENDING, Status.REJECTED):
+            return False
+        return self._set_status(span, Status.ACCEPTED, "accept span")
+
+    def reject_span(self) -> bool:
+        span = self.span_at()
+        if span is None or not span.live:
+            return False
+        return self._set_status(span, Status.REJECTED, "reject span")
+
+    def delete_span(self) -> bool:
+        span = self.span_at()
+        if span is None:
+            return False
+        return self._commit(
+            "delete span", self.state.with_spans([s for s in self.state.spans if s is not span])
+        )
+
+    def move_edge(self, edge: str, delta: int) -> bool:
+        """`[`/`]` move the start by -1/+1 token, `{`/`}` the end."""
+        span = self.span_at()
+        if span is None or not span.live:
+            return False
+        start = span.token_start + (delta if edge == "start" else 0)
+        end = span.token_end + (delta if edge == "end" else 0)
+        tokens = self.record.tokens or []
+        # skip over whitespace tokens (line breaks) when growing or shrinking
+        while 0 <= start < len(tokens) and not tokens[start].text.strip() and start < end:
+            start += 1 if delta > 0 else -1
+        while 0 <= end < len(tokens) and not tokens[end].text.strip() and end > start:
+            end += 1 if delta > 0 else -1
+        if start < 0 or end >= len(tokens) or start > end:
+            return False
+        if any(s is not span and s.live and s.overlaps(start, end) for s in self.state.spans):
+            return False
+        status = Status.NEW if span.status is Status.NEW else Status.EDITED
+        new = replace(span, token_start=start, token_end=end, status=status)
+        spans = [new if s is span else s for s in self.state.spans]
+        cursor = min(max(self.state.cursor, start), end)
+        return self._commit("resize", replace(self.state.with_spans(spans), cursor=cursor))
+
+    def accept_all(self) -> bool:
+        spans = [
+            replace(s, status=Status.ACCEPTED) if s.status is Status.PENDING else s
+            for s in self.state.spans
+        ]
+        return self._commit("accept all", self.state.with_spans(spans))
+
+    def decide(self, answer: str) -> Record:
+        """Submit (`accept`), `reject` or `ignore` the article: returns the record to save and
+        moves on to the next article."""
+        record = self.record
+        state = self.state
+        out = Record(
+            text=record.text,
+            meta=record.meta,
+            input_hash=record.input_hash,
+            task_hash=record.task_hash,
+            tokens=record.tokens,
+            spans=output_spans(record, state),
+            suggestions=record.suggestions,
+            answer=answer,
+            annotator=self.annotator,
+            timestamp=int(self._clock()),
+            extra=dict(record.extra),
+        )
+        decided = replace(state, answer=answer, anchor=None)
+        nxt = min(self.index + 1, len(self.source) - 1)
+        self._commit(answer, decided, nxt)
+        self.saved[out.input_hash] = out  # type: ignore[index]
+        return out
+
+    def submit(self) -> Record:
+        return self.decide("accept")
+
+    # -- drafts --------------------------------------------------------------------------------
+    def draft(self) -> dict[str, Any]:
+        """The article in progress, for autosave."""
+        state = self.state
+        return {
+            "index": self.index,
+            "_input_hash": self.record.input_hash,
+            "cursor": state.cursor,
+            "spans": [
+                [s.token_start, s.token_end, s.label, s.status.value, s.source, s.score]
+                for s in state.spans
+            ],
+        }
+
+    def restore_draft(self, draft: Mapping[str, Any]) -> bool:
+        i = draft.get("index")
+        if not isinstance(i, int) or not 0 <= i < len(self.source):
+            return False
+        if self.record_at(i).input_hash != draft.get("_input_hash") or self.state_at(i).answer:
+            return False
+        spans = [
+            ReviewSpan(a, b, lab, Status(st), src, sc) for a, b, lab, st, src, sc in draft["spans"]
+        ]
+        self._states[i] = replace(self.state_at(i), cursor=int(draft.get("cursor", 0))).with_spans(
+            spans
+        )
+        self.index = i
+        return True
