@@ -83,25 +83,26 @@ class ReviewSession:
         return len(self.record.tokens or ())
 
     def is_reviewed(self, i: int) -> bool:
-        if i in self._states:
-            return self._states[i].answer is not None
-        record = self.source[i]
-        return record.with_hashes().input_hash in self.saved
+        return self.answer_at(i) is not None
 
     def first_unreviewed(self) -> int:
+        if not self.saved:  # nothing saved yet: no need to read a large source
+            return 0
         return next((i for i in range(len(self.source)) if not self.is_reviewed(i)), 0)
 
     def reviewed_count(self) -> int:
-        return sum(1 for i in range(len(self.source)) if self.is_reviewed(i))
+        """Articles with a decision: saved ones plus those decided in this session."""
+        return sum(1 for r in self.saved.values() if r.answer is not None)
 
-    def replace_suggestions(self, i: int, record: Record) -> None:
-        """New suggestions arrived for article i (model loaded): take them if it is untouched."""
-        if i in self._states and self._states[i] != initial_state(self.record_at(i)):
-            return
-        if self.record_at(i).answer is not None:
-            return
+    def replace_suggestions(self, i: int, record: Record) -> bool:
+        """New suggestions arrived for article i (model loaded): taken only if its spans are
+        untouched and it is undecided; the cursor stays where it is."""
+        current = self.state_at(i)
+        if current.answer is not None or current.spans != initial_state(self.record_at(i)).spans:
+            return False
         self._records[i] = record
-        self._states.pop(i, None)
+        self._states[i] = replace(initial_state(record), cursor=current.cursor, anchor=current.anchor)
+        return True
 
     # -- moving (not undoable) ---------------------------------------------------------------
     def _set_view(self, **changes: Any) -> None:
@@ -133,6 +134,44 @@ class ReviewSession:
         after = [t for t in starts if (t > cur if step > 0 else t < cur)]
         if after:
             self.set_cursor(after[0] if step > 0 else after[-1])
+
+    def search(self, needle: str) -> bool:
+        """Move the cursor to the next occurrence of `needle` (case-insensitive), wrapping."""
+        tokens = self.record.tokens or []
+        if not tokens or not needle:
+            return False
+        text, needle = self.record.text.casefold(), needle.casefold()
+        at = text.find(needle, tokens[self.state.cursor].end)
+        if at < 0:
+            at = text.find(needle)
+        if at < 0:
+            return False
+        self.set_cursor(next((t.id for t in tokens if t.end > at), len(tokens) - 1))
+        return True
+
+    def answer_at(self, i: int) -> str | None:
+        if i in self._states:
+            return self._states[i].answer
+        saved = self.saved.get(self.source[i].with_hashes().input_hash)  # type: ignore[arg-type]
+        return saved.answer if saved is not None else None
+
+    def matches(self, i: int, kind: str) -> bool:
+        """Filters: all, unreviewed, flagged (ignored: to come back to), rejected."""
+        if kind == "all":
+            return True
+        answer = self.answer_at(i)
+        wanted = {"unreviewed": None, "flagged": "ignore", "rejected": "reject"}
+        return kind in wanted and answer == wanted[kind]
+
+    def step(self, delta: int, kind: str = "all") -> bool:
+        """Move to the next (+1) or previous (-1) article that matches the filter."""
+        i = self.index + delta
+        while 0 <= i < len(self.source):
+            if self.matches(i, kind):
+                self.index = i
+                return True
+            i += delta
+        return False
 
     def go_to(self, i: int) -> None:
         if 0 <= i < len(self.source):

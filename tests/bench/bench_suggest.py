@@ -123,6 +123,17 @@ def throughput(ctx: Context) -> Iterator[Row]:
         pass
     bare = len(texts) / (time.perf_counter() - t0)
     yield Row(f"bare nlp.pipe({MODEL}), 1 process", bare, "articles/s")
+    ner_only = spacy.load(MODEL, exclude=[p for p in nlp.pipe_names if p != "ner"])
+    t0 = time.perf_counter()
+    for _ in ner_only.pipe(texts):
+        pass
+    bare_ner = len(texts) / (time.perf_counter() - t0)
+    yield Row(
+        f"bare nlp.pipe({MODEL}, ner only), 1 process",
+        bare_ner,
+        "articles/s",
+        note="suggest runs only the model's ner (it has its own tok2vec)",
+    )
     src = ctx.scratch / "suggest-src.jsonl"
     src.write_bytes(b"".join(orjson.dumps({"text": t}) + b"\n" for t in texts))
     rates = {}

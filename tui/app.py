@@ -1,0 +1,229 @@
+"""The Textual app: owns the review session, the output file and the suggestion chain; all I/O and
+model work happens in thread workers that post messages back."""
+
+from __future__ import annotations
+
+import os
+import threading
+from copy import deepcopy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+from textual import work
+from textual.app import App
+from textual.message import Message
+
+from annotations.records import Record
+from annotations.review.session import ReviewSession
+from annotations.store.writer import JsonlWriter, fsync_dir
+from annotations.suggest.chain import Chain
+from annotations.suggest.memory import Memory
+from tui.screens.review import ReviewScreen
+
+DRAFT_EVERY_S = 0.5
+
+
+@dataclass
+class ChainOptions:
+    model: str | None = "fr_core_news_md"
+    patterns: tuple[Path, ...] = ()
+    learn_from: tuple[Path, ...] = ()
+
+
+class RelectureApp(App[None]):
+    CSS_PATH = "relecture.tcss"
+    TITLE = "relecture"
+
+    @dataclass
+    class Saved(Message):
+        """A decision is on disk (fsync'd)."""
+
+        record: Record
+
+    @dataclass
+    class SaveFailed(Message):
+        error: str
+
+    @dataclass
+    class Suggested(Message):
+        index: int
+        record: Record
+
+    @dataclass
+    class ModelState(Message):
+        state: str
+
+    def __init__(
+        self,
+        session: ReviewSession,
+        writer: JsonlWriter,
+        chain_options: ChainOptions | None = None,
+        memory: Memory | None = None,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.writer = writer
+        self.options = chain_options or ChainOptions(model=None)
+        self.memory = memory or Memory()
+        self.model_state = "loading" if self.options.model else "off"
+        self.filter = "all"
+        self.draft_path = writer.path.with_name(writer.path.name + ".draft.json")
+        self._chain: Chain | None = None
+        self._chain_lock = threading.Lock()
+        self._suggested: set[int] = set()
+        self._last_draft: Any = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.restore_draft()
+        self.push_screen(ReviewScreen())
+        self.set_interval(DRAFT_EVERY_S, self.autosave)
+        self.prepare_suggestions()
+
+    def on_unmount(self) -> None:
+        self.writer.close()
+
+    @property
+    def review(self) -> ReviewScreen | None:
+        screen = self.screen
+        return screen if isinstance(screen, ReviewScreen) else None
+
+    def redraw(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, ReviewScreen):
+                screen.refresh_view()
+
+    # -- decisions and saving --------------------------------------------------------------------
+    def decide(self, answer: str) -> None:
+        record = self.session.decide(answer)
+        self.save(record)
+
+    @work(thread=True, group="save")
+    def save(self, record: Record) -> None:
+        try:
+            self.writer.append(record)  # fsync'd before this returns
+        except OSError as exc:
+            self.post_message(self.SaveFailed(f"could not save: {exc}"))
+            return
+        with self._chain_lock:
+            self.memory.learn(record)
+        self.post_message(self.Saved(record))
+
+    def on_relecture_app_saved(self, message: Saved) -> None:
+        self.write_draft_now()
+        self.redraw()
+
+    def on_relecture_app_save_failed(self, message: SaveFailed) -> None:
+        self.session.undo()
+        self.notify(message.error, severity="error", timeout=10)
+        self.redraw()
+
+    def step(self, delta: int) -> None:
+        if not self.session.step(delta, self.filter) and self.review:
+            self.review.say("no more articles" + ("" if self.filter == "all" else f" ({self.filter})"))
+            return
+        self.redraw()
+
+    def set_filter(self, kind: str) -> None:
+        self.filter = kind
+        if not self.session.matches(self.session.index, kind):
+            self.session.step(1, kind) or self.session.step(-1, kind)
+        self.redraw()
+
+    # -- drafts --------------------------------------------------------------------------------
+    def restore_draft(self) -> None:
+        try:
+            draft = orjson.loads(self.draft_path.read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            return
+        if isinstance(draft, dict) and self.session.restore_draft(draft):
+            self.notify("restored the article in progress")
+
+    def autosave(self) -> None:
+        draft = self.session.draft()
+        if draft != self._last_draft:
+            self._last_draft = draft
+            self.write_draft(draft)
+
+    def write_draft_now(self) -> None:
+        self._last_draft = None
+        self.autosave()
+
+    @work(thread=True, group="draft", exclusive=True)
+    def write_draft(self, draft: dict[str, Any]) -> None:
+        tmp = self.draft_path.with_name(self.draft_path.name + ".tmp")
+        with open(tmp, "wb") as fh:
+            fh.write(orjson.dumps(draft))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.draft_path)
+        fsync_dir(self.draft_path.parent)
+
+    # -- suggestions -----------------------------------------------------------------------------
+    @work(thread=True, group="model")
+    def prepare_suggestions(self) -> None:
+        """Rules, patterns and memory first (fast), then the model; the article on screen gets
+        suggestions from each as soon as they exist."""
+        from annotations.suggest.base import SuggesterError
+        from annotations.suggest.factory import build_chain
+
+        try:
+            for path in self.options.learn_from:
+                records = _records_of(path)
+                with self._chain_lock:
+                    self.memory.learn_all(records)
+            chain, _ = build_chain(
+                None, self.options.patterns, (), scheme=self.session.scheme, memory=self.memory
+            )
+            with self._chain_lock:
+                self._chain = chain
+            self.call_from_thread(self.suggest_current)
+            if self.options.model:
+                full, _ = build_chain(
+                    self.options.model, self.options.patterns, (), scheme=self.session.scheme, memory=self.memory
+                )
+                with self._chain_lock:
+                    self._chain = full
+                    self._suggested.clear()
+                self.post_message(self.ModelState("ready"))
+        except SuggesterError as exc:
+            self.post_message(self.ModelState("off"))
+            self.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+
+    def on_relecture_app_model_state(self, message: ModelState) -> None:
+        self.model_state = message.state
+        self.suggest_current()
+        self.redraw()
+
+    def article_shown(self, index: int) -> None:
+        if self._chain is not None and index not in self._suggested:
+            self.suggest(index)
+
+    def suggest_current(self) -> None:
+        self.article_shown(self.session.index)
+
+    @work(thread=True, group="suggest")
+    def suggest(self, index: int) -> None:
+        self._suggested.add(index)
+        original = self.session.record_at(index)
+        if original.answer is not None:
+            return
+        record = deepcopy(original)
+        with self._chain_lock:
+            if self._chain is None:
+                return
+            self._chain.apply([record])
+        self.post_message(self.Suggested(index, record))
+
+    def on_relecture_app_suggested(self, message: Suggested) -> None:
+        self.session.replace_suggestions(message.index, message.record)
+        if message.index == self.session.index:
+            self.redraw()
+
+
+def _records_of(path: Path) -> list[Record]:
+    from annotations.formats import read
+
+    return [item.record for item in read(path)]

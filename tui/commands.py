@@ -1,0 +1,76 @@
+"""The one registry of user actions: key bindings, footer, help screen and command palette all
+come from `COMMANDS`. Each binding has an id (`relecture.<name>`) so users can rebind it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str  # binding id suffix and action name on the review screen
+    keys: str  # Textual key names, comma-separated
+    title: str
+    group: str
+    display: str  # how the help screen shows the keys
+    footer: bool = False
+    action: str = ""  # defaults to `name`
+    priority: bool = False  # keys Textual uses itself (Tab moves focus otherwise)
+
+    @property
+    def id(self) -> str:
+        return f"relecture.{self.name}"
+
+    @property
+    def action_name(self) -> str:
+        return self.action or self.name
+
+
+MOVE, SPANS, ARTICLE, APP = "Move", "Spans", "Article", "App"
+
+COMMANDS: tuple[Command, ...] = (
+    Command("cursor_left", "left", "Previous token", MOVE, "←"),
+    Command("cursor_right", "right", "Next token", MOVE, "→"),
+    Command("cursor_up", "up", "Line up", MOVE, "↑"),
+    Command("cursor_down", "down", "Line down", MOVE, "↓"),
+    Command("select_left", "shift+left", "Extend the selection left", MOVE, "Shift+←"),
+    Command("select_right", "shift+right", "Extend the selection right", MOVE, "Shift+→"),
+    Command("next_span", "tab", "Next span", MOVE, "Tab", priority=True),
+    Command("previous_span", "shift+tab", "Previous span", MOVE, "Shift+Tab", priority=True),
+    Command("clear_selection", "escape", "Clear the selection", MOVE, "Esc"),
+    Command("accept_span", "enter,a", "Accept the span", SPANS, "Enter / a", footer=True),
+    Command("reject_span", "x,delete", "Reject the span (delete your own)", SPANS, "x / Del", footer=True),
+    Command("start_left", "[", "Move the span's start one token left", SPANS, "["),
+    Command("start_right", "]", "Move the span's start one token right", SPANS, "]"),
+    Command("end_left", "{", "Move the span's end one token left", SPANS, "{"),
+    Command("end_right", "}", "Move the span's end one token right", SPANS, "}"),
+    Command("accept_all", "A", "Accept all pending suggestions", SPANS, "A"),
+    Command("submit", "ctrl+enter,space", "Submit the article (pending count as accepted)", ARTICLE, "Space / Ctrl+Enter", footer=True),
+    Command("reject_article", "r", "Reject the article (unusable)", ARTICLE, "r"),
+    Command("ignore_article", "i", "Ignore the article (skip, flagged)", ARTICLE, "i"),
+    Command("next_article", "n", "Next article", ARTICLE, "n", footer=True),
+    Command("previous_article", "p", "Previous article", ARTICLE, "p", footer=True),
+    Command("go_to", "g", "Go to article…", ARTICLE, "g"),
+    Command("search", "slash", "Search in the text…", ARTICLE, "/"),
+    Command("filter", "f", "Filter articles…", ARTICLE, "f"),
+    Command("undo", "u,ctrl+z", "Undo", APP, "u / Ctrl+Z", footer=True),
+    Command("redo", "ctrl+y", "Redo", APP, "Ctrl+Y"),
+    Command("help", "question_mark", "Help: all keys", APP, "?", footer=True),
+    Command("command_palette", "ctrl+p", "Command palette", APP, "Ctrl+P", action="app.command_palette"),
+    Command("quit", "q", "Quit (everything is already saved)", APP, "q", footer=True, action="app.quit"),
+)
+
+LABEL_KEYS = "123456789"
+
+
+def bindings() -> list[Binding]:
+    out = [
+        Binding(c.keys, c.action_name, c.title, show=c.footer, id=c.id, key_display=c.display, priority=c.priority)
+        for c in COMMANDS
+    ]
+    out += [
+        Binding(k, f"label({k})", f"Label {k}", show=False, id=f"relecture.label_{k}") for k in LABEL_KEYS
+    ]
+    return out

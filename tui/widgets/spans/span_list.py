@@ -1,0 +1,78 @@
+"""The spans of the article beside it (label, text, status, source, score), one line each, the
+span under the cursor highlighted and kept in view. A Line-API view: no widget per span."""
+
+from __future__ import annotations
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from annotations.labels import LabelScheme
+from annotations.records import Record
+from annotations.review.state import ArticleState, ReviewSpan
+from tui.widgets.article.layout import glyph
+
+CURRENT = Style(reverse=True)
+DIM = Style(color="#7f848e")
+
+
+def literal(text: str, width: int) -> str:
+    """The span text on one line, drawn safely, cut to `width` cells."""
+    out, cells = [], 0
+    for ch in text:
+        drawn, w, _ = glyph(ch if ch != "\n" else " ")
+        if cells + w > width:
+            out.append("…")
+            break
+        out.append(drawn)
+        cells += w
+    return "".join(out)
+
+
+class SpanList(ScrollView, can_focus=False):
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.spans: tuple[ReviewSpan, ...] = ()
+        self.current: int | None = None
+        self.record: Record | None = None
+        self.colours: dict[str, str] = {}
+
+    def show(self, record: Record, state: ArticleState, scheme: LabelScheme, current: ReviewSpan | None) -> None:
+        if state.spans != self.spans or record is not self.record:
+            self.spans, self.record = state.spans, record
+            self.colours = {label.name: label.colour for label in scheme.labels}
+            self.virtual_size = Size(self.size.width, len(self.spans))
+            self.refresh()
+        index = self.spans.index(current) if current is not None and current in self.spans else None
+        if index != self.current:
+            self.current = index
+            self.refresh()
+            if index is not None:
+                self.scroll_to_region(self._line_region(index), animate=False)
+
+    def _line_region(self, index: int):  # type: ignore[no-untyped-def]
+        from textual.geometry import Region
+
+        return Region(0, index, 1, 1)
+
+    def render_line(self, y: int) -> Strip:
+        index = y + int(self.scroll_offset.y)
+        width = self.size.width
+        if self.record is None or index >= len(self.spans):
+            return Strip.blank(width, self.rich_style)
+        span = self.spans[index]
+        tokens = self.record.tokens or []
+        text = self.record.text[tokens[span.token_start].start : tokens[span.token_end].end]
+        source = (span.source or "you").split(":")[0]
+        score = f"{span.score:.2f}" if span.score is not None else ""
+        tail = f" {span.status.value:<8} {source:<8} {score:>4}"
+        name_width = max(width - len(tail) - 8, 4)
+        base = CURRENT if index == self.current else Style()
+        segments = [
+            Segment(f" {span.label:<7}", base + Style(color=self.colours.get(span.label), bold=True)),
+            Segment(f"{literal(text, name_width):<{name_width}}", base),
+            Segment(tail, base + DIM),
+        ]
+        return Strip(segments).apply_style(self.rich_style).adjust_cell_length(width, self.rich_style)

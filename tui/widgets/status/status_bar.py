@@ -1,0 +1,51 @@
+"""The status line: annotator, article n/N, reviewed count, spans per label, the model's state;
+and the label legend with keys and colours. Plain `Text`: nothing from an article is markup."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.text import Text
+from textual.widgets import Static
+
+from annotations.labels import LabelScheme
+from annotations.review.state import ArticleState
+
+
+class StatusBar(Static):
+    def show(
+        self,
+        annotator: str,
+        index: int,
+        total: int,
+        reviewed: int,
+        state: ArticleState,
+        scheme: LabelScheme,
+        model: str,
+        note: str = "",
+    ) -> None:
+        counts = Counter(s.label for s in state.spans if s.live)
+        text = Text.assemble(
+            (f" {annotator} ", "bold reverse"),
+            f"  article {index + 1}/{total}",
+            f"  reviewed {reviewed}",
+            f"  {state.answer or 'in progress'}",
+            "  ",
+        )
+        for label in scheme.labels:
+            if counts[label.name]:
+                text.append(f"{label.name} {counts[label.name]} ", style=label.colour)
+        text.append(f"  model: {model}", style="dim")
+        if note:
+            text.append(f"  {note}", style="italic")
+        self.update(text)
+
+
+class LabelLegend(Static):
+    def show(self, scheme: LabelScheme) -> None:
+        text = Text()
+        for label in scheme.labels:
+            text.append(f" {label.key} ", style="bold reverse")
+            text.append(f" {label.name} ", style=f"bold {label.colour}")
+        text.append("  pending: underlined · decided: filled · rejected: struck · ? help", style="dim")
+        self.update(text)
