@@ -208,8 +208,8 @@ class RelectureApp(App[None]):
     def suggest(self, index: int) -> None:
         self._suggested.add(index)
         original = self.session.record_at(index)
-        if original.answer is not None:
-            return
+        if original.answer is not None or original.suggestions is not None:
+            return  # decided, or pre-annotated (`relecture suggest`): its suggestions stay
         record = deepcopy(original)
         with self._chain_lock:
             if self._chain is None:

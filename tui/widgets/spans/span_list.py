@@ -21,9 +21,10 @@ DIM = Style(color="#7f848e")
 def literal(text: str, width: int) -> str:
     """The span text on one line, drawn safely, cut to `width` cells."""
     out, cells = [], 0
+    total = sum(glyph(ch if ch != "\n" else " ")[1] for ch in text)
     for ch in text:
         drawn, w, _ = glyph(ch if ch != "\n" else " ")
-        if cells + w > width:
+        if total > width and cells + w > width - 1:
             out.append("…")
             break
         out.append(drawn)

@@ -47,5 +47,5 @@ class LabelLegend(Static):
         for label in scheme.labels:
             text.append(f" {label.key} ", style="bold reverse")
             text.append(f" {label.name} ", style=f"bold {label.colour}")
-        text.append("  pending: underlined · decided: filled · rejected: struck · ? help", style="dim")
+        text.append("   ? all keys", style="dim")
         self.update(text)
