@@ -50,7 +50,7 @@ def align(
     policy = Policy(policy)
     issues: list[AlignIssue] = []
     trimmed: list[Span | None] = []
-    for span in spans:
+    for span in spans:  # issues always name the span as given (span.start, span.end)
         s, e = span.start, span.end
         while s < e and text[s].isspace():
             s += 1
@@ -85,27 +85,31 @@ def align(
     ends = {t.end: t.id for t in tokens}
     token_starts = [t.start for t in tokens]
     out: list[Span | None] = []
-    for maybe in trimmed:
+    for original, maybe in zip(spans, trimmed, strict=True):
         if maybe is None:
             out.append(None)
             continue
         span = maybe
+
+        def issue(message: str, error: bool = False, o: Span = original) -> AlignIssue:
+            return AlignIssue(o.start, o.end, o.label, message, error)
+
         ts, te = starts.get(span.start), ends.get(span.end)
         if ts is not None and te is not None and te >= ts:
             out.append(replace(span, token_start=ts, token_end=te))
             continue
         if policy in (Policy.STRICT, Policy.SPLIT):
-            issues.append(
-                AlignIssue(
-                    span.start, span.end, span.label, "does not start and end on tokens", True
-                )
-            )
+            issues.append(issue("does not start and end on tokens", True))
             out.append(replace(span, token_start=None, token_end=None))
             continue
         if policy is Policy.EXPAND:
             first = max(bisect.bisect_right(token_starts, span.start) - 1, 0)
-            if tokens[first].end <= span.start:
+            if first < len(tokens) and tokens[first].end <= span.start:
                 first += 1
+            if first >= len(tokens) or tokens[first].start >= span.end:
+                issues.append(issue("touches no token: dropped", True))
+                out.append(None)
+                continue
             last = max(bisect.bisect_left(token_starts, span.end) - 1, first)
         else:  # contract
             first = bisect.bisect_left(token_starts, span.start)
@@ -113,11 +117,7 @@ def align(
             while last >= first and tokens[last].end > span.end:
                 last -= 1
             if last < first:
-                issues.append(
-                    AlignIssue(
-                        span.start, span.end, span.label, "no whole token inside: dropped", True
-                    )
-                )
+                issues.append(issue("no whole token inside: dropped", True))
                 out.append(None)
                 continue
         new = replace(
@@ -127,11 +127,7 @@ def align(
             token_start=first,
             token_end=last,
         )
-        issues.append(
-            AlignIssue(
-                span.start, span.end, span.label, f"{policy.value}ed to {new.start}-{new.end}"
-            )
-        )
+        issues.append(issue(f"{policy.value}ed to {new.start}-{new.end}"))
         out.append(new)
     return tokens, out, issues
 

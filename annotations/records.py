@@ -7,6 +7,7 @@ in `extra` so that reading and writing a file never loses anything.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,6 +86,10 @@ class Span:
         if self.source is not None:
             out["source"] = self.source
         if self.score is not None:
+            if not math.isfinite(self.score):
+                raise ValueError(
+                    f"span {self.start}-{self.end}: score {self.score} is not a finite number"
+                )
             out["score"] = self.score
         if self.extra:
             out.update(self.extra)

@@ -122,7 +122,9 @@ class RelectureApp(App[None]):
 
     def step(self, delta: int) -> None:
         if not self.session.step(delta, self.filter) and self.review:
-            self.review.say("no more articles" + ("" if self.filter == "all" else f" ({self.filter})"))
+            self.review.say(
+                "no more articles" + ("" if self.filter == "all" else f" ({self.filter})")
+            )
             return
         self.redraw()
 
@@ -182,7 +184,11 @@ class RelectureApp(App[None]):
             self.call_from_thread(self.suggest_current)
             if self.options.model:
                 full, _ = build_chain(
-                    self.options.model, self.options.patterns, (), scheme=self.session.scheme, memory=self.memory
+                    self.options.model,
+                    self.options.patterns,
+                    (),
+                    scheme=self.session.scheme,
+                    memory=self.memory,
                 )
                 with self._chain_lock:
                     self._chain = full

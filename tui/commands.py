@@ -41,13 +41,27 @@ COMMANDS: tuple[Command, ...] = (
     Command("previous_span", "shift+tab", "Previous span", MOVE, "Shift+Tab", priority=True),
     Command("clear_selection", "escape", "Clear the selection", MOVE, "Esc"),
     Command("accept_span", "enter,a", "Accept the span", SPANS, "Enter / a", footer=True),
-    Command("reject_span", "x,delete", "Reject the span (delete your own)", SPANS, "x / Del", footer=True),
+    Command(
+        "reject_span",
+        "x,delete",
+        "Reject the span (delete your own)",
+        SPANS,
+        "x / Del",
+        footer=True,
+    ),
     Command("start_left", "[", "Move the span's start one token left", SPANS, "["),
     Command("start_right", "]", "Move the span's start one token right", SPANS, "]"),
     Command("end_left", "{", "Move the span's end one token left", SPANS, "{"),
     Command("end_right", "}", "Move the span's end one token right", SPANS, "}"),
     Command("accept_all", "A", "Accept all pending suggestions", SPANS, "A"),
-    Command("submit", "ctrl+enter,space", "Submit the article (pending count as accepted)", ARTICLE, "Space / Ctrl+Enter", footer=True),
+    Command(
+        "submit",
+        "ctrl+enter,space",
+        "Submit the article (pending count as accepted)",
+        ARTICLE,
+        "Space / Ctrl+Enter",
+        footer=True,
+    ),
     Command("reject_article", "r", "Reject the article (unusable)", ARTICLE, "r"),
     Command("ignore_article", "i", "Ignore the article (skip, flagged)", ARTICLE, "i"),
     Command("next_article", "n", "Next article", ARTICLE, "n", footer=True),
@@ -58,8 +72,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("undo", "u,ctrl+z", "Undo", APP, "u / Ctrl+Z", footer=True),
     Command("redo", "ctrl+y", "Redo", APP, "Ctrl+Y"),
     Command("help", "question_mark", "Help: all keys", APP, "?", footer=True),
-    Command("command_palette", "ctrl+p", "Command palette", APP, "Ctrl+P", action="app.command_palette"),
-    Command("quit", "q", "Quit (everything is already saved)", APP, "q", footer=True, action="app.quit"),
+    Command(
+        "command_palette", "ctrl+p", "Command palette", APP, "Ctrl+P", action="app.command_palette"
+    ),
+    Command(
+        "quit", "q", "Quit (everything is already saved)", APP, "q", footer=True, action="app.quit"
+    ),
 )
 
 LABEL_KEYS = "123456789"
@@ -67,10 +85,19 @@ LABEL_KEYS = "123456789"
 
 def bindings() -> list[Binding]:
     out = [
-        Binding(c.keys, c.action_name, c.title, show=c.footer, id=c.id, key_display=c.display, priority=c.priority)
+        Binding(
+            c.keys,
+            c.action_name,
+            c.title,
+            show=c.footer,
+            id=c.id,
+            key_display=c.display,
+            priority=c.priority,
+        )
         for c in COMMANDS
     ]
     out += [
-        Binding(k, f"label({k})", f"Label {k}", show=False, id=f"relecture.label_{k}") for k in LABEL_KEYS
+        Binding(k, f"label({k})", f"Label {k}", show=False, id=f"relecture.label_{k}")
+        for k in LABEL_KEYS
     ]
     return out

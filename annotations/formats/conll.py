@@ -64,8 +64,8 @@ def read_conll(path: Path) -> Iterator[Item]:
         if cols[0] == "-DOCSTART-":
             yield from flush_doc()
             continue
-        if cols[0].startswith("#") and (len(cols) != 2 or not looks_like_tag(cols[-1])):
-            continue  # comment (CoNLL-U style)
+        if cols[0].startswith("#") and not looks_like_tag(cols[-1]):
+            continue  # a comment (CoNLL-U style); `#ootd NOUN O` is a token
         if len(cols) < 2:
             raise InputError(path, lineno, f"expected 'token TAG', got {lines[lineno - 1]!r}")
         token = cols[1] if indexed else cols[0]

@@ -15,7 +15,7 @@ from annotations.formats.hf import is_hf, read_hf
 from annotations.formats.jsonl import read_jsonl
 from annotations.formats.txt import read_txt
 from annotations.labels import LabelScheme
-from annotations.store.lines import BOM, decode_line
+from annotations.store.lines import BOM, MAX_LINE_BYTES, decode_line
 
 READ_FORMATS = ("jsonl", "prodigy", "doccano", "brat", "conll", "hf", "txt")
 _CONLL_SUFFIXES = (".conll", ".conllu", ".bio", ".iob", ".iob2", ".bioes", ".tsv")
@@ -37,18 +37,40 @@ def detect(path: Path) -> str:
     if path.suffix in _CONLL_SUFFIXES:
         return "conll"
     if path.suffix == ".txt":
-        return "txt"
+        return "conll" if _looks_like_conll(path) else "txt"
     return _sniff(path)
 
 
-def _sniff(path: Path) -> str:
+def _first_line(path: Path) -> bytes:
+    """The first non-blank line, whole (a doccano line may hold a long article)."""
     with open(path, "rb") as fh:
-        head = fh.read(1 << 16)
-    if not head.strip():
+        for raw in iter(lambda: fh.readline(MAX_LINE_BYTES + 1), b""):
+            line = raw.removeprefix(BOM).strip()
+            if line:
+                return line
+    return b""
+
+
+def _looks_like_conll(path: Path, sample: int = 20) -> bool:
+    """Every one of the first non-blank lines is `token ... TAG` (CoNLL files named .txt)."""
+    seen = 0
+    with open(path, "rb") as fh:
+        for raw in fh:
+            cols = raw.removeprefix(BOM).decode("utf-8", "replace").split()
+            if not cols:
+                continue
+            if cols[0] != "-DOCSTART-" and not (2 <= len(cols) <= 10 and looks_like_tag(cols[-1])):
+                return False
+            seen += 1
+            if seen == sample:
+                break
+    return seen > 0
+
+
+def _sniff(path: Path) -> str:
+    first = _first_line(path)
+    if not first:
         raise InputError(path, 0, "file is empty (no records)")
-    if head.startswith(BOM):
-        head = head[len(BOM) :]
-    first = head.lstrip().split(b"\n", 1)[0].strip()
     if first.startswith((b"{", b"[")):
         if first in (b"{", b"["):
             return "doccano"  # pretty-printed JSON: only doccano's relation export looks like this

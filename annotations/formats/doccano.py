@@ -22,8 +22,10 @@ _OWN_KEYS = frozenset((*_TEXT_KEYS, *_LABEL_KEYS, "entities", "annotations", "me
 
 
 def looks_like_doccano(obj: Any) -> bool:
-    if not isinstance(obj, dict):
-        return False
+    if not isinstance(obj, dict) or any(
+        k in obj for k in ("spans", "tokens", "_input_hash", "_task_hash")
+    ):
+        return False  # our records (and Prodigy's) may carry any extra key
     if "column_data" in obj or ("entities" in obj and "tokens" not in obj):
         return True
     if isinstance(obj.get("annotations"), list) and "text" in obj:

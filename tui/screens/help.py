@@ -25,7 +25,9 @@ def help_table(scheme: LabelScheme) -> Table:
         table.add_row(command.display, command.title)
         if command.name == "accept_span":
             keys = "/".join(label.key for label in scheme.labels)
-            labels = Text("Label the selection, relabel the span under the cursor, or label the token: ")
+            labels = Text(
+                "Label the selection, relabel the span under the cursor, or label the token: "
+            )
             for label in scheme.labels:
                 labels.append(f"{label.key} {label.name} ", style=label.colour)
             table.add_row(keys, labels)

@@ -104,7 +104,9 @@ class ArticleView(ScrollView, can_focus=True):
         assert self._layout is not None
         return range(self._layout.line_of(a), self._layout.line_of(max(a, b - 1)) + 1)
 
-    def _refresh_changed(self, ranges: Ranges, cursor: tuple[int, int], selection: tuple[int, int] | None) -> None:
+    def _refresh_changed(
+        self, ranges: Ranges, cursor: tuple[int, int], selection: tuple[int, int] | None
+    ) -> None:
         changed: set[int] = set()
         for a, b, _style in set(ranges) ^ set(self._ranges):
             changed.update(self._lines_of(a, b))
@@ -147,7 +149,9 @@ class ArticleView(ScrollView, can_focus=True):
             offset += 1
         starts = [t.start for t in tokens]
         i = max(0, bisect.bisect_right(starts, offset) - 1)
-        while i < len(tokens) - 1 and (not tokens[i].text.strip() or tokens[i].end <= layout.starts[target]):
+        while i < len(tokens) - 1 and (
+            not tokens[i].text.strip() or tokens[i].end <= layout.starts[target]
+        ):
             i += 1
         return i
 

@@ -40,7 +40,9 @@ class SpanList(ScrollView, can_focus=False):
         self.record: Record | None = None
         self.colours: dict[str, str] = {}
 
-    def show(self, record: Record, state: ArticleState, scheme: LabelScheme, current: ReviewSpan | None) -> None:
+    def show(
+        self, record: Record, state: ArticleState, scheme: LabelScheme, current: ReviewSpan | None
+    ) -> None:
         if state.spans != self.spans or record is not self.record:
             self.spans, self.record = state.spans, record
             self.colours = {label.name: label.colour for label in scheme.labels}
@@ -72,8 +74,12 @@ class SpanList(ScrollView, can_focus=False):
         name_width = max(width - len(tail) - 8, 4)
         base = CURRENT if index == self.current else Style()
         segments = [
-            Segment(f" {span.label:<7}", base + Style(color=self.colours.get(span.label), bold=True)),
+            Segment(
+                f" {span.label:<7}", base + Style(color=self.colours.get(span.label), bold=True)
+            ),
             Segment(f"{literal(text, name_width):<{name_width}}", base),
             Segment(tail, base + DIM),
         ]
-        return Strip(segments).apply_style(self.rich_style).adjust_cell_length(width, self.rich_style)
+        return (
+            Strip(segments).apply_style(self.rich_style).adjust_cell_length(width, self.rich_style)
+        )
