@@ -23,6 +23,11 @@ def french_tokenizer() -> Any:
     return _nlp
 
 
+def tokenizer_loaded() -> bool:
+    """Whether `french_tokenizer()` is ready (loading it takes about two seconds)."""
+    return _nlp is not None
+
+
 def tokenize(text: str) -> list[Token]:
     doc = french_tokenizer().make_doc(text)
     return [

@@ -20,6 +20,7 @@ from annotations.review.session import ReviewSession
 from annotations.store.writer import JsonlWriter, fsync_dir
 from annotations.suggest.chain import Chain
 from annotations.suggest.memory import Memory
+from annotations.tokenize import french_tokenizer
 from tui.screens.review import ReviewScreen
 
 DRAFT_EVERY_S = 0.5
@@ -80,7 +81,20 @@ class RelectureApp(App[None]):
         self.restore_draft()
         self.push_screen(ReviewScreen())
         self.set_interval(DRAFT_EVERY_S, self.autosave)
+        self.load_tokenizer()
         self.prepare_suggestions()
+
+    @dataclass
+    class TokenizerReady(Message):
+        pass
+
+    @work(thread=True, group="tokenizer")
+    def load_tokenizer(self) -> None:
+        french_tokenizer()
+        self.post_message(self.TokenizerReady())
+
+    def on_relecture_app_tokenizer_ready(self, message: TokenizerReady) -> None:
+        self.redraw()
 
     def on_unmount(self) -> None:
         self.writer.close()
@@ -144,6 +158,8 @@ class RelectureApp(App[None]):
             self.notify("restored the article in progress")
 
     def autosave(self) -> None:
+        if self.review is not None and not self.review.ready():
+            return  # nothing can have changed before the tokens exist
         draft = self.session.draft()
         if draft != self._last_draft:
             self._last_draft = draft
@@ -213,8 +229,8 @@ class RelectureApp(App[None]):
     @work(thread=True, group="suggest")
     def suggest(self, index: int) -> None:
         self._suggested.add(index)
-        original = self.session.record_at(index)
-        if original.answer is not None or original.suggestions is not None:
+        original = self.session.peek(index)  # read-only here: the session belongs to the UI thread
+        if original.answer is not None or self.session.source[index].suggestions is not None:
             return  # decided, or pre-annotated (`relecture suggest`): its suggestions stay
         record = deepcopy(original)
         with self._chain_lock:

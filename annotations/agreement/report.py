@@ -8,25 +8,23 @@ values themselves are None, never NaN). `AgreementReport.as_dict()` is what `--j
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
+import numpy.typing as npt
 
-from annotations.agreement.load import AgreementError, Corpus, build_corpus
-from annotations.agreement.spans import MATCH_MODES, span_agreement
-from annotations.agreement.tokens import (
-    Tokenizer,
-    cohen_pairs,
-    fleiss,
-    krippendorff,
-    token_labels,
-)
+from annotations.agreement.load import AgreementError, Corpus, build_corpus, lex_order
+from annotations.agreement.spans import MATCH_MODES, SpanAgreement, span_agreement
+from annotations.agreement.tokens import Tokenizer, token_agreement, token_labels
 from annotations.agreement.unitizing import alpha_u, corpus_study
 from annotations.records import Record
 
 NONE_LABEL = "O"
+IntArray = npt.NDArray[np.int64]
 
 
 def pair_key(a: str, b: str) -> str:
@@ -42,6 +40,52 @@ class ArticleScore:
     f1: float | None  # mean over the pairs of its annotators (None: nobody has a span)
     spans: int  # over all its annotators
     disagreements: int
+
+
+class Disagreements(Sequence[dict[str, Any]]):
+    """The disagreements, worst article first then by position, each made into a dict only when
+    asked for (a large corpus has tens of thousands; a table shows twenty)."""
+
+    def __init__(self, corpus: Corpus, sa: SpanAgreement, order: IntArray) -> None:
+        self._corpus = corpus
+        self._sa = sa
+        self._order = order
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @overload
+    def __getitem__(self, k: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, k: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(k, slice):
+            return [self._item(int(x)) for x in self._order[k]]
+        return self._item(int(self._order[k]))
+
+    def _item(self, x: int) -> dict[str, Any]:
+        corpus = self._corpus
+        d = self._sa.disagreement(corpus, x)
+        art = corpus.articles[d.article]
+        labels = corpus.labels
+        names = corpus.annotators
+        return {
+            "article": art.name,
+            "input_hash": art.input_hash,
+            "start": d.start,
+            "end": d.end,
+            "text": art.text[d.start : d.end],
+            "kind": d.kind,
+            "annotations": {
+                names[i]: [
+                    {"start": s, "end": e, "label": labels[k], "text": art.text[s:e]}
+                    for s, e, k in spans
+                ]
+                for i, spans in d.spans.items()
+            },
+        }
 
 
 @dataclass
@@ -67,7 +111,7 @@ class AgreementReport:
     confusion_labels: list[str]
     confusion: list[list[int]]
     per_article: list[ArticleScore]
-    disagreements: list[dict[str, Any]]
+    disagreements: Sequence[dict[str, Any]]  # built lazily: see Disagreements
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -96,7 +140,7 @@ class AgreementReport:
             },
             "confusion": {"labels": self.confusion_labels, "counts": self.confusion},
             "per_article": [vars(a) for a in self.per_article],
-            "disagreements": self.disagreements,
+            "disagreements": list(self.disagreements),
             "notes": self.notes,
         }
 
@@ -120,7 +164,22 @@ def agreement_report(
     annotators or no article two of them annotated."""
     if match not in MATCH_MODES:
         raise AgreementError(f"--match must be one of {', '.join(MATCH_MODES)}, not {match!r}")
-    return report_from_corpus(build_corpus(records), match, tokenizer)
+    with _no_gc():
+        return report_from_corpus(build_corpus(records), match, tokenizer)
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: the report makes millions of short-lived tuples and
+    never a reference cycle, and full collections over the records' tokens would cost more
+    than the report (about a third of the time on 10k articles)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def report_from_corpus(
@@ -131,7 +190,7 @@ def report_from_corpus(
     notes = list(corpus.notes)
     sa = span_agreement(corpus, match)
     keys = [pair_key(names[i], names[j]) for i, j in sa.pairs]
-    shared = sa.pair_present.any(axis=0)  # pairs that share at least one article
+    shared = [bool(sa.pair_present[:, p].any()) for p in range(len(keys))]  # share an article
 
     # span F1
     f1_pairs: dict[str, float | None] = {}
@@ -171,9 +230,9 @@ def report_from_corpus(
         )
 
     # tokens
-    tl = token_labels(corpus, tokenizer)
+    ta = token_agreement(token_labels(corpus, tokenizer))
     cohen: dict[str, float | None] = {}
-    for (i, j), (kappa, _n) in cohen_pairs(tl).items():
+    for (i, j), kappa in ta.cohen.items():
         key = pair_key(names[i], names[j])
         cohen[key] = kappa
         if kappa is None:
@@ -182,8 +241,8 @@ def report_from_corpus(
                 "disagreement is expected by chance (they are identical)"
             )
     cohen_mean, _ = _mean_std(cohen.values())
-    fleiss_k, fleiss_units = fleiss(tl)
-    alpha, alpha_units = krippendorff(tl)
+    fleiss_k, fleiss_units = ta.fleiss, ta.fleiss_tokens
+    alpha, alpha_units = ta.alpha, ta.alpha_tokens
     complete = int(corpus.present.all(axis=1).sum())
     if fleiss_k is None:
         if complete == 0:
@@ -251,28 +310,11 @@ def report_from_corpus(
         )
         for a in order
     ]
-    rank = {a: r for r, a in enumerate(order)}
-    disagreements = []
-    for d in sorted(sa.disagreements, key=lambda d: (rank[d.article], d.start, d.end)):
-        art = corpus.articles[d.article]
-        disagreements.append(
-            {
-                "article": art.name,
-                "input_hash": art.input_hash,
-                "start": d.start,
-                "end": d.end,
-                "text": art.text[d.start : d.end],
-                "kind": d.kind,
-                "annotations": {
-                    names[i]: [
-                        {"start": s, "end": e, "label": labels[k], "text": art.text[s:e]}
-                        for s, e, k in d.spans[i]
-                    ]
-                    for i in art.annotators
-                },
-            }
-        )
-    if not disagreements and len(corpus.span_start):
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[np.array(order, dtype=np.int64)] = np.arange(len(order))
+    dis_order = lex_order(rank[sa.dis_article], sa.dis_start, sa.dis_end)
+    disagreements = Disagreements(corpus, sa, dis_order)
+    if not len(disagreements) and len(corpus.span_start):
         notes.append("the annotators agree on every span of every shared article")
 
     return AgreementReport(

@@ -1,10 +1,11 @@
-"""Span-level agreement: pairwise F1 (exact or overlap), the label confusion matrix and the list
-of disagreements, all from one pass over clusters of overlapping spans.
+"""Span-level agreement: pairwise F1 (exact or overlap), the label confusion matrix and the
+disagreements, all from one pass over clusters of overlapping spans.
 
 A cluster is a maximal group of spans of one article, from any annotator, that overlap one another
 transitively. Spans of different clusters never overlap, so every matching happens inside one.
-Most clusters are the same span from every annotator of the article; those are counted with
-numpy in bulk, and only the others are looked at one by one.
+Most clusters are one span (same start and end) given by some of the article's annotators, each
+once, maybe with different labels; those are counted with numpy in bulk. Only the others
+(different boundaries, several spans from one annotator) are looked at one by one.
 
 Matching two annotators' spans:
 
@@ -14,14 +15,17 @@ Matching two annotators' spans:
 
 F1 between annotators A and B over a set of articles is 2·matched / (|A| + |B|), the spans pooled
 over the articles both annotated (micro). The confusion matrix aligns spans whatever their label
-(same-label, exact, then largest overlap first, each span at most once) and counts, for each
-ordered pair of annotators, (label of A, label of B), with `O` for a span that overlaps nothing of
-the other annotator.
+(same label first, then exact, then largest overlap, each span at most once) and counts, for each
+ordered pair of annotators, (label from one, label from the other), with `O` when a span overlaps
+nothing of the other annotator's.
+
+A cluster is a disagreement when the annotators of its article do not all give it the same spans
+(`exact`), or the same labels in the same order (`overlap`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
@@ -55,8 +59,27 @@ class SpanAgreement:
     article_matched: IntArray  # (articles, pairs)
     article_total: IntArray  # (articles, pairs)
     confusion: IntArray  # (labels + 1, labels + 1); the last row/column is O (no span)
-    disagreements: list[Disagreement] = field(default_factory=list)
-    article_disagreements: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    article_disagreements: IntArray  # (articles,)
+    # the disagreements, as clusters: first span index, number of spans, article, extent, kind
+    dis_first: IntArray
+    dis_size: IntArray
+    dis_article: IntArray
+    dis_start: IntArray
+    dis_end: IntArray
+    dis_kind: list[str]
+
+    def disagreement(self, corpus: Corpus, k: int) -> Disagreement:
+        """The k-th disagreement, with every annotator's spans in it."""
+        a = int(self.dis_article[k])
+        spans: dict[int, list[SpanTuple]] = {i: [] for i in corpus.articles[a].annotators}
+        first = int(self.dis_first[k])
+        for x in range(first, first + int(self.dis_size[k])):
+            spans[int(corpus.span_annotator[x])].append(
+                (int(corpus.span_start[x]), int(corpus.span_end[x]), int(corpus.span_label[x]))
+            )
+        return Disagreement(
+            a, int(self.dis_start[k]), int(self.dis_end[k]), self.dis_kind[k], spans
+        )
 
 
 def _overlap(a: SpanTuple, b: SpanTuple) -> int:
@@ -76,9 +99,7 @@ def match_spans(a: list[SpanTuple], b: list[SpanTuple], same_label: bool) -> lis
                 continue
             ov = _overlap(sa, sb)
             if ov > 0:
-                cands.append(
-                    (sa[2] != sb[2], sa[:2] != sb[:2], -ov, sa[0], sb[0], x, y),
-                )
+                cands.append((sa[2] != sb[2], sa[:2] != sb[:2], -ov, sa[0], sb[0], x, y))
     cands.sort()
     used_a: set[int] = set()
     used_b: set[int] = set()
@@ -92,17 +113,23 @@ def match_spans(a: list[SpanTuple], b: list[SpanTuple], same_label: bool) -> lis
 
 
 def _kind(lists: list[list[SpanTuple]]) -> str:
+    """missing: an annotator has no span here; label: they use different labels (or the same
+    offsets labelled differently); boundary: their offsets differ."""
     kinds = []
     if any(not spans for spans in lists):
         kinds.append("missing")
     said = [spans for spans in lists if spans]
     offsets = {tuple(s[:2] for s in spans) for spans in said}
-    labels = {tuple(s[2] for s in spans) for spans in said}
-    if len(labels) > 1 or (len(offsets) == 1 and len({tuple(x) for x in said}) > 1):
+    label_sets = {frozenset(s[2] for s in spans) for spans in said}
+    if len(label_sets) > 1 or (len(offsets) == 1 and len({tuple(x) for x in said}) > 1):
         kinds.append("label")
     if len(offsets) > 1:
         kinds.append("boundary")
     return "+".join(kinds) or "label"
+
+
+def _count(index: IntArray, size: int) -> IntArray:
+    return np.bincount(index, minlength=size).astype(np.int64)
 
 
 def span_agreement(corpus: Corpus, match: str = "exact") -> SpanAgreement:
@@ -111,6 +138,8 @@ def span_agreement(corpus: Corpus, match: str = "exact") -> SpanAgreement:
         raise ValueError(f"match must be one of {', '.join(MATCH_MODES)}, not {match!r}")
     n_ann = len(corpus.annotators)
     K = len(corpus.labels)
+    K1 = K + 1
+    none = K  # the O row/column
     N = len(corpus.articles)
     pairs = list(combinations(range(n_ann), 2))
     P = len(pairs)
@@ -127,28 +156,19 @@ def span_agreement(corpus: Corpus, match: str = "exact") -> SpanAgreement:
     article_total = np.zeros((N, P), dtype=np.int64)
     for p, (i, j) in enumerate(pairs):
         mine = ((ann == i) | (ann == j)) & pair_present[art, p]
-        pair_total[p] = np.bincount(lab[mine], minlength=K)
-        article_total[:, p] = np.bincount(art[mine], minlength=N)
+        pair_total[p] = _count(lab[mine], K)
+        article_total[:, p] = _count(art[mine], N)
 
     pair_matched = np.zeros((P, K), dtype=np.int64)
     article_matched = np.zeros((N, P), dtype=np.int64)
-    confusion = np.zeros((K + 1, K + 1), dtype=np.int64)
-    article_disagreements = np.zeros(N, dtype=np.int64)
-    disagreements: list[Disagreement] = []
-    result = SpanAgreement(
-        match,
-        pairs,
-        pair_present,
-        pair_matched,
-        pair_total,
-        article_matched,
-        article_total,
-        confusion,
-        disagreements,
-        article_disagreements,
-    )
+    conf = np.zeros(K1 * K1, dtype=np.int64)
+    empty = np.zeros(0, dtype=np.int64)
     if S == 0:
-        return result
+        return SpanAgreement(
+            match, pairs, pair_present, pair_matched, pair_total, article_matched,
+            article_total, conf.reshape(K1, K1), np.zeros(N, dtype=np.int64),
+            empty, empty, empty, empty, empty, [],
+        )  # fmt: skip
 
     # clusters: spans are sorted by article then start, articles are apart in the continuum
     gs = corpus.span_gstart
@@ -158,38 +178,64 @@ def span_agreement(corpus: Corpus, match: str = "exact") -> SpanAgreement:
     new[1:] = gs[1:] >= reach[:-1]
     bounds = np.flatnonzero(new)
     sizes = np.diff(np.append(bounds, S))
+    cluster = np.cumsum(new) - 1  # cluster of each span
     c_art = art[bounds]
-    c_lab = lab[bounds]
     n_present = present.sum(axis=1)[c_art]
-    trivial = (
+    c_end = np.maximum.reduceat(ge, bounds)
+    # one span (same offsets) given once by each of some annotators: spans in a cluster are
+    # sorted by start, longest first, then annotator, so a repeated annotator is adjacent
+    repeated = np.zeros(len(bounds), dtype=np.int64)
+    if S > 1:
+        again = (ann[1:] == ann[:-1]) & ~new[1:]
+        repeated = _count(cluster[1:][again], len(bounds))
+    simple = (
         (np.maximum.reduceat(gs, bounds) == gs[bounds])
-        & (np.maximum.reduceat(ge, bounds) == np.minimum.reduceat(ge, bounds))
-        & (np.maximum.reduceat(lab, bounds) == np.minimum.reduceat(lab, bounds))
-        & (sizes == n_present)
+        & (np.minimum.reduceat(ge, bounds) == c_end)
+        & (repeated == 0)
     )
 
-    # the same span from every annotator of the article: matched for every pair, both modes
-    t_art = c_art[trivial]
-    t_lab = c_lab[trivial]
-    t_m = n_present[trivial]
-    per_article = np.bincount(t_art, minlength=N)
-    for p in range(P):
-        pair_matched[p] += np.bincount(t_lab[pair_present[t_art, p]], minlength=K)
-        article_matched[:, p] += per_article * pair_present[:, p]
-    diag = np.bincount(t_lab, weights=(t_m * (t_m - 1)).astype(np.float64), minlength=K)
-    confusion[np.arange(K), np.arange(K)] += diag.astype(np.int64)
+    # simple clusters in bulk: an annotator x cluster table of labels (-1: no span there)
+    s_ids = np.flatnonzero(simple)
+    s_pos = np.full(len(bounds), -1, dtype=np.int64)
+    s_pos[s_ids] = np.arange(len(s_ids))
+    in_simple = simple[cluster]
+    table = np.full((n_ann, len(s_ids)), -1, dtype=np.int64)
+    table[ann[in_simple], s_pos[cluster[in_simple]]] = lab[in_simple]
+    s_art = c_art[s_ids]
+    for p, (i, j) in enumerate(pairs):
+        li, lj = table[i], table[j]
+        both_here = pair_present[s_art, p]
+        has_i = both_here & (li >= 0)
+        has_j = both_here & (lj >= 0)
+        both = has_i & has_j
+        same = both & (li == lj)
+        pair_matched[p] += _count(li[same], K)
+        article_matched[:, p] += _count(s_art[same], N)
+        conf += _count(li[both] * K1 + lj[both], K1 * K1)
+        conf += _count(lj[both] * K1 + li[both], K1 * K1)
+        for only, lo in ((has_i & ~has_j, li), (has_j & ~has_i, lj)):
+            conf += _count(lo[only] * K1 + none, K1 * K1)
+            conf += _count(none * K1 + lo[only], K1 * K1)
+    s_size = sizes[s_ids]
+    s_missing = s_size < n_present[s_ids]
+    s_relabel = np.maximum.reduceat(lab, bounds)[s_ids] != np.minimum.reduceat(lab, bounds)[s_ids]
+    s_dis = s_missing | s_relabel
+    kind_names = np.array(["", "missing", "label", "missing+label"], dtype=object)
+    s_kind = kind_names[s_missing.astype(np.int64) + 2 * s_relabel.astype(np.int64)]
 
-    # the others, one by one
+    # the others, one by one (plain lists: faster than numpy for single increments)
     starts = corpus.span_start.tolist()
     ends = corpus.span_end.tolist()
     labs = lab.tolist()
     anns = ann.tolist()
-    matched_flat = np.zeros(P * K, dtype=np.int64)
-    article_flat = np.zeros(N * P, dtype=np.int64)
-    conf = np.zeros((K + 1) * (K + 1), dtype=np.int64)
-    O = K
+    matched_flat = [0] * (P * K)
+    article_flat = [0] * (N * P)
+    conf_flat = [0] * (K1 * K1)
     exact = match == "exact"
-    for c in np.flatnonzero(~trivial).tolist():
+    pairs_of: dict[tuple[int, ...], list[tuple[int, int, int]]] = {}
+    other_dis: list[int] = []
+    other_kind: list[str] = []
+    for c in np.flatnonzero(~simple).tolist():
         b = int(bounds[c])
         e = b + int(sizes[c])
         a = int(c_art[c])
@@ -197,48 +243,67 @@ def span_agreement(corpus: Corpus, match: str = "exact") -> SpanAgreement:
         by_ann: dict[int, list[SpanTuple]] = {i: [] for i in who}
         for k in range(b, e):
             by_ann[anns[k]].append((starts[k], ends[k], labs[k]))
-        for i, j in combinations(who, 2):
-            p = pair_index[(i, j)]
+        todo = pairs_of.get(who)
+        if todo is None:
+            todo = pairs_of[who] = [(i, j, pair_index[(i, j)]) for i, j in combinations(who, 2)]
+        for i, j, p in todo:
             sa, sb = by_ann[i], by_ann[j]
             if exact:
                 common = set(sa).intersection(sb)
-                for s in common:
-                    matched_flat[p * K + s[2]] += 1
+                for sp in common:
+                    matched_flat[p * K + sp[2]] += 1
                 article_flat[a * P + p] += len(common)
             else:
                 found = match_spans(sa, sb, same_label=True)
-                for x, _ in found:
-                    matched_flat[p * K + sa[x][2]] += 1
+                for x_i, _ in found:
+                    matched_flat[p * K + sa[x_i][2]] += 1
                 article_flat[a * P + p] += len(found)
             aligned = match_spans(sa, sb, same_label=False)
-            done_a = set()
-            done_b = set()
-            for x, y in aligned:
-                la, lb = sa[x][2], sb[y][2]
-                conf[la * (K + 1) + lb] += 1
-                conf[lb * (K + 1) + la] += 1
-                done_a.add(x)
-                done_b.add(y)
-            for x, s in enumerate(sa):
-                if x not in done_a:
-                    conf[s[2] * (K + 1) + O] += 1
-                    conf[O * (K + 1) + s[2]] += 1
-            for y, s in enumerate(sb):
-                if y not in done_b:
-                    conf[s[2] * (K + 1) + O] += 1
-                    conf[O * (K + 1) + s[2]] += 1
-        lists = [by_ann[i] for i in who]
+            done_a = {x_i for x_i, _ in aligned}
+            done_b = {y_i for _, y_i in aligned}
+            for x_i, y_i in aligned:
+                lx, ly = sa[x_i][2], sb[y_i][2]
+                conf_flat[lx * K1 + ly] += 1
+                conf_flat[ly * K1 + lx] += 1
+            for x_i, sp in enumerate(sa):
+                if x_i not in done_a:
+                    conf_flat[sp[2] * K1 + none] += 1
+                    conf_flat[none * K1 + sp[2]] += 1
+            for y_i, sp in enumerate(sb):
+                if y_i not in done_b:
+                    conf_flat[sp[2] * K1 + none] += 1
+                    conf_flat[none * K1 + sp[2]] += 1
+        lists = list(by_ann.values())
+        first = lists[0]
         if exact:
-            agree = all(spans == lists[0] for spans in lists[1:])
+            agree = all(spans == first for spans in lists[1:])
         else:
-            seq = [s[2] for s in lists[0]]
-            agree = all([s[2] for s in spans] == seq for spans in lists[1:])
+            seq = [sp[2] for sp in first]
+            agree = all([sp[2] for sp in spans] == seq for spans in lists[1:])
         if not agree:
-            disagreements.append(
-                Disagreement(a, starts[b], max(ends[b:e]), _kind(lists), by_ann)
-            )
-            article_disagreements[a] += 1
-    pair_matched += matched_flat.reshape(P, K)
-    article_matched += article_flat.reshape(N, P)
-    confusion += conf.reshape(K + 1, K + 1)
-    return result
+            other_dis.append(c)
+            other_kind.append(_kind(lists))
+    pair_matched += np.array(matched_flat, dtype=np.int64).reshape(P, K)
+    article_matched += np.array(article_flat, dtype=np.int64).reshape(N, P)
+    conf += np.array(conf_flat, dtype=np.int64)
+
+    dis = np.concatenate([s_ids[s_dis], np.array(other_dis, dtype=np.int64)])
+    kinds = [*s_kind[s_dis].tolist(), *other_kind]
+    dis_article = c_art[dis]
+    return SpanAgreement(
+        match=match,
+        pairs=pairs,
+        pair_present=pair_present,
+        pair_matched=pair_matched,
+        pair_total=pair_total,
+        article_matched=article_matched,
+        article_total=article_total,
+        confusion=conf.reshape(K1, K1),
+        article_disagreements=_count(dis_article, N),
+        dis_first=bounds[dis],
+        dis_size=sizes[dis],
+        dis_article=dis_article,
+        dis_start=corpus.span_start[bounds[dis]],
+        dis_end=c_end[dis] - corpus.offset[dis_article],
+        dis_kind=kinds,
+    )

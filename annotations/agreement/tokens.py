@@ -11,13 +11,18 @@ On those labels: Cohen's κ for each pair of annotators over the tokens of the a
 annotated; Fleiss' κ over the articles every annotator annotated; Krippendorff's α (nominal) over
 every article annotated by two or more, an annotator who did not annotate an article being a
 missing value.
+
+Most tokens are covered by nobody's span: every annotator says `O` there. Those are not stored one
+by one but counted per article (`TokenLabels.background`); each coefficient adds them exactly
+as if they were listed (Σ_c n_uc² of such a unit is m_u², its coincidences are all O-O).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import chain, combinations
+from operator import attrgetter
 
 import numpy as np
 import numpy.typing as npt
@@ -43,109 +48,162 @@ def _default_tokenizer(text: str) -> list[Token]:
 
 @dataclass
 class TokenLabels:
-    """labels[a, t]: -1 when annotator a did not annotate token t's article, 0 for O, 1 + k for
-    corpus.labels[k]."""
+    """The tokens covered by at least one annotator's span, and how many others each article has.
+
+    labels[a, t]: -1 when annotator a did not annotate token t's article, 0 for O, 1 + k for
+    corpus.labels[k]. background[n]: tokens of article n that no span covers (O for everyone).
+    """
 
     labels: npt.NDArray[np.int16]
-    article: IntArray  # article index of each token
+    article: IntArray  # article index of each listed token
+    background: IntArray  # (articles,)
+    present: npt.NDArray[np.bool_]  # (articles, annotators), as in Corpus
     n_categories: int  # len(corpus.labels) + 1
     tokenized: int  # articles that had no tokens and were tokenised here
+
+    def expanded(self) -> npt.NDArray[np.int16]:
+        """Every token, background included (annotators x tokens): for tests and small data."""
+        n = self.background
+        art = np.repeat(np.arange(len(n)), n)
+        bg = np.where(self.present[art].T, 0, -1).astype(np.int16)
+        return np.concatenate([self.labels, bg.reshape(self.labels.shape[0], -1)], axis=1)
+
+
+# code point -> str.isspace(), for the code points below U+3001 (none above is whitespace)
+_IS_SPACE = np.array([chr(c).isspace() for c in range(0x3001)], dtype=bool)
 
 
 def token_labels(corpus: Corpus, tokenizer: Tokenizer | None = None) -> TokenLabels:
     tok = tokenizer or _default_tokenizer
-    starts: list[int] = []
-    ends: list[int] = []
-    counts: list[int] = []
+    lists: list[list[Token]] = []
     tokenized = 0
     for art in corpus.articles:
-        tokens = art.tokens
-        if tokens is None:
-            tokens = tok(art.text)
+        if art.tokens is None:
+            lists.append(tok(art.text))
             tokenized += 1
-        kept = [t for t in tokens if not t.text.isspace()]
-        starts.extend([t.start for t in kept])
-        ends.extend([t.end for t in kept])
-        counts.append(len(kept))
-    n_per = np.array(counts, dtype=np.int64)
-    t_article = np.repeat(np.arange(len(counts), dtype=np.int64), n_per)
+        else:
+            lists.append(art.tokens)
+    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    total = int(counts.sum())
+    t_article = np.repeat(np.arange(len(lists), dtype=np.int64), counts)
     shift = corpus.offset[t_article]
-    t_start = np.array(starts, dtype=np.int64) + shift
-    t_end = np.array(ends, dtype=np.int64) + shift
+    get_start, get_end = attrgetter("start"), attrgetter("end")
+    t_start = np.fromiter(map(get_start, chain.from_iterable(lists)), np.int64, total) + shift
+    t_end = np.fromiter(map(get_end, chain.from_iterable(lists)), np.int64, total) + shift
+    keep = _not_blank(corpus, t_start, t_end)
+    if not keep.all():
+        t_start, t_end, t_article = t_start[keep], t_end[keep], t_article[keep]
     if len(t_start) > 1 and not (np.all(np.diff(t_start) >= 0) and np.all(np.diff(t_end) >= 0)):
         order = np.lexsort((t_end, t_start))
         t_start, t_end, t_article = t_start[order], t_end[order], t_article[order]
+    per_article = np.bincount(t_article, minlength=len(lists)).astype(np.int64)
 
-    n_ann = len(corpus.annotators)
-    T = len(t_start)
-    labels = np.where(corpus.present[t_article].T, 0, -1).astype(np.int16)
-    labels = labels.reshape(n_ann, T)
-
-    gs = corpus.span_gstart
-    ge = corpus.span_gend
-    first = np.searchsorted(t_end, gs, side="right")  # first token ending after the span start
-    last = np.searchsorted(t_start, ge, side="left")  # tokens starting before the span end
+    # the tokens each span covers (shares a character with)
+    first = np.searchsorted(t_end, corpus.span_gstart, side="right")
+    last = np.searchsorted(t_start, corpus.span_gend, side="left")
     count = np.maximum(last - first, 0)
-    total = int(count.sum())
-    if total:
-        idx = np.repeat(first, count) + (
-            np.arange(total) - np.repeat(np.cumsum(count) - count, count)
-        )
-        value = np.repeat(corpus.span_label + 1, count)
-        who = np.repeat(corpus.span_annotator, count)
-        for a in range(n_ann):
-            mine = who == a
-            # spans come sorted by start, longest first: the first one covering a token wins
-            uniq, pos = np.unique(idx[mine], return_index=True)
-            labels[a, uniq] = value[mine][pos]
-    return TokenLabels(labels, t_article, len(corpus.labels) + 1, tokenized)
+    n_cover = int(count.sum())
+    idx = np.repeat(first, count) + (
+        np.arange(n_cover) - np.repeat(np.cumsum(count) - count, count)
+    )
+    hit = np.zeros(len(t_start), dtype=bool)
+    hit[idx] = True
+    covered = np.flatnonzero(hit)
+    where = (np.cumsum(hit) - 1)[idx]  # position of each covered token in `covered`
+    art_of = t_article[covered]
+    n_ann = len(corpus.annotators)
+    labels = np.where(corpus.present[art_of].T, 0, -1).astype(np.int16)
+    labels = labels.reshape(n_ann, len(covered))
+    value = np.repeat(corpus.span_label + 1, count).astype(np.int16)
+    who = np.repeat(corpus.span_annotator, count)
+    for a in range(n_ann):
+        mine = who == a
+        # spans come sorted by start, longest first: the first one covering a token wins
+        uniq, pos = np.unique(where[mine], return_index=True)
+        labels[a, uniq] = value[mine][pos]
+    background = per_article - np.bincount(art_of, minlength=len(lists))
+    return TokenLabels(
+        labels, art_of, background, corpus.present, len(corpus.labels) + 1, tokenized
+    )
 
 
-def cohen_pairs(tl: TokenLabels) -> dict[tuple[int, int], tuple[float | None, int]]:
-    """Cohen's κ and the number of tokens, per pair of annotators (indices, i < j)."""
-    out: dict[tuple[int, int], tuple[float | None, int]] = {}
+def _not_blank(corpus: Corpus, t_start: IntArray, t_end: IntArray) -> npt.NDArray[np.bool_]:
+    """False for empty tokens and tokens made only of whitespace (offsets in the continuum)."""
+    keep = t_end > t_start
+    if not len(t_start):
+        return keep
+    joined = "\x00".join(a.text for a in corpus.articles)  # the continuum of Corpus.offset
+    points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    first = np.minimum(points[np.minimum(t_start, len(points) - 1)], len(_IS_SPACE) - 1)
+    suspect = np.flatnonzero(keep & _IS_SPACE[first])
+    for t in suspect.tolist():  # a token starting with whitespace: rare, check it whole
+        if joined[t_start[t] : t_end[t]].isspace():
+            keep[t] = False
+    return keep
+
+
+@dataclass
+class TokenAgreement:
+    cohen: dict[tuple[int, int], float | None]  # per pair of annotator indices (i < j)
+    cohen_tokens: dict[tuple[int, int], int]  # tokens both labelled
+    fleiss: float | None
+    fleiss_tokens: int  # tokens every annotator labelled
+    alpha: float | None  # Krippendorff's α, nominal
+    alpha_tokens: int  # tokens with two or more labels
+
+
+def token_agreement(tl: TokenLabels) -> TokenAgreement:
+    """Cohen's κ per pair, Fleiss' κ and Krippendorff's α on the token labels.
+
+    Fleiss and Krippendorff need Σ_c n_uc² per unit; with m_u labels on a unit that is
+    m_u + 2·(pairs of annotators agreeing on it), so one pass over the pairs serves all three.
+    A background token of an article with m annotators is m labels O that all agree.
+    """
     L = tl.labels
-    for i, j in combinations(range(L.shape[0]), 2):
-        both = (L[i] >= 0) & (L[j] >= 0)
-        n = int(both.sum())
+    K1 = tl.n_categories
+    n_raters = L.shape[0]
+    has = L >= 0
+    m = has.sum(axis=0, dtype=np.int64)
+    bg = tl.background
+    m_art = tl.present.sum(axis=1).astype(np.int64)
+    agreeing = np.zeros(L.shape[1], dtype=np.int64)
+    cohen: dict[tuple[int, int], float | None] = {}
+    cohen_tokens: dict[tuple[int, int], int] = {}
+    for i, j in combinations(range(n_raters), 2):
+        both = has[i] & has[j]
+        bg_both = int(bg[tl.present[:, i] & tl.present[:, j]].sum())
+        n = int(both.sum()) + bg_both
         if n == 0:
             continue
-        table = contingency(L[i][both], L[j][both], tl.n_categories)
-        out[(i, j)] = (cohen_kappa_table(table), n)
-    return out
+        agreeing += (L[i] == L[j]) & both
+        table = contingency(L[i][both], L[j][both], K1)
+        table[0, 0] += bg_both
+        cohen[(i, j)] = cohen_kappa_table(table)
+        cohen_tokens[(i, j)] = n
 
+    complete = m == n_raters
+    bg_complete = int(bg[m_art == n_raters].sum())
+    f_units = int(complete.sum()) + bg_complete
+    fleiss = None
+    if f_units:
+        sum_sq = float(
+            int(complete.sum()) * n_raters
+            + 2 * int(agreeing[complete].sum())
+            + bg_complete * n_raters * n_raters
+        )
+        totals = np.bincount(L[:, complete].ravel(), minlength=K1).astype(np.float64)
+        totals[0] += bg_complete * n_raters
+        fleiss = fleiss_from_sums(f_units, n_raters, sum_sq, totals)
 
-def fleiss(tl: TokenLabels) -> tuple[float | None, int]:
-    """Fleiss' κ over the tokens every annotator labelled, and that number of tokens."""
-    L = tl.labels
-    complete = np.all(L >= 0, axis=0)
-    n_units = int(complete.sum())
-    if n_units == 0:
-        return None, 0
-    Lc = L[:, complete]
-    sum_sq = 0.0
-    totals = np.zeros(tl.n_categories, dtype=np.float64)
-    for k in range(tl.n_categories):
-        n_k = (Lc == k).sum(axis=0, dtype=np.int64).astype(np.float64)
-        sum_sq += float(np.dot(n_k, n_k))
-        totals[k] = n_k.sum()
-    return fleiss_from_sums(n_units, L.shape[0], sum_sq, totals), n_units
-
-
-def krippendorff(tl: TokenLabels) -> tuple[float | None, int]:
-    """Krippendorff's α (nominal) over every token with two or more labels, and their number."""
-    L = tl.labels
-    m = (L >= 0).sum(axis=0, dtype=np.int64).astype(np.float64)
     pairable = m >= 2
-    n_units = int(pairable.sum())
-    if n_units == 0:
-        return None, 0
-    Lp = L[:, pairable]
-    mp = m[pairable]
-    o_diag = 0.0
-    n_c = np.zeros(tl.n_categories, dtype=np.float64)
-    for k in range(tl.n_categories):
-        n_k = (Lp == k).sum(axis=0, dtype=np.int64).astype(np.float64)
-        o_diag += float((n_k * (n_k - 1.0) / (mp - 1.0)).sum())
-        n_c[k] = n_k.sum()
-    return alpha_from_sums(float(mp.sum()), o_diag, n_c), n_units
+    bg_pairable = m_art >= 2
+    a_units = int(pairable.sum()) + int(bg[bg_pairable].sum())
+    alpha = None
+    if a_units:
+        mp = m[pairable].astype(np.float64)
+        bg_values = float((bg * m_art)[bg_pairable].sum())  # each agrees with all the others
+        o_diag = float((2.0 * agreeing[pairable] / (mp - 1.0)).sum()) + bg_values
+        n_c = np.bincount(L[has & pairable], minlength=K1).astype(np.float64)
+        n_c[0] += bg_values
+        alpha = alpha_from_sums(float(mp.sum()) + bg_values, o_diag, n_c)
+    return TokenAgreement(cohen, cohen_tokens, fleiss, f_units, alpha, a_units)

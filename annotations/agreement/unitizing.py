@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from annotations.agreement.load import Corpus
+from annotations.agreement.load import Corpus, lex_order
 
 IntArray = npt.NDArray[np.int64]
 
@@ -92,7 +92,7 @@ def drop_self_overlaps(
         return keep
     span = int(end.max()) - min(int(start.min()), 0) + 1
     group = rater * (int(category.max()) + 1) + category
-    order = np.lexsort((-end, start, group))
+    order = lex_order(group, start, -end)
     shift = group[order] * span
     s = start[order] + shift
     e = end[order] + shift
@@ -101,11 +101,6 @@ def drop_self_overlaps(
     ok[1:] = s[1:] >= previous_end[:-1]
     keep[order] = ok
     return keep
-
-
-def _segments(start: IntArray, end: IntArray) -> tuple[IntArray, IntArray]:
-    order = np.argsort(start, kind="stable")
-    return start[order], end[order]
 
 
 def _observed_pair(s1: IntArray, e1: IntArray, s2: IntArray, e2: IntArray) -> float:
@@ -134,9 +129,9 @@ def _observed_pair(s1: IntArray, e1: IntArray, s2: IntArray, e2: IntArray) -> fl
 
 def _gaps(s: IntArray, e: IntArray, begin: int, end: int) -> IntArray:
     """Lengths of the positive gaps between a rater's (sorted, disjoint) units in [begin, end)."""
-    gap_start = np.concatenate([[begin], e])
-    gap_end = np.concatenate([s, [end]])
-    g = gap_end - gap_start
+    gap_start = np.concatenate([np.array([begin], dtype=np.int64), e])
+    gap_end = np.concatenate([s, np.array([end], dtype=np.int64)])
+    g: IntArray = gap_end - gap_start
     return g[g > 0]
 
 
@@ -148,25 +143,28 @@ def alpha_u(study: UnitizingStudy) -> AlphaU:
     per: dict[str, CategoryAlpha] = {}
     if R < 2 or study.length <= 0:
         return AlphaU(per, None)
-    start = study.offset
-    end = study.offset + study.unit_length
+    order = lex_order(study.category * R + study.rater, study.offset)
+    start = study.offset[order]
+    end = start + study.unit_length[order]
+    group = study.category[order] * R + study.rater[order]
+    cuts = np.searchsorted(group, np.arange(len(study.categories) * R + 1), side="left")
     sum_o = 0.0
     sum_e = 0.0
     for c_idx, name in enumerate(study.categories):
-        in_c = study.category == c_idx
-        if not in_c.any():
+        lo_c, hi_c = int(cuts[c_idx * R]), int(cuts[(c_idx + 1) * R])
+        if lo_c == hi_c:
             continue
-        by_rater = [
-            _segments(start[in_c & (study.rater == r)], end[in_c & (study.rater == r)])
-            for r in range(R)
-        ]
+        by_rater = []
+        for r in range(R):
+            lo, hi = int(cuts[c_idx * R + r]), int(cuts[c_idx * R + r + 1])
+            by_rater.append((start[lo:hi], end[lo:hi]))
         observed = 0.0
         for r1 in range(R):
             for r2 in range(r1 + 1, R):
                 observed += _observed_pair(*by_rater[r1], *by_rater[r2])
         d_o = 2.0 * observed / (R * (R - 1) * L * L)
 
-        lengths = study.unit_length[in_c].astype(np.float64)
+        lengths = (end[lo_c:hi_c] - start[lo_c:hi_c]).astype(np.float64)
         n_c = float(len(lengths))
         gaps = np.sort(
             np.concatenate([_gaps(s, e, B, B + study.length) for s, e in by_rater])

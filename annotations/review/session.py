@@ -65,6 +65,10 @@ class ReviewSession:
             self._records[i] = saved if saved is not None and saved.tokens else record
         return self._records[i]
 
+    def peek(self, i: int) -> Record:
+        """Article i as it is, without tokenising it (for a first paint before the tokenizer)."""
+        return self._records.get(i) or self.source[i]
+
     def state_at(self, i: int) -> ArticleState:
         if i not in self._states:
             self._states[i] = initial_state(self.record_at(i))
@@ -101,7 +105,9 @@ class ReviewSession:
         if current.answer is not None or current.spans != initial_state(self.record_at(i)).spans:
             return False
         self._records[i] = record
-        self._states[i] = replace(initial_state(record), cursor=current.cursor, anchor=current.anchor)
+        self._states[i] = replace(
+            initial_state(record), cursor=current.cursor, anchor=current.anchor
+        )
         return True
 
     # -- moving (not undoable) ---------------------------------------------------------------

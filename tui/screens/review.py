@@ -10,6 +10,8 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from annotations.review.state import ArticleState
+from annotations.tokenize import tokenizer_loaded
 from tui.commands import bindings
 from tui.screens.help import HelpScreen
 from tui.screens.prompts import FilterPrompt, Prompt
@@ -45,10 +47,29 @@ class ReviewScreen(Screen[None]):
         self.query_one(ArticleView).focus()
         self.refresh_view()
 
+    def ready(self) -> bool:
+        """False only while an untokenised article waits for the tokenizer (first seconds)."""
+        session = self.rapp.session
+        return session.peek(session.index).tokens is not None or tokenizer_loaded()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("help", "quit", "command_palette") or self.ready():
+            return True
+        return False  # keys wait until the article's tokens exist
+
     def refresh_view(self) -> None:
         """Draw the session's current article and state (only changed lines repaint)."""
         app = self.rapp
         session = app.session
+        if not self.ready():  # show the text at once; spans and cursor come with the tokens
+            record, state = session.peek(session.index), ArticleState()
+            self.query_one(ArticleView).show(record, state, session.scheme)
+            self.query_one(SpanList).show(record, state, session.scheme, None)
+            self.query_one(StatusBar).show(
+                session.annotator, session.index, len(session), session.reviewed_count(),
+                state, session.scheme, app.model_state, "preparing tokens…",
+            )
+            return
         record, state = session.record, session.state
         self.query_one(ArticleView).show(record, state, session.scheme)
         self.query_one(SpanList).show(record, state, session.scheme, session.span_at())

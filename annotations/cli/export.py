@@ -1,0 +1,137 @@
+"""`relecture export FILE... -o DIR --format hf|spacy|conll|jsonl|doccano|prodigy`: training data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from annotations.align import POLICIES as ALIGN_POLICIES
+from annotations.cli.errors import one_line_errors
+from annotations.export import DEFAULT_SPLIT, FORMATS, Options
+from annotations.export import export as run_export
+from annotations.formats import READ_FORMATS
+
+PROGRESS_FROM = 5_000  # records: below that, an export takes well under a second
+
+
+class _RichProgress:
+    """The export's progress as one Rich bar on stderr, shown only past `PROGRESS_FROM` records
+    and only on a terminal."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
+        self.name = ""
+        self.total: int | None = None
+        self.done = 0
+
+    def phase(self, name: str, total: int | None) -> None:
+        self.name, self.total, self.done = name, total, 0
+        if self.bar is not None and self.task is not None:
+            self.bar.update(self.task, description=name, total=total, completed=0)
+
+    def advance(self, n: int = 1) -> None:
+        self.done += n
+        if self.bar is None and self.done >= PROGRESS_FROM and self.console.is_terminal:
+            self.bar = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task(self.name, total=self.total, completed=self.done)
+        elif self.bar is not None and self.task is not None:
+            self.bar.advance(self.task, n)
+
+    def __enter__(self) -> _RichProgress:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@one_line_errors
+def export(
+    files: list[Path] = typer.Argument(
+        ..., help="Annotation files or folders (any readable format)."
+    ),
+    out: Path = typer.Option(
+        ..., "-o", "--out", help="Output folder (written whole or not at all)."
+    ),
+    fmt: str = typer.Option("hf", "--format", "-f", help=f"Output format: {'|'.join(FORMATS)}."),
+    split: str = typer.Option(
+        DEFAULT_SPLIT, "--split", help="Proportions train,dev,test (1 to 3 numbers)."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed of the split (same seed, same split)."),
+    policy: str | None = typer.Option(
+        None,
+        "--policy",
+        help="Several annotators: gold|majority|annotator:NAME|all (required when an article "
+        "has several).",
+    ),
+    annotator: str | None = typer.Option(
+        None, "--annotator", help="With --policy annotator: whose records."
+    ),
+    labels: Path | None = typer.Option(
+        None, "--labels", help="Label scheme file (default: news-fr)."
+    ),
+    any_label: bool = typer.Option(
+        False, "--any-label", help="Take the labels from the data instead of a scheme."
+    ),
+    align: str = typer.Option(
+        "split", "--align", help=f"Spans off token boundaries: {'|'.join(ALIGN_POLICIES)}."
+    ),
+    require_answer: bool = typer.Option(
+        False, "--require-answer", help="Leave out records that have no answer at all."
+    ),
+    input_format: str | None = typer.Option(
+        None, "--from", help=f"Input format ({'|'.join(READ_FORMATS)}); detected when omitted."
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace DIR if it is an earlier export."),
+) -> None:
+    """Export accepted articles as training data (HF dataset, spaCy, CoNLL, JSONL, doccano, Prodigy)."""
+    console = Console(stderr=True, highlight=False)
+
+    def warn(message: str) -> None:
+        typer.echo(f"warning: {message}", err=True)
+
+    options = Options(
+        fmt=fmt,
+        policy=policy,
+        annotator=annotator,
+        split=split,
+        seed=seed,
+        labels=labels,
+        any_label=any_label,
+        align=align,
+        require_answer=require_answer,
+        force=force,
+        input_format=input_format,
+    )
+    with _RichProgress(console) as progress:
+        result = run_export(files, out, options, warn=warn, progress=progress)
+    for line in result.report_lines():
+        typer.echo(line, err=True)
+    n = len(result.warnings)
+    note = f" ({n:,} warning{'s' * (n != 1)})" if n else ""
+    typer.echo(f"wrote {fmt} export to {out}{note}", err=True)

@@ -1,0 +1,23 @@
+"""Training data from curated spans: Hugging Face dataset, spaCy, CoNLL, JSONL, doccano, Prodigy.
+
+`export(inputs, out, Options(fmt=...))` reads any readable files, keeps the accepted articles
+(`select`: latest record per annotator, a policy for several annotators), splits them by text
+(`splits`), puts every span on tokens or says why not (`prepare`), writes the format (`hf`,
+`docbin`, `conll`, `lines`) and a README (`card`) into a temporary folder beside `out`, and renames
+it into place (`run`). Nothing here imports Textual.
+"""
+
+from annotations.export.run import FORMATS, MARKER, ExportResult, Options, export, export_records
+from annotations.export.select import POLICIES
+from annotations.export.splits import DEFAULT_SPLIT
+
+__all__ = [
+    "DEFAULT_SPLIT",
+    "FORMATS",
+    "MARKER",
+    "POLICIES",
+    "ExportResult",
+    "Options",
+    "export",
+    "export_records",
+]

@@ -1,0 +1,445 @@
+"""The export, start to finish: read, select, split, align, write to a temporary folder beside DIR,
+fsync, and put it in DIR's place in one rename.
+
+DIR is never half written: everything goes to `.DIR.<random>.tmp` next to it first. An existing
+DIR is refused unless `force`, and even then only when it is empty or an earlier export (it holds
+`.relecture-export.json`), so that `-o ~ --force` cannot delete a home folder. With `force`, the
+new folder and the old one are swapped atomically (Linux `renameat2(RENAME_EXCHANGE)`; elsewhere the
+old one is renamed aside first) and the old one is then deleted. A failure at any point before the
+swap leaves DIR as it was and removes the temporary folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import gc
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import orjson
+
+from annotations.align import POLICIES as ALIGN_POLICIES
+from annotations.align import Policy
+from annotations.errors import UsageError
+from annotations.export.card import SplitStats, Summary, readme
+from annotations.export.prepare import data_labels, prepare_row
+from annotations.export.select import Row, Selection, parse_policy, select
+from annotations.export.splits import DEFAULT_SPLIT, SPLIT_NAMES, assign, parse_split
+from annotations.labels import DEFAULT_SCHEME, load_scheme
+from annotations.records import Record
+from annotations.store.writer import fsync_dir
+
+FORMATS = ("hf", "spacy", "conll", "jsonl", "doccano", "prodigy")
+ONE_TAG_PER_TOKEN = frozenset(("hf", "spacy", "conll"))
+MARKER = ".relecture-export.json"
+
+
+class Progress(Protocol):
+    """What the export reports while it runs (the CLI shows it as a Rich progress bar)."""
+
+    def phase(self, name: str, total: int | None) -> None: ...
+
+    def advance(self, n: int = 1) -> None: ...
+
+
+class _NoProgress:
+    def phase(self, name: str, total: int | None) -> None:
+        pass
+
+    def advance(self, n: int = 1) -> None:
+        pass
+
+
+@dataclass
+class ExportResult:
+    out: Path
+    summary: Summary
+    warnings: list[str] = field(default_factory=list)
+
+    def report_lines(self) -> list[str]:
+        s = self.summary
+        lines = list(s.selection.report_lines())
+        for split in s.splits:
+            lines.append(
+                f"{split.name}: {_plural(split.rows, 'example')}, "
+                f"{_plural(split.articles, 'article')}, "
+                f"{_plural(sum(split.spans.values()), 'span')} -> {split.file}"
+            )
+        if s.empty_splits:
+            lines.append(f"no {' / '.join(s.empty_splits)} split: too few articles for it")
+        return lines
+
+
+@dataclass
+class Options:
+    fmt: str = "hf"
+    policy: str | None = None
+    annotator: str | None = None
+    split: str = DEFAULT_SPLIT
+    seed: int = 0
+    labels: str | Path | None = None  # label scheme file; None: the default (news-fr)
+    any_label: bool = False
+    align: str = "split"
+    require_answer: bool = False
+    force: bool = False
+    input_format: str | None = None
+    agreement: Mapping[str, Any] | None = None  # hook: agreement figures for the dataset card
+
+
+def check_target(out: Path, force: bool, inputs: Sequence[Path] = ()) -> None:
+    """Refuse a target that exists (without force), is a file, is not an export, or holds input."""
+    target = out.resolve()
+    for path in inputs:
+        p = Path(path).resolve()
+        if p == target or target in p.parents:
+            raise UsageError(f"{out}: the input {path} is inside it; write the export elsewhere")
+    if not out.exists() and not out.is_symlink():
+        return
+    if not out.is_dir() or out.is_symlink():
+        raise UsageError(f"{out} exists and is not a folder; choose another -o")
+    if not force:
+        raise UsageError(f"{out} exists; pass --force to replace it")
+    if any(out.iterdir()) and not (out / MARKER).exists():
+        raise UsageError(
+            f"{out} is not a relecture export (it has no {MARKER}); refusing to replace it, "
+            "even with --force"
+        )
+
+
+def read_inputs(
+    inputs: Sequence[Path],
+    input_format: str | None,
+    policy: Policy,
+    warn: Callable[[str], None],
+    progress: Progress,
+) -> Iterator[tuple[Record, str]]:
+    from annotations.formats import read
+
+    progress.phase("reading", None)
+    for path in inputs:
+        for item in read(path, input_format, policy=policy):
+            for issue in item.issues:
+                warn(f"{item.where}: {issue}")
+            progress.advance()
+            yield item.record, item.where
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while millions of long-lived objects (records, tokens) are
+    made: each full collection would walk all of them, and an export creates no cycles to free."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class _Warnings:
+    """Every warning of one export: kept for the report and passed on as it happens."""
+
+    def __init__(self, sink: Callable[[str], None] | None) -> None:
+        self.items: list[str] = []
+        self.sink = sink
+
+    def __call__(self, message: str) -> None:
+        self.items.append(message)
+        if self.sink is not None:
+            self.sink(message)
+
+
+def export(
+    inputs: Sequence[str | Path],
+    out: str | Path,
+    options: Options,
+    *,
+    warn: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
+) -> ExportResult:
+    """Read `inputs` (any readable format) and write the export to `out` as `options` say."""
+    paths = [Path(p) for p in inputs]
+    _check_options(options)
+    check_target(Path(out), options.force, paths)
+    warnings = _Warnings(warn)
+    prog = progress or _NoProgress()
+    records = read_inputs(paths, options.input_format, Policy(options.align), warnings, prog)
+    with _gc_paused():
+        return export_records(
+            records, out, options, inputs=[str(p) for p in paths], progress=prog, _warnings=warnings
+        )
+
+
+def _check_options(options: Options) -> None:
+    if options.fmt not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)} (got {options.fmt!r})")
+    if options.align not in ALIGN_POLICIES:
+        raise UsageError(f"--align must be one of {', '.join(ALIGN_POLICIES)}")
+    parse_split(options.split)
+    parse_policy(options.policy, options.annotator)
+
+
+def export_records(
+    records: Iterable[tuple[Record, str]],
+    out: str | Path,
+    options: Options,
+    *,
+    inputs: Sequence[str] = (),
+    warn: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
+    _warnings: _Warnings | None = None,
+) -> ExportResult:
+    """The export from (record, `file:line`) pairs already read (what `export` and the benchmark
+    call). Writes `out` whole or not at all."""
+    with _gc_paused():
+        return _export_records(records, out, options, inputs, warn, progress, _warnings)
+
+
+def _export_records(
+    records: Iterable[tuple[Record, str]],
+    out: str | Path,
+    options: Options,
+    inputs: Sequence[str],
+    warn: Callable[[str], None] | None,
+    progress: Progress | None,
+    _warnings: _Warnings | None,
+) -> ExportResult:
+    out = Path(out)
+    _check_options(options)
+    check_target(out, options.force, [Path(i) for i in inputs])
+    prog = progress or _NoProgress()
+    report = _warnings if _warnings is not None else _Warnings(warn)
+
+    policy, annotator = parse_policy(options.policy, options.annotator)
+    ratios = parse_split(options.split)
+    align = Policy(options.align)
+
+    selection = select(records, policy, annotator, require_answer=options.require_answer)
+    scheme = load_scheme(options.labels)
+    if options.any_label:
+        labels = data_labels(selection.rows, scheme.names)
+        label_source = "the labels the data uses (`--any-label`)"
+    else:
+        labels = list(scheme.names)
+        label_source = f"scheme `{scheme.name}`, declared in its order"
+    if not labels:
+        labels = list(scheme.names)
+
+    split_of = assign((row.input_hash for row in selection.rows), ratios, options.seed)
+    splits: dict[str, list[Row]] = {name: [] for name in SPLIT_NAMES[: len(ratios)]}
+    for row in selection.rows:
+        splits[split_of[row.input_hash]].append(row)
+
+    prog.phase("checking spans", len(selection.rows))
+    allowed = frozenset(labels)
+    one_tag = options.fmt in ONE_TAG_PER_TOKEN
+    for i, row in enumerate(selection.rows):
+        prepare_row(row, align, allowed, one_tag_per_token=one_tag, warn=report)
+        if i % 1024 == 1023:
+            prog.advance(1024)
+    prog.advance(len(selection.rows) % 1024)
+
+    empty = [name for name, rows in splits.items() if not rows]
+    summary = Summary(
+        fmt=options.fmt,
+        title=out.name or "export",
+        out=str(out),
+        inputs=list(inputs),
+        labels=labels,
+        label_source=label_source,
+        selection=selection,
+        ratios=ratios,
+        seed=options.seed,
+        align=options.align,
+        splits=[],
+        empty_splits=[_split_name(options.fmt, name) for name in empty],
+        agreement=options.agreement,
+        language="fr" if scheme.name == DEFAULT_SCHEME and not options.any_label else None,
+    )
+    if not selection.rows:
+        raise UsageError(_nothing_to_export(selection))
+
+    prog.phase("writing", len(selection.rows))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        features = _write(tmp, options.fmt, splits, labels, summary, report, prog)
+        summary.warnings = len(report.items)
+        (tmp / "README.md").write_text(readme(summary, features), encoding="utf-8")
+        (tmp / MARKER).write_bytes(orjson.dumps(_manifest(summary), option=orjson.OPT_INDENT_2))
+        _make_durable(tmp)
+        _swap_into_place(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return ExportResult(out, summary, report.items)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'s' * (n != 1)}"
+
+
+def _split_name(fmt: str, split: str) -> str:
+    return "validation" if fmt == "hf" and split == "dev" else split
+
+
+def _nothing_to_export(selection: Selection) -> str:
+    left = ", ".join(f"{n:,} {reason}" for reason, n in selection.left_out.items() if n)
+    return "nothing to export: no accepted article" + (f" ({left})" if left else "")
+
+
+def _stats(fmt: str, split: str, file: str, rows: list[Row]) -> SplitStats:
+    stats = SplitStats(_split_name(fmt, split), file, rows=len(rows))
+    stats.articles = len({row.input_hash for row in rows})
+    stats.tokens = sum(len(row.record.tokens or ()) for row in rows)
+    for row in rows:
+        stats.spans.update(span.label for span in row.record.spans or ())
+    return stats
+
+
+def _write(
+    tmp: Path,
+    fmt: str,
+    splits: dict[str, list[Row]],
+    labels: list[str],
+    summary: Summary,
+    warn: Callable[[str], None],
+    prog: Progress,
+) -> Any:
+    features = None
+    if fmt == "hf":
+        from annotations.export.hf import write_hf
+
+        results, features = write_hf(
+            tmp,
+            splits,
+            labels,
+            description=f"relecture export: {summary.title}",
+            advance=prog.advance,
+        )
+        by_name = {r.name: r for r in results}
+        for split, rows in splits.items():
+            res = by_name.get(_split_name(fmt, split))
+            if res is None:
+                continue
+            stats = SplitStats(res.name, res.parquet, res.rows, tokens=res.tokens, spans=res.spans)
+            stats.nbytes = res.nbytes
+            stats.articles = len({row.input_hash for row in rows})
+            summary.splits.append(stats)
+        return features
+    if fmt == "spacy":
+        from annotations.export.docbin import write_spacy
+
+        files = write_spacy(tmp, splits, labels)
+    elif fmt == "conll":
+        from annotations.export.conll import write_conll
+
+        files = write_conll(tmp, splits, warn)
+    else:
+        from annotations.export.lines import write_lines
+
+        files = write_lines(tmp, splits, fmt)
+    for split, rows in splits.items():
+        if split in files:
+            summary.splits.append(_stats(fmt, split, files[split], rows))
+            prog.advance(len(rows))
+    return features
+
+
+def _manifest(summary: Summary) -> dict[str, Any]:
+    sel = summary.selection
+    return {
+        "tool": "relecture export",
+        "format": summary.fmt,
+        "inputs": summary.inputs,
+        "policy": sel.policy,
+        "split": list(summary.ratios),
+        "seed": summary.seed,
+        "align": summary.align,
+        "labels": summary.labels,
+        "splits": {
+            s.name: {
+                "file": s.file,
+                "examples": s.rows,
+                "articles": s.articles,
+                "tokens": s.tokens,
+                "spans": dict(Counter(s.spans).most_common()),
+            }
+            for s in summary.splits
+        },
+        "empty_splits": summary.empty_splits,
+        "records_read": sel.lines,
+        "answers": dict(sel.answers),
+        "left_out": {k: v for k, v in sel.left_out.items() if v},
+        "annotators": sel.annotators,
+        "warnings": summary.warnings,
+    }
+
+
+def _make_durable(root: Path) -> None:
+    """fsync every file and folder under `root` (before the rename makes them visible)."""
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            fd = os.open(os.path.join(folder, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        fsync_dir(Path(folder))
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    renameat2.restype = ctypes.c_int
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _swap_into_place(tmp: Path, out: Path) -> None:
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o777 & ~mask)  # mkdtemp makes 0700
+    parent = out.resolve().parent
+    if not out.exists():
+        os.rename(tmp, out)
+        fsync_dir(parent)
+        return
+    if _exchange(tmp, out):  # tmp now holds the old export
+        fsync_dir(parent)
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+    os.rename(out, aside / "old")
+    try:
+        os.rename(tmp, out)
+    except BaseException:
+        os.rename(aside / "old", out)
+        raise
+    fsync_dir(parent)
+    shutil.rmtree(aside, ignore_errors=True)

@@ -1,0 +1,244 @@
+"""Which records an export holds, and how several annotators' records become training rows.
+
+1. The latest record per (annotator, `_input_hash`) is the current one (files are append-only).
+2. Only `accept`ed articles are exported; `reject` and `ignore` are left out and counted. A record
+   without an `answer` (doccano, brat, CoNLL, HF and plain files have none) is exported as it is and
+   counted apart; `require_answer=True` leaves those out too.
+3. When some article has records from several annotators, a policy says what a row is:
+
+   - `gold`: the input is already adjudicated: one record per article (several annotators on one
+     article is an error, since it means the file is not what the policy says);
+   - `majority`: one row per article accepted by more annotators than rejected it (`ignore`
+     abstains); a span (start, end, label) is kept when more than half of the annotators who
+     accepted the article have it. A tie keeps nothing, so two annotators must agree;
+   - `annotator` (with a name): that annotator's records only;
+   - `all`: one row per annotator and article; the `annotators` column says whose it is.
+
+   Without a policy, input where every article has one annotator is exported as it is (`gold`),
+   and input with several annotators on an article is refused with the choices.
+4. An article whose text is only whitespace (Prodigy writes such records) is no training example:
+   it is left out and counted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from annotations.errors import UsageError
+from annotations.records import Record, Span
+
+POLICIES = ("gold", "majority", "annotator", "all")
+NO_ANSWER = "(none)"
+
+
+@dataclass(slots=True)
+class Row:
+    """One exported example: a record (tokens and aligned spans are filled in later), whose
+    annotations it holds, where it came from (`file:line`, for messages) and a stable id."""
+
+    record: Record
+    annotators: list[str]
+    where: str
+    id: str
+
+    @property
+    def input_hash(self) -> int:
+        h = self.record.input_hash
+        assert h is not None
+        return h
+
+    @property
+    def article(self) -> str:
+        """How messages name the article: its source file name when it has one, else its hash."""
+        meta = self.record.meta or {}
+        for key in ("source", "doc_id", "id"):
+            value = meta.get(key)
+            if isinstance(value, (str, int)) and not isinstance(value, bool):
+                return str(value)
+        return f"#{self.input_hash}"
+
+
+@dataclass
+class Selection:
+    rows: list[Row]
+    policy: str
+    lines: int = 0  # records read
+    current: int = 0  # latest per annotator and article
+    articles: int = 0  # distinct texts in the input
+    multi_annotated: int = 0  # articles with records from several annotators
+    annotators: list[str] = field(default_factory=list)
+    answers: Counter[str] = field(default_factory=Counter)  # over current records
+    left_out: Counter[str] = field(default_factory=Counter)  # reason -> how many
+
+    def report_lines(self) -> list[str]:
+        out = [
+            f"{self.lines:,} records read, {self.current:,} current "
+            f"(latest per annotator and article), {self.articles:,} articles",
+        ]
+        if self.answers:
+            out.append(
+                "answers: " + ", ".join(f"{k} {v:,}" for k, v in sorted(self.answers.items()) if v)
+            )
+        if self.annotators:
+            multi = (
+                f", {self.multi_annotated:,} articles with several" if self.multi_annotated else ""
+            )
+            out.append(f"annotators: {', '.join(self.annotators)}{multi}; policy {self.policy}")
+        for reason, n in self.left_out.items():
+            if n:
+                out.append(f"left out: {n:,} {reason}")
+        return out
+
+
+def parse_policy(policy: str | None, annotator: str | None) -> tuple[str | None, str | None]:
+    """`annotator:NAME` / `annotator=NAME` / (`annotator`, `--annotator NAME`) -> (policy, name)."""
+    name = annotator
+    if policy is not None:
+        for sep in (":", "="):
+            if policy.startswith(f"annotator{sep}"):
+                policy, name = "annotator", policy.split(sep, 1)[1]
+                break
+        if policy not in POLICIES:
+            raise UsageError(
+                f"--policy must be one of gold, majority, annotator:NAME, all (got {policy!r})"
+            )
+    elif name is not None:
+        policy = "annotator"
+    if policy == "annotator" and not name:
+        raise UsageError("--policy annotator needs a name: --policy annotator:NAME")
+    if name is not None and policy != "annotator":
+        raise UsageError(f"--annotator goes with --policy annotator, not {policy}")
+    return policy, name
+
+
+def _answer(record: Record) -> str:
+    return record.answer or NO_ANSWER
+
+
+def select(
+    records: Iterable[tuple[Record, str]],
+    policy: str | None = None,
+    annotator: str | None = None,
+    *,
+    require_answer: bool = False,
+) -> Selection:
+    """Apply the rules in the module docstring to (record, `file:line`) pairs."""
+    current: dict[tuple[str | None, int], tuple[Record, str]] = {}
+    lines = 0
+    for record, where in records:
+        lines += 1
+        record.with_hashes()
+        current[record.key] = (record, where)
+
+    by_text: dict[int, list[tuple[Record, str]]] = {}
+    for record, where in current.values():
+        by_text.setdefault(record.key[1], []).append((record, where))
+    multi = sum(1 for group in by_text.values() if len(group) > 1)
+    names = sorted({r.annotator for r, _ in current.values() if r.annotator is not None})
+
+    if policy is None:
+        if multi:
+            raise UsageError(
+                f"{multi:,} article{'s' * (multi != 1)} have records from several annotators "
+                f"({', '.join(names) or 'unnamed'}): say what to export with --policy majority, "
+                "annotator:NAME or all (gold if the file is already adjudicated)"
+            )
+        policy = "gold"
+    if policy == "annotator" and annotator not in names:
+        raise UsageError(
+            f"no records by annotator {annotator!r} (annotators: {', '.join(names) or 'none'})"
+        )
+
+    sel = Selection([], policy, lines, len(current), len(by_text), multi, names)
+    for record, _ in current.values():
+        sel.answers[_answer(record)] += 1
+    blank = [h for h, group in by_text.items() if group[0][0].text.isspace()]
+    for h in blank:
+        del by_text[h]
+    if blank:
+        sel.left_out["articles whose text is only whitespace"] += len(blank)
+    accepted = ("accept",) if require_answer else ("accept", NO_ANSWER)
+
+    if policy == "majority":
+        for group in by_text.values():
+            row = _majority(group, accepted, sel.left_out)
+            if row is not None:
+                sel.rows.append(row)
+        return sel
+
+    for group in by_text.values():
+        if policy == "gold" and len(group) > 1:
+            (first, where), (second, _) = group[0], group[1]
+            raise UsageError(
+                f"{where}: --policy gold, but this article also has a record by "
+                f"{second.annotator or 'an unnamed annotator'} (besides "
+                f"{first.annotator or 'an unnamed one'}): an adjudicated file has one record per "
+                "article; use --policy majority, annotator:NAME or all"
+            )
+        for record, where in group:
+            if policy == "annotator" and record.annotator != annotator:
+                continue
+            answer = _answer(record)
+            if answer not in accepted:
+                sel.left_out[_reason(answer)] += 1
+                continue
+            who = [record.annotator] if record.annotator is not None else []
+            rid = str(record.input_hash)
+            if policy == "all":
+                rid = f"{rid}:{record.annotator or ''}"
+            sel.rows.append(Row(record, who, where, rid))
+    if policy == "annotator":
+        missing = sum(
+            1 for group in by_text.values() if all(r.annotator != annotator for r, _ in group)
+        )
+        if missing:
+            sel.left_out[f"articles not annotated by {annotator}"] += missing
+    return sel
+
+
+def _reason(answer: str) -> str:
+    if answer == NO_ANSWER:
+        return "records without an answer (--require-answer)"
+    return f"records answered {answer}"
+
+
+def _majority(
+    group: list[tuple[Record, str]], accepted: tuple[str, ...], left_out: Counter[str]
+) -> Row | None:
+    voters = [(r, w) for r, w in group if _answer(r) in accepted]
+    rejecters = sum(1 for r, _ in group if _answer(r) == "reject")
+    if not voters:
+        answers = sorted({_answer(r) for r, _ in group})
+        left_out[f"articles answered {'/'.join(answers)} by every annotator"] += 1
+        return None
+    if len(voters) <= rejecters:
+        left_out["articles rejected by as many annotators as accepted them or more"] += 1
+        return None
+    votes: Counter[tuple[int, int, str]] = Counter()
+    first: dict[tuple[int, int, str], Span] = {}
+    for record, _ in voters:
+        for span in {s.key: s for s in record.spans or ()}.values():
+            votes[span.key] += 1
+            first.setdefault(span.key, span)
+    kept = [
+        replace(first[key], token_start=None, token_end=None, source="majority", score=None)
+        for key, n in sorted(votes.items())
+        if 2 * n > len(voters)
+    ]
+    dropped = sum(1 for n in votes.values() if 2 * n <= len(voters))
+    if dropped:
+        left_out["spans without a majority"] += dropped
+    # the kept spans are aligned to this record's tokens later (`prepare`), with a report
+    base, where = next(((r, w) for r, w in voters if r.tokens is not None), voters[0])
+    record = replace(
+        base,
+        spans=kept,
+        suggestions=None,
+        annotator=None,
+        answer="accept",
+        extra={**base.extra, "_annotators": sorted(r.annotator or "" for r, _ in voters)},
+    )
+    annotators = sorted(r.annotator for r, _ in voters if r.annotator is not None)
+    return Row(record, annotators, where, str(record.input_hash))

@@ -1,0 +1,69 @@
+"""Train / dev / test splits: deterministic, grouped by `_input_hash`, sensible at any size.
+
+Every distinct text (its `_input_hash`) is one group, so the rows of one text (one per annotator
+under `--policy all`) always land in the same split. Groups are ordered by a keyed hash of
+(seed, input hash), which does not depend on the order of the input files, and cut into
+consecutive runs whose sizes are the ratios times the number of groups, rounded by largest
+remainder (ties go to the earlier split). The train split is never empty when there is at least
+one text; a split that gets no text is left out of the export, and the report says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable
+
+from annotations.errors import UsageError
+
+SPLIT_NAMES = ("train", "dev", "test")
+DEFAULT_SPLIT = "0.8,0.1,0.1"
+
+
+def parse_split(text: str) -> tuple[float, ...]:
+    """`"0.8,0.1,0.1"` -> (0.8, 0.1, 0.1): one to three proportions (train, dev, test), normalised
+    to sum to 1 (`80,10,10` works too)."""
+    parts = [p.strip() for p in text.split(",")]
+    if not 1 <= len(parts) <= len(SPLIT_NAMES) or any(not p for p in parts):
+        raise UsageError(f"--split takes 1 to 3 numbers (train,dev,test), got {text!r}")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise UsageError(f"--split takes numbers like 0.8,0.1,0.1, got {text!r}") from None
+    if any(not math.isfinite(v) or v < 0 for v in values):
+        raise UsageError(f"--split proportions must be non-negative numbers, got {text!r}")
+    if values[0] <= 0:
+        raise UsageError(f"--split: the train proportion must be above 0, got {text!r}")
+    total = sum(values)
+    return tuple(v / total for v in values)
+
+
+def split_sizes(n: int, ratios: tuple[float, ...]) -> list[int]:
+    """How many of `n` groups go to each split: largest remainder, train at least 1 if n ≥ 1."""
+    exact = [r * n for r in ratios]
+    sizes = [math.floor(x) for x in exact]
+    left = n - sum(sizes)
+    order = sorted(range(len(ratios)), key=lambda i: (-(exact[i] - sizes[i]), i))
+    for i in order[:left]:
+        sizes[i] += 1
+    if n and sizes[0] == 0:
+        donor = max(range(1, len(sizes)), key=lambda i: (sizes[i], -i))
+        sizes[donor] -= 1
+        sizes[0] += 1
+    return sizes
+
+
+def _order_key(seed: int, input_hash: int) -> bytes:
+    return hashlib.blake2b(f"{seed}:{input_hash}".encode(), digest_size=8).digest()
+
+
+def assign(input_hashes: Iterable[int], ratios: tuple[float, ...], seed: int = 0) -> dict[int, str]:
+    """Map every distinct input hash to a split name (`train`, `dev`, `test`)."""
+    groups = sorted(set(input_hashes), key=lambda h: (_order_key(seed, h), h))
+    out: dict[int, str] = {}
+    pos = 0
+    for name, size in zip(SPLIT_NAMES, split_sizes(len(groups), ratios), strict=False):
+        for h in groups[pos : pos + size]:
+            out[h] = name
+        pos += size
+    return out
