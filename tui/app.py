@@ -3,6 +3,7 @@ model work happens in thread workers that post messages back."""
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from copy import deepcopy
@@ -75,9 +76,13 @@ class RelectureApp(App[None]):
         self._chain_lock = threading.Lock()
         self._suggested: set[int] = set()
         self._last_draft: Any = None
+        self._last_shown = -1
 
     # -- lifecycle -----------------------------------------------------------------------------
     def on_mount(self) -> None:
+        # fewer, larger young collections: a key press allocates thousands of small objects
+        # (strips, segments), and a collection in the middle of one is a visible stall
+        gc.set_threshold(50_000, 50, 100)
         self.restore_draft()
         self.push_screen(ReviewScreen())
         self.set_interval(DRAFT_EVERY_S, self.autosave)
@@ -220,6 +225,11 @@ class RelectureApp(App[None]):
         self.redraw()
 
     def article_shown(self, index: int) -> None:
+        if index != self._last_shown:
+            self._last_shown = index
+            # the objects of an article live as long as the session: keep them out of the
+            # collector's way, or a full collection (tens of ms) lands on some key press
+            gc.freeze()
         if self._chain is not None and index not in self._suggested:
             self.suggest(index)
 

@@ -124,7 +124,11 @@ def value_counts(
 ) -> tuple[IntArray, list[Hashable]]:
     """A raters × units matrix (None = missing) as the units × categories count table that
     `krippendorff_alpha_nominal` and `fleiss_kappa` take, and the categories in column order."""
-    values = sorted({v for row in ratings for v in row if v is not None}, key=repr)
+    distinct = {v for row in ratings for v in row if v is not None}
+    try:
+        values: list[Hashable] = sorted(distinct)  # type: ignore[type-var]
+    except TypeError:  # mixed types: any stable order will do
+        values = sorted(distinct, key=repr)
     index = {v: i for i, v in enumerate(values)}
     n_units = max((len(row) for row in ratings), default=0)
     out = np.zeros((n_units, len(values)), dtype=np.int64)

@@ -94,9 +94,11 @@ def _labels(r: AgreementReport) -> Table:
 
 def _confusion(r: AgreementReport) -> Table:
     t = Table(
-        title="Confusion over overlapping spans (row: one annotator, column: another; "
-        "O = nothing there)",
+        title="Label confusion over overlapping spans",
         title_justify="left",
+        caption="row: one annotator's label; column: another's on the overlapping span; "
+        "O: nothing there",
+        caption_justify="left",
     )
     t.add_column("")
     for label in r.confusion_labels:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from annotations.cli.agree import agree
 from annotations.cli.convert import convert
 from annotations.cli.stats import stats
 from annotations.cli.suggest import suggest
@@ -22,4 +23,5 @@ def build_app() -> typer.Typer:
     app.command()(stats)
     app.command()(convert)
     app.command()(suggest)
+    app.command()(agree)
     return app

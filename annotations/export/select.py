@@ -125,16 +125,17 @@ def select(
     require_answer: bool = False,
 ) -> Selection:
     """Apply the rules in the module docstring to (record, `file:line`) pairs."""
-    current: dict[tuple[str | None, int], tuple[Record, str]] = {}
+    current: dict[tuple[str | None, int | None], tuple[Record, str]] = {}
     lines = 0
     for record, where in records:
         lines += 1
-        record.with_hashes()
-        current[record.key] = (record, where)
+        if record.input_hash is None or record.task_hash is None:
+            record.with_hashes()
+        current[(record.annotator, record.input_hash)] = (record, where)
 
     by_text: dict[int, list[tuple[Record, str]]] = {}
     for record, where in current.values():
-        by_text.setdefault(record.key[1], []).append((record, where))
+        by_text.setdefault(record.input_hash, []).append((record, where))  # type: ignore[arg-type]
     multi = sum(1 for group in by_text.values() if len(group) > 1)
     names = sorted({r.annotator for r, _ in current.values() if r.annotator is not None})
 

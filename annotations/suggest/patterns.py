@@ -16,6 +16,7 @@ from annotations.errors import InputError
 from annotations.records import Record, Span
 from annotations.store.lines import iter_json_lines
 from annotations.suggest.normalize import normalize
+from annotations.tokenize import french_tokenizer
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -27,7 +28,8 @@ def load_patterns(path: str | Path) -> list[dict[str, Any]]:
 
     path = Path(path)
     patterns: list[dict[str, Any]] = []
-    checker: Any = spacy.blank("fr").add_pipe("entity_ruler", config={"validate": True})
+    nlp = spacy.blank("fr", vocab=french_tokenizer().vocab)  # shares the loaded French vocab
+    checker: Any = nlp.add_pipe("entity_ruler", config={"validate": True})
     for lineno, obj in iter_json_lines(path):
         if not isinstance(obj, dict):
             raise InputError(path, lineno, 'expected an object like {"label": ..., "pattern": ...}')
@@ -66,7 +68,7 @@ class PatternSuggester:
         import spacy
 
         self.name = name or sets[0][0]
-        self._nlp = spacy.blank("fr")
+        self._nlp = spacy.blank("fr", vocab=french_tokenizer().vocab)
         ruler: Any = self._nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
         ruler.add_patterns(
             [

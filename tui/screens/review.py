@@ -66,8 +66,14 @@ class ReviewScreen(Screen[None]):
             self.query_one(ArticleView).show(record, state, session.scheme)
             self.query_one(SpanList).show(record, state, session.scheme, None)
             self.query_one(StatusBar).show(
-                session.annotator, session.index, len(session), session.reviewed_count(),
-                state, session.scheme, app.model_state, "preparing tokens…",
+                session.annotator,
+                session.index,
+                len(session),
+                session.reviewed_count(),
+                state,
+                session.scheme,
+                app.model_state,
+                "preparing tokens…",
             )
             return
         record, state = session.record, session.state

@@ -16,7 +16,7 @@ from textual.strip import Strip
 from annotations.labels import LabelScheme
 from annotations.records import Record
 from annotations.review.state import ArticleState, Status
-from tui.widgets.article.layout import Layout, glyph, wrap
+from tui.widgets.article.layout import Layout, glyph, is_plain, wrap
 
 BASE = Style()
 STAND_IN = Style(dim=True)
@@ -51,6 +51,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._cursor = (0, 0)
         self._selection: tuple[int, int] | None = None
         self._cache: dict[int, Strip] = {}
+        self._base: Style | None = None  # the widget's own style (costly to look up per line)
 
     # -- what to show ----------------------------------------------------------------------
     def show(self, record: Record, state: ArticleState, scheme: LabelScheme) -> None:
@@ -60,6 +61,7 @@ class ArticleView(ScrollView, can_focus=True):
         self.state = state
         self._compute_ranges()
         if new_article or self._layout is None:
+            self._base = None
             self._relayout()
             self.scroll_to(0, 0, animate=False)
             self._cache.clear()
@@ -95,6 +97,7 @@ class ArticleView(ScrollView, can_focus=True):
         self.virtual_size = Size(width, len(self._layout))
 
     def on_resize(self) -> None:
+        self._base = None
         if self.record is not None:
             self._relayout()
             self._cache.clear()
@@ -156,54 +159,64 @@ class ArticleView(ScrollView, can_focus=True):
         return i
 
     # -- drawing -------------------------------------------------------------------------------
+    @property
+    def base_style(self) -> Style:
+        if self._base is None:
+            self._base = self.rich_style
+        return self._base
+
     def render_line(self, y: int) -> Strip:
         line = y + int(self.scroll_offset.y)
         width = self.size.width
         if self._layout is None or line >= len(self._layout):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self.base_style)
         strip = self._cache.get(line)
         if strip is None:
-            strip = self._render_screen_line(line)
+            strip = self._render_screen_line(line).adjust_cell_length(width, self.base_style)
             self._cache[line] = strip
-        return strip.adjust_cell_length(width, self.rich_style)
+        return strip
 
-    def _style_at(self, offset: int, k: int) -> tuple[Style, int]:
+    def _style_at(self, offset: int) -> Style:
         style = BASE
-        while k < len(self._ranges) and self._ranges[k][1] <= offset:
+        k = max(0, bisect.bisect_right(self._range_starts, offset) - 1)
+        while k > 0 and self._ranges[k - 1][1] > offset:
+            k -= 1
+        while k < len(self._ranges) and self._ranges[k][0] <= offset:
+            if offset < self._ranges[k][1]:
+                style = self._ranges[k][2]
             k += 1
-        j = k
-        while j < len(self._ranges) and self._ranges[j][0] <= offset:
-            if self._ranges[j][0] <= offset < self._ranges[j][1]:
-                style = self._ranges[j][2]
-            j += 1
         if self._selection and self._selection[0] <= offset < self._selection[1]:
             style = style + SELECTION
         if self._cursor[0] <= offset < self._cursor[1]:
             style = style + CURSOR
-        return style, k
+        return style
 
     def _render_screen_line(self, line: int) -> Strip:
+        """Runs of one style between the points where a span, the cursor or the selection
+        starts or ends; characters that need a stand-in are drawn one by one."""
         assert self._layout is not None and self.record is not None
         text = self.record.text
         start, end = self._layout.starts[line], self._layout.ends[line]
+        points = {start, end, *self._cursor, *(self._selection or ())}
         k = max(0, bisect.bisect_right(self._range_starts, start) - 1)
         while k > 0 and self._ranges[k - 1][1] > start:
             k -= 1
+        while k < len(self._ranges) and self._ranges[k][0] < end:
+            points.update(self._ranges[k][:2])
+            k += 1
+        cuts = sorted(p for p in points if start <= p <= end)
         segments: list[Segment] = []
-        run: list[str] = []
-        run_style: Style | None = None
-        for offset in range(start, end):
-            drawn, _width, stand_in = glyph(text[offset])
-            style, k = self._style_at(offset, k)
-            if stand_in:
-                style = style + STAND_IN
-            if style != run_style and run:
-                segments.append(Segment("".join(run), run_style))
-                run = []
-            run_style = style
-            run.append(drawn)
-        if run:
-            segments.append(Segment("".join(run), run_style))
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            if a == b:
+                continue
+            style = self._style_at(a)
+            piece = text[a:b]
+            if is_plain(piece):
+                segments.append(Segment(piece, style))
+                continue
+            for ch in piece:
+                drawn, _width, stand_in = glyph(ch)
+                segments.append(Segment(drawn, style + STAND_IN if stand_in else style))
         if self._cursor[0] == end and self._cursor[1] > end and start <= self._cursor[0]:
             segments.append(Segment(" ", CURSOR))  # cursor on a line break
-        return Strip(segments).apply_style(self.rich_style)
+        return Strip(segments).apply_style(self.base_style)

@@ -8,6 +8,7 @@ never style, move or retitle the terminal, nor shift a column. Each character ke
 from __future__ import annotations
 
 import bisect
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,6 +16,14 @@ from functools import lru_cache
 from rich.cells import get_character_cell_size
 
 TAB = "    "
+# characters that are drawn as themselves, one cell wide: most text (the fast path)
+_NOT_PLAIN = re.compile(
+    r"[^\x20-\x7e\xa1-\u02ff\u0370-\u052f\u2010-\u2027\u2030-\u205e\u20a0-\u20bf]"
+)
+
+
+def is_plain(text: str) -> bool:
+    return _NOT_PLAIN.search(text) is None
 
 
 @lru_cache(maxsize=4096)
@@ -62,6 +71,18 @@ def wrap(text: str, width: int) -> Layout:
     pos = 0
     for line in text.split("\n"):
         line_end = pos + len(line)
+        if is_plain(line):  # one cell per character: cut at the last space that fits
+            start = pos
+            while line_end - start > width:
+                cut = text.rfind(" ", start, start + width + 1)
+                cut = cut + 1 if cut > start else start + width
+                starts.append(start)
+                ends.append(cut)
+                start = cut
+            starts.append(start)
+            ends.append(line_end)
+            pos = line_end + 1
+            continue
         start = pos
         cells = 0
         last_space = -1

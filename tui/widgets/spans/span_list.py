@@ -12,7 +12,7 @@ from textual.strip import Strip
 from annotations.labels import LabelScheme
 from annotations.records import Record
 from annotations.review.state import ArticleState, ReviewSpan
-from tui.widgets.article.layout import glyph
+from tui.widgets.article.layout import glyph, is_plain
 
 CURRENT = Style(reverse=True)
 DIM = Style(color="#7f848e")
@@ -20,6 +20,8 @@ DIM = Style(color="#7f848e")
 
 def literal(text: str, width: int) -> str:
     """The span text on one line, drawn safely, cut to `width` cells."""
+    if is_plain(text):
+        return text if len(text) <= width else text[: width - 1] + "…"
     out, cells = [], 0
     total = sum(glyph(ch if ch != "\n" else " ")[1] for ch in text)
     for ch in text:
@@ -39,11 +41,16 @@ class SpanList(ScrollView, can_focus=False):
         self.current: int | None = None
         self.record: Record | None = None
         self.colours: dict[str, str] = {}
+        self._strips: dict[tuple[ReviewSpan, bool, int], Strip] = {}
+        self._base: Style | None = None
 
     def show(
         self, record: Record, state: ArticleState, scheme: LabelScheme, current: ReviewSpan | None
     ) -> None:
         if state.spans != self.spans or record is not self.record:
+            if record is not self.record:
+                self._strips.clear()  # same spans in another text are other rows
+                self._base = None
             self.spans, self.record = state.spans, record
             self.colours = {label.name: label.colour for label in scheme.labels}
             self.virtual_size = Size(self.size.width, len(self.spans))
@@ -65,6 +72,15 @@ class SpanList(ScrollView, can_focus=False):
         width = self.size.width
         if self.record is None or index >= len(self.spans):
             return Strip.blank(width, self.rich_style)
+        key = (self.spans[index], index == self.current, width)
+        strip = self._strips.get(key)
+        if strip is None:
+            if len(self._strips) > 4096:
+                self._strips.clear()
+            strip = self._strips[key] = self._render_row(index, width)
+        return strip
+
+    def _render_row(self, index: int, width: int) -> Strip:
         span = self.spans[index]
         tokens = self.record.tokens or []
         text = self.record.text[tokens[span.token_start].start : tokens[span.token_end].end]
@@ -73,6 +89,7 @@ class SpanList(ScrollView, can_focus=False):
         tail = f" {span.status.value:<8} {source:<8} {score:>4}"
         name_width = max(width - len(tail) - 8, 4)
         base = CURRENT if index == self.current else Style()
+        background = self._background()
         segments = [
             Segment(
                 f" {span.label:<7}", base + Style(color=self.colours.get(span.label), bold=True)
@@ -80,6 +97,9 @@ class SpanList(ScrollView, can_focus=False):
             Segment(f"{literal(text, name_width):<{name_width}}", base),
             Segment(tail, base + DIM),
         ]
-        return (
-            Strip(segments).apply_style(self.rich_style).adjust_cell_length(width, self.rich_style)
-        )
+        return Strip(segments).apply_style(background).adjust_cell_length(width, background)
+
+    def _background(self) -> Style:
+        if self._base is None:
+            self._base = self.rich_style  # costly to compute: once per article
+        return self._base

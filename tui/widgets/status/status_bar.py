@@ -6,13 +6,30 @@ from __future__ import annotations
 from collections import Counter
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from annotations.labels import LabelScheme
 from annotations.review.state import ArticleState
 
 
-class StatusBar(Static):
+class Line(Widget):
+    """One line of `Text`. Updating it repaints the line only: no layout pass (a `Static`'s
+    `update` asks for one, which costs a whole screen layout on every key)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.text = Text()
+
+    def update(self, text: Text) -> None:
+        if text != self.text:
+            self.text = text
+            self.refresh()
+
+    def render(self) -> Text:
+        return self.text
+
+
+class StatusBar(Line):
     def show(
         self,
         annotator: str,
@@ -41,7 +58,7 @@ class StatusBar(Static):
         self.update(text)
 
 
-class LabelLegend(Static):
+class LabelLegend(Line):
     def show(self, scheme: LabelScheme) -> None:
         text = Text()
         for label in scheme.labels:
