@@ -54,7 +54,7 @@ def start(ctx: Context) -> Iterator[Row]:
 @benchmark("tui")
 def open_large(ctx: Context) -> Iterator[Row]:
     """A fresh process to the first article of the 200k-article corpus (no tokens in it)."""
-    path, info = ctx.corpus()
+    path, _info = ctx.corpus()
     seconds, n = _first_article(path, "none")
     yield Row(f"open {n:,}-article JSONL → first article visible", seconds, "s", OPEN_S)
 

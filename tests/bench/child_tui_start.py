@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 import tempfile
@@ -33,7 +34,7 @@ async def main(source: Path, model: str) -> None:
                 break
             await asyncio.sleep(0.001)
         visible = await shown
-        print('{"visible": %.6f, "articles": %d}' % (visible, len(session)), flush=True)
+        print(json.dumps({"visible": visible, "articles": len(session)}), flush=True)
         os._exit(0)  # do not wait for the model: the point is what happens before it
 
 

@@ -53,9 +53,8 @@ class ReviewScreen(Screen[None]):
         return session.peek(session.index).tokens is not None or tokenizer_loaded()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("help", "quit", "command_palette") or self.ready():
-            return True
-        return False  # keys wait until the article's tokens exist
+        # keys wait until the article's tokens exist (help and quit never wait)
+        return action in ("help", "quit", "command_palette") or self.ready()
 
     def refresh_view(self) -> None:
         """Draw the session's current article and state (only changed lines repaint)."""

@@ -5,6 +5,7 @@ lines wrapped. Strips are cached per screen line; a change repaints only the lin
 from __future__ import annotations
 
 import bisect
+import itertools
 from functools import lru_cache
 
 from rich.segment import Segment
@@ -206,7 +207,7 @@ class ArticleView(ScrollView, can_focus=True):
             k += 1
         cuts = sorted(p for p in points if start <= p <= end)
         segments: list[Segment] = []
-        for a, b in zip(cuts, cuts[1:], strict=False):
+        for a, b in itertools.pairwise(cuts):
             if a == b:
                 continue
             style = self._style_at(a)
