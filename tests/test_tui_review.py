@@ -46,7 +46,11 @@ async def test_end_to_end_from_keystrokes_alone(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app, pilot)
         s = app.session
-        assert spans_of(s) == [(0, 0, "ORG", "pending"), (5, 5, "ORG", "pending"), (7, 10, "MONEY", "pending")]
+        assert spans_of(s) == [
+            (0, 0, "ORG", "pending"),
+            (5, 5, "ORG", "pending"),
+            (7, 10, "MONEY", "pending"),
+        ]
         await pilot.press("right", "right", "shift+right", "3")  # select Jack Altman, label LOC
         assert (2, 3, "LOC", "new") in spans_of(s)
         await pilot.press("1")  # relabel PER
@@ -64,9 +68,20 @@ async def test_end_to_end_from_keystrokes_alone(tmp_path: Path) -> None:
         assert s.index == 1
     (line,) = lines(out)
     assert line["answer"] == "accept" and line["_annotator_id"] == "alice"
-    got = [(line["text"][x["start"] : x["end"]], x["label"], x["token_start"], x["token_end"]) for x in line["spans"]]
-    assert got == [("Meta", "ORG", 0, 0), ("Jack Altman", "PER", 2, 3), ("100 millions de dollars", "MONEY", 7, 10)]
-    assert [x.get("source") for x in line["spans"]] == ["patterns:known-entities-fr.jsonl", None, "rules:money-percent-date-fr"]
+    got = [
+        (line["text"][x["start"] : x["end"]], x["label"], x["token_start"], x["token_end"])
+        for x in line["spans"]
+    ]
+    assert got == [
+        ("Meta", "ORG", 0, 0),
+        ("Jack Altman", "PER", 2, 3),
+        ("100 millions de dollars", "MONEY", 7, 10),
+    ]
+    assert [x.get("source") for x in line["spans"]] == [
+        "patterns:known-entities-fr.jsonl",
+        None,
+        "rules:money-percent-date-fr",
+    ]
     assert len(line["suggestions"]) == 3  # what was suggested is kept apart from what was decided
 
 
@@ -189,7 +204,14 @@ async def test_resume_and_memory_learns_from_each_submit(tmp_path: Path) -> None
         assert s.index == 1
         # article 2 has Jack Altman too: the memory now suggests it, as PER
         tokens = s.record.tokens
-        suggested = [(s.record.text[tokens[a.token_start].start : tokens[a.token_end].end], a.label, a.source) for a in s.state.spans]
+        suggested = [
+            (
+                s.record.text[tokens[a.token_start].start : tokens[a.token_end].end],
+                a.label,
+                a.source,
+            )
+            for a in s.state.spans
+        ]
         assert ("Jack Altman", "PER", "memory") in suggested
         await pilot.press("tab", "2")  # start an edit on article 2, then leave (draft autosaved)
         await pilot.pause(0.7)
@@ -199,7 +221,9 @@ async def test_resume_and_memory_learns_from_each_submit(tmp_path: Path) -> None
         await ready(app2, pilot)
         assert app2.session.index == 1  # first unreviewed
         assert app2.session.state_at(0).answer == "accept"
-        assert any(sp.label == "ORG" and sp.status is Status.EDITED for sp in app2.session.state.spans)
+        assert any(
+            sp.label == "ORG" and sp.status is Status.EDITED for sp in app2.session.state.spans
+        )
 
 
 async def test_second_instance_is_refused(tmp_path: Path) -> None:
@@ -213,7 +237,9 @@ async def test_second_instance_is_refused(tmp_path: Path) -> None:
         await ready(app, pilot)
         src = tmp_path / "a.txt"
         src.write_text(TEXT, "utf-8")
-        result = CliRunner().invoke(build(), ["annotate", str(src), "-o", str(out), "--annotator", "bob"])
+        result = CliRunner().invoke(
+            build(), ["annotate", str(src), "-o", str(out), "--annotator", "bob"]
+        )
         assert result.exit_code == 1
         assert "already open for writing by another relecture session" in result.output
 
@@ -223,7 +249,10 @@ async def test_model_suggestions_arrive_after_the_first_article(tmp_path: Path) 
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert app.model_state == "loading"
-        assert app.session.index == 0 and app.screen.query_one(ArticleView).record is app.session.record
+        assert (
+            app.session.index == 0
+            and app.screen.query_one(ArticleView).record is app.session.record
+        )
         await ready(app, pilot)
         await pilot.pause()
         assert app.model_state == "ready"

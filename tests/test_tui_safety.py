@@ -62,5 +62,8 @@ async def test_hostile_article_renders_literally(tmp_path: Path) -> None:
             tok = tokens[s.state.cursor]
             assert s.record.text[tok.start : tok.end] == tok.text
         spans = app.screen.query_one(SpanList)
-        assert all(line.cell_length == spans.size.width for line in (spans.render_line(y) for y in range(3)))
+        assert all(
+            line.cell_length == spans.size.width
+            for line in (spans.render_line(y) for y in range(3))
+        )
         assert app.screen.query_one(ArticleView).record.text == HOSTILE

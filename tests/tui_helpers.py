@@ -17,9 +17,18 @@ def demo_records() -> list[Record]:
     return [item.record for item in read(demo_path())]
 
 
-def make_app(out: Path, records: list[Record] | None = None, model: str | None = None, annotator: str = "alice") -> RelectureApp:
+def make_app(
+    out: Path,
+    records: list[Record] | None = None,
+    model: str | None = None,
+    annotator: str = "alice",
+) -> RelectureApp:
     saved = {}
     if out.exists() and out.stat().st_size:
-        saved = {i.record.key[1]: i.record for i in read(out, "jsonl") if i.record.annotator == annotator}
-    session = ReviewSession(records if records is not None else demo_records(), load_scheme(), annotator, saved)
+        saved = {
+            i.record.key[1]: i.record for i in read(out, "jsonl") if i.record.annotator == annotator
+        }
+    session = ReviewSession(
+        records if records is not None else demo_records(), load_scheme(), annotator, saved
+    )
     return RelectureApp(session, JsonlWriter(out), ChainOptions(model=model))
