@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from annotations.cli import options
 from annotations.cli.app import build_app
 from annotations.cli.errors import one_line_errors
 from annotations.demo import demo_path
@@ -68,24 +69,16 @@ def run_review(
 
 @one_line_errors
 def annotate(
-    source: Path = typer.Argument(..., help="Articles: .txt file or folder, JSONL, HF dataset..."),
+    source: Path = options.SOURCE,
     out: Path = typer.Option(
         ..., "-o", "--out", help="Output JSONL (appended; resumes where it left off)."
     ),
     annotator: str = typer.Option(..., "--annotator", help="Your name, written in every record."),
-    labels: Path | None = typer.Option(
-        None, "--labels", help="Label scheme JSON (default: news-fr)."
-    ),
-    model: str = typer.Option(
-        "fr_core_news_md", "--model", help="spaCy pipeline for suggestions; 'none' to disable."
-    ),
-    patterns: list[Path] = typer.Option(
-        [], "--patterns", help="EntityRuler patterns JSONL (repeatable)."
-    ),
-    learn_from: list[Path] = typer.Option(
-        [], "--learn-from", help="Annotation files to learn accepted spans from."
-    ),
-    fmt: str | None = typer.Option(None, "--format", help="Input format; detected when omitted."),
+    labels: Path | None = options.LABELS,
+    model: str = options.MODEL,
+    patterns: list[Path] = options.PATTERNS,
+    learn_from: list[Path] = options.LEARN_FROM,
+    fmt: str | None = options.FORMAT,
 ) -> None:
     """Review articles and their suggested spans from the keyboard."""
     run_review(source, out, annotator, labels, model, tuple(patterns), tuple(learn_from), fmt)
@@ -99,9 +92,7 @@ def demo(
     annotator: str | None = typer.Option(
         None, "--annotator", help="Your name (default: your login)."
     ),
-    model: str = typer.Option(
-        "fr_core_news_md", "--model", help="spaCy pipeline; 'none' to disable."
-    ),
+    model: str = options.MODEL,
 ) -> None:
     """Open the review screen on the five bundled demo articles, suggestions on."""
     name = annotator or getpass.getuser() or "demo"

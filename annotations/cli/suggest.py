@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from annotations.cli import options
 from annotations.cli.errors import one_line_errors
 from annotations.errors import UsageError
 from annotations.formats import read
@@ -22,24 +23,16 @@ from annotations.suggest.factory import build_chain
 
 @one_line_errors
 def suggest(
-    source: Path = typer.Argument(..., help="Articles: .txt file or folder, JSONL, HF dataset..."),
+    source: Path = options.SOURCE,
     out: Path = typer.Option(
         ..., "-o", "--out", help="Output JSONL; existing articles are skipped."
     ),
-    model: str = typer.Option(
-        "fr_core_news_md", "--model", help="spaCy pipeline name or path; 'none' to disable."
-    ),
-    patterns: list[Path] = typer.Option(
-        [], "--patterns", help="EntityRuler patterns JSONL (repeatable)."
-    ),
-    learn_from: list[Path] = typer.Option(
-        [], "--learn-from", help="Annotation files to learn accepted spans from."
-    ),
+    model: str = options.MODEL,
+    patterns: list[Path] = options.PATTERNS,
+    learn_from: list[Path] = options.LEARN_FROM,
     n_process: int = typer.Option(1, "--n-process", min=1, help="Model worker processes."),
-    labels: Path | None = typer.Option(
-        None, "--labels", help="Label scheme JSON (default: news-fr)."
-    ),
-    fmt: str | None = typer.Option(None, "--format", help="Input format; detected when omitted."),
+    labels: Path | None = options.LABELS,
+    fmt: str | None = options.FORMAT,
 ) -> None:
     """Pre-annotate articles with suggestions (model, rules, patterns, memory)."""
     if out.resolve() == source.resolve():

@@ -60,24 +60,23 @@ class ReviewScreen(Screen[None]):
         """Draw the session's current article and state (only changed lines repaint)."""
         app = self.rapp
         session = app.session
-        if not self.ready():  # show the text at once; spans and cursor come with the tokens
-            record, state = session.peek(session.index), ArticleState()
-            self.query_one(ArticleView).show(record, state, session.scheme)
-            self.query_one(SpanList).show(record, state, session.scheme, None)
-            self.query_one(StatusBar).show(
-                session.annotator,
-                session.index,
-                len(session),
-                session.reviewed_count(),
-                state,
-                session.scheme,
-                app.model_state,
+        ready = self.ready()
+        if ready:
+            record, state, current, note = (
+                session.record,
+                session.state,
+                session.span_at(),
+                self.note,
+            )
+        else:  # show the text at once; spans and cursor come with the tokens
+            record, state, current, note = (
+                session.peek(session.index),
+                ArticleState(),
+                None,
                 "preparing tokens…",
             )
-            return
-        record, state = session.record, session.state
         self.query_one(ArticleView).show(record, state, session.scheme)
-        self.query_one(SpanList).show(record, state, session.scheme, session.span_at())
+        self.query_one(SpanList).show(record, state, session.scheme, current)
         self.query_one(StatusBar).show(
             session.annotator,
             session.index,
@@ -86,9 +85,10 @@ class ReviewScreen(Screen[None]):
             state,
             session.scheme,
             app.model_state,
-            self.note,
+            note,
         )
-        app.article_shown(session.index)
+        if ready:
+            app.article_shown(session.index)
 
     def say(self, note: str) -> None:
         self.note = note

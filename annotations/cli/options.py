@@ -1,0 +1,16 @@
+"""Options several commands share, declared once."""
+
+from __future__ import annotations
+
+import typer
+
+SOURCE = typer.Argument(..., help="Articles: .txt file or folder, JSONL, HF dataset...")
+LABELS = typer.Option(None, "--labels", help="Label scheme JSON (default: news-fr).")
+FORMAT = typer.Option(None, "--format", help="Input format; detected when omitted.")
+MODEL = typer.Option(
+    "fr_core_news_md",
+    "--model",
+    help="spaCy pipeline name or path for suggestions; 'none' to disable.",
+)
+PATTERNS = typer.Option([], "--patterns", help="EntityRuler patterns JSONL (repeatable).")
+LEARN_FROM = typer.Option([], "--learn-from", help="Annotation files to learn accepted spans from.")
