@@ -33,8 +33,12 @@ SESSION = textwrap.dedent(
                 await pilot.pause()
             await pilot.press("tab", "tab", "x")    # then reject a span on the third...
             await pilot.press("right", "shift+right", "7")  # ...and create a DATE span
-            await pilot.pause(1.2)                  # the autosave runs every 0.5 s
-            await app.workers.wait_for_complete()
+            draft = Path(sys.argv[1] + ".draft.json")
+            for _ in range(200):                    # the autosave runs every 0.5 s
+                await pilot.pause(0.1)
+                await app.workers.wait_for_complete()
+                if draft.exists() and b'"DATE"' in draft.read_bytes():
+                    break
             print("READY", flush=True)
             await asyncio.sleep(60)                 # killed here, mid-session
 

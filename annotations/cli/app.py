@@ -6,6 +6,7 @@ import typer
 
 from annotations.cli.agree import agree
 from annotations.cli.convert import convert
+from annotations.cli.export import export
 from annotations.cli.stats import stats
 from annotations.cli.suggest import suggest
 from annotations.cli.validate import validate
@@ -24,4 +25,5 @@ def build_app() -> typer.Typer:
     app.command()(convert)
     app.command()(suggest)
     app.command()(agree)
+    app.command()(export)
     return app

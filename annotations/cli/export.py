@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -17,11 +19,13 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from annotations.agreement import AgreementError, agreement_report
 from annotations.align import POLICIES as ALIGN_POLICIES
 from annotations.cli.errors import one_line_errors
 from annotations.export import DEFAULT_SPLIT, FORMATS, Options
 from annotations.export import export as run_export
 from annotations.formats import READ_FORMATS
+from annotations.records import Record
 
 PROGRESS_FROM = 5_000  # records: below that, an export takes well under a second
 
@@ -70,6 +74,28 @@ class _RichProgress:
             self.bar.stop()
 
 
+def agreement_for_card(records: list[Record]) -> Mapping[str, Any] | None:
+    """Agreement figures for the export's dataset card, from the current records (latest per
+    annotator and article) when some article has several annotators; None when they cannot be
+    computed (the card then says to run `relecture agree`)."""
+    try:
+        rep = agreement_report(records)
+    except AgreementError:
+        return None
+    table: dict[str, Any] = {
+        "articles with ≥ 2 annotators": rep.articles,
+        "pairwise span F1, exact match": rep.f1_mean,
+        "Cohen's kappa (mean over pairs, tokens)": rep.cohen_mean,
+        "Fleiss' kappa (tokens)": rep.fleiss_kappa,
+        "Krippendorff's alpha (tokens)": rep.krippendorff_alpha,
+        "unitizing alpha (characters)": rep.alpha_u,
+    }
+    table = {k: v for k, v in table.items() if v is not None}
+    if rep.f1_per_label:
+        table["span F1 per label"] = {k: v for k, v in rep.f1_per_label.items() if v is not None}
+    return table
+
+
 @one_line_errors
 def export(
     files: list[Path] = typer.Argument(
@@ -107,7 +133,9 @@ def export(
     input_format: str | None = typer.Option(
         None, "--from", help=f"Input format ({'|'.join(READ_FORMATS)}); detected when omitted."
     ),
-    force: bool = typer.Option(False, "--force", help="Replace DIR if it is an earlier export."),
+    force: bool = typer.Option(
+        False, "--force", help="Replace the output folder if it is an earlier export."
+    ),
 ) -> None:
     """Export accepted articles as training data (HF dataset, spaCy, CoNLL, JSONL, doccano, Prodigy)."""
     console = Console(stderr=True, highlight=False)
@@ -127,6 +155,7 @@ def export(
         require_answer=require_answer,
         force=force,
         input_format=input_format,
+        agreement=agreement_for_card,
     )
     with _RichProgress(console) as progress:
         result = run_export(files, out, options, warn=warn, progress=progress)

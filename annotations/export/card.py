@@ -56,6 +56,8 @@ def _md(text: str) -> str:
 
 
 def _num(value: Any) -> str:
+    if value is None:
+        return "—"  # undefined (for instance no span at all on the shared articles)
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int):
@@ -100,7 +102,7 @@ def agreement_lines(summary: Summary) -> list[str]:
         out += [f"| {_md(str(k))} | {_num(v)} |" for k, v in scalars.items()]
         out.append("")
     for name, table in tables.items():
-        out += [f"{_md(str(name))}:", "", "| | value |", "|---|---:|"]
+        out += [f"{_md(str(name))}:", "", "| label | value |", "|---|---:|"]
         out += [f"| {_md(str(k))} | {_num(v)} |" for k, v in table.items()]
         out.append("")
     return out

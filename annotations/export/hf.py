@@ -9,7 +9,7 @@ string. `tokens` + `ner_tags` are what the token-classification scripts of `tran
 The table is built column by column with pyarrow against `Features(...).arrow_schema` rather than
 row by row through `datasets` (that is ~10× slower): token texts go through one list
 comprehension per article, `ner_tags` are filled with numpy from the spans' token indices, and
-a background thread (pyarrow releases the GIL) writes each chunk to parquet and to the Arrow file
+background threads (pyarrow releases the GIL) write each chunk to parquet and to the Arrow file
 of the `save_to_disk` layout while the next chunk is built.
 """
 
@@ -23,6 +23,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,8 @@ from annotations.export.select import Row
 from annotations.records import Span
 
 HF_SPLITS = {"train": "train", "dev": "validation", "test": "test"}
-CHUNK = 4096
+CHUNK = 2048
+MAX_PENDING = 16  # chunks built ahead of the writers (~15 MB each)
 PARQUET_DIR = "data"
 PARQUET_COMPRESSION = "zstd"
 # dictionary-encode the repetitive string columns only (ner_tags compress as well without, faster)
@@ -48,19 +50,18 @@ def bio_names(labels: Sequence[str]) -> list[str]:
 
 
 def features(labels: Sequence[str]) -> Any:
-    """The declared `datasets.Features` of an export."""
-    from datasets import ClassLabel, Features, List, Value
+    """The declared `datasets.Features` of an export (`[x]` is a list of x in every `datasets`
+    version we support: `List(x)` since 4.0, a plain list before)."""
+    from datasets import ClassLabel, Features, Value
 
     return Features(
         {
             "id": Value("string"),
             "text": Value("string"),
-            "tokens": List(Value("string")),
-            "ner_tags": List(ClassLabel(names=bio_names(labels))),
-            "spans": List(
-                {"start": Value("int32"), "end": Value("int32"), "label": Value("string")}
-            ),
-            "annotators": List(Value("string")),
+            "tokens": [Value("string")],
+            "ner_tags": [ClassLabel(names=bio_names(labels))],
+            "spans": [{"start": Value("int32"), "end": Value("int32"), "label": Value("string")}],
+            "annotators": [Value("string")],
             "meta": Value("string"),
         }
     )
@@ -111,9 +112,11 @@ def build_batch(
     np.cumsum(n_spans, out=span_offsets[1:])
     row_base = np.repeat(token_offsets[:-1], n_spans)  # first token of each span's article
     b_id = {label: 1 + 2 * i for i, label in enumerate(labels)}
-    first = row_base + np.fromiter((s.token_start for s in spans), np.int64, len(spans))
-    last = row_base + np.fromiter((s.token_end for s in spans), np.int64, len(spans))
-    tag = np.fromiter((b_id[s.label] for s in spans), np.int64, len(spans))
+    n = len(spans)
+    first = row_base + np.fromiter(map(attrgetter("token_start"), spans), np.int64, n)
+    last = row_base + np.fromiter(map(attrgetter("token_end"), spans), np.int64, n)
+    span_labels = list(map(attrgetter("label"), spans))
+    tag = np.fromiter(map(b_id.__getitem__, span_labels), np.int64, n)
     tags = np.zeros(int(token_offsets[-1]), dtype=np.int64)
     tags[first] = tag
     inside = last - first  # I- tokens per span
@@ -126,9 +129,9 @@ def build_batch(
     spans_type = schema.field("spans").type
     span_struct = pa.StructArray.from_arrays(
         [
-            pa.array(np.fromiter((s.start for s in spans), np.int32, len(spans))),
-            pa.array(np.fromiter((s.end for s in spans), np.int32, len(spans))),
-            pa.array([s.label for s in spans], pa.string()),
+            pa.array(np.fromiter(map(attrgetter("start"), spans), np.int32, n)),
+            pa.array(np.fromiter(map(attrgetter("end"), spans), np.int32, n)),
+            pa.array(span_labels, pa.string()),
         ],
         fields=list(spans_type.value_type),
     )
@@ -163,24 +166,25 @@ ARROW_FILE = "data-00000-of-00001.arrow"
 
 
 class _SplitWriter:
-    """One split's files, written from the background thread: the parquet file, and the Arrow
-    stream file with `state.json` / `dataset_info.json` exactly as `Dataset.save_to_disk` lays
-    them out (a test compares the two), so that `datasets.load_from_disk` reads the folder. The
-    Arrow file is written with pyarrow's stream writer directly (what `datasets`' `ArrowWriter`
-    does inside, without its per-slice Python work, which would wait for the GIL)."""
+    """One split's two files, each written by its own background thread: the parquet file, and
+    the Arrow stream file with `state.json` / `dataset_info.json` exactly as
+    `Dataset.save_to_disk` lays them out (a test compares the two), so that
+    `datasets.load_from_disk` reads the folder. The Arrow file is written with pyarrow's stream
+    writer directly (what `datasets`' `ArrowWriter` does inside, without its per-slice Python
+    work, which would wait for the GIL)."""
 
     def __init__(self, out: Path, res: SplitResult, feats: Any, fingerprint: str) -> None:
         self.out, self.res, self.feats, self.fingerprint = out, res, feats, fingerprint
+        self.folder = out / res.name
+        self.folder.mkdir()
         self.parquet: Any = None
         self.sink: Any = None
         self.arrow: Any = None
 
-    def write(self, batch: Any) -> None:
-        import pyarrow as pa
+    def write_parquet(self, batch: Any) -> None:
         import pyarrow.parquet as pq
 
         if self.parquet is None:
-            (self.out / self.res.name).mkdir()
             self.parquet = pq.ParquetWriter(
                 self.out / self.res.parquet,
                 batch.schema,
@@ -188,20 +192,26 @@ class _SplitWriter:
                 use_dictionary=PARQUET_DICTIONARY,
                 write_statistics=False,
             )
-            self.sink = pa.OSFile(str(self.out / self.res.name / ARROW_FILE), "wb")
-            self.arrow = pa.ipc.new_stream(self.sink, batch.schema)
         self.parquet.write_batch(batch)
+
+    def write_arrow(self, batch: Any) -> None:
+        import pyarrow as pa
+
+        if self.arrow is None:
+            self.sink = pa.OSFile(str(self.folder / ARROW_FILE), "wb")
+            self.arrow = pa.ipc.new_stream(self.sink, batch.schema)
         self.arrow.write_batch(batch)
         self.res.nbytes += batch.nbytes
 
-    def close(self, description: str) -> None:
+    def close_parquet(self) -> None:
+        self.parquet.close()
+
+    def close_arrow(self, description: str) -> None:
         import datasets
         from datasets.utils.py_utils import asdict
 
-        self.parquet.close()
         self.arrow.close()
         self.sink.close()
-        folder = self.out / self.res.name
         state: dict[str, Any] = {
             "_data_files": [{"filename": ARROW_FILE}],
             "_fingerprint": self.fingerprint,
@@ -211,12 +221,16 @@ class _SplitWriter:
             "_output_all_columns": False,
             "_split": self.res.name,
         }
-        (folder / "state.json").write_text(json.dumps(state, indent=2, sort_keys=True))
+        (self.folder / "state.json").write_text(json.dumps(state, indent=2, sort_keys=True))
         info = asdict(datasets.DatasetInfo(description=description, features=self.feats))
-        (folder / "dataset_info.json").write_text(
+        (self.folder / "dataset_info.json").write_text(
             json.dumps({key: info[key] for key in sorted(info)}, indent=2)
         )
-        for path in (self.out / self.res.parquet, folder / ARROW_FILE):
+
+    def fsync(self, closed: list[Future[None]]) -> None:
+        for fut in closed:
+            fut.result()
+        for path in (self.out / self.res.parquet, self.folder / ARROW_FILE):
             with open(path, "rb") as fh:
                 os.fsync(fh.fileno())
 
@@ -234,19 +248,26 @@ def write_hf(
     *,
     description: str = "",
     advance: Callable[[int], None] | None = None,
+    prepare: Callable[[Sequence[Row]], None] | None = None,
 ) -> tuple[list[SplitResult], Any]:
     """Write `out/` (an existing empty folder): the DatasetDict and `data/*.parquet`.
+    `prepare(chunk)`, when given, is called on every chunk of rows before it is built.
 
-    The main thread builds Arrow batches; one background thread writes them (parquet and Arrow)
-    at most two batches behind, and finishes each split while the next one is built. Returns one
-    `SplitResult` per written split and the `datasets.Features`."""
+    The main thread builds Arrow batches; a parquet thread and an Arrow thread write them, at
+    most `MAX_PENDING` batches behind, and a third thread fsyncs each split's files while the
+    next split is built. Returns one `SplitResult` per written split and the `datasets.Features`.
+    """
     feats = features(labels)
     schema = feats.arrow_schema
     (out / PARQUET_DIR).mkdir()
     results: list[SplitResult] = []
     writers: list[_SplitWriter] = []
     pending: deque[Future[None]] = deque()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-hf") as pool:
+    with (
+        ThreadPoolExecutor(1, thread_name_prefix="export-parquet") as parquet_lane,
+        ThreadPoolExecutor(1, thread_name_prefix="export-arrow") as arrow_lane,
+        ThreadPoolExecutor(1, thread_name_prefix="export-fsync") as sync_lane,
+    ):
         try:
             for split, rows in splits.items():
                 if not rows:
@@ -256,26 +277,35 @@ def write_hf(
                 writers.append(writer)
                 for i in range(0, len(rows), CHUNK):
                     chunk = rows[i : i + CHUNK]
+                    if prepare is not None:
+                        prepare(chunk)
                     batch, counts, n_tokens = build_batch(chunk, labels, schema)
                     res.rows += batch.num_rows
                     res.tokens += n_tokens
                     for label, n in zip(labels, counts, strict=False):
                         if n:
                             res.spans[label] += n
-                    pending.append(pool.submit(writer.write, batch))
-                    while len(pending) > 2:
+                    pending.append(parquet_lane.submit(writer.write_parquet, batch))
+                    pending.append(arrow_lane.submit(writer.write_arrow, batch))
+                    while len(pending) > 2 * MAX_PENDING:
                         pending.popleft().result()
                     if advance is not None:
                         advance(len(chunk))
-                pending.append(pool.submit(writer.close, description))
+                closed = [
+                    parquet_lane.submit(writer.close_parquet),
+                    arrow_lane.submit(writer.close_arrow, description),
+                ]
+                pending.extend(closed)
+                pending.append(sync_lane.submit(writer.fsync, closed))
                 results.append(res)
             while pending:
                 pending.popleft().result()
         except BaseException:
             for fut in pending:
                 fut.cancel()
-            for writer in writers:
-                pool.submit(writer.abort)
+            for writer in writers:  # after what is running (one thread each): close the files
+                parquet_lane.submit(writer.abort)
+                arrow_lane.submit(writer.abort)
             raise
     (out / "dataset_dict.json").write_text(json.dumps({"splits": [r.name for r in results]}))
     return results, feats

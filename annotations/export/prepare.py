@@ -31,16 +31,22 @@ def _fine(record: Record, labels: frozenset[str] | None, one_tag_per_token: bool
     n = len(tokens)
     prev_start = prev_end = -1
     for span in record.spans or ():
-        ts, te = span.token_start, span.token_end
-        if ts is None or te is None or not 0 <= ts <= te < n:
+        ts = span.token_start
+        te = span.token_end
+        start = span.start
+        if (
+            ts is None
+            or te is None
+            or not 0 <= ts <= te < n
+            or tokens[ts].start != start
+            or tokens[te].end != span.end
+            or start < prev_start
+            or (one_tag_per_token and start < prev_end)
+            or (labels is not None and span.label not in labels)
+        ):
             return False
-        if tokens[ts].start != span.start or tokens[te].end != span.end:
-            return False
-        if span.start < prev_start or (one_tag_per_token and span.start < prev_end):
-            return False
-        if labels is not None and span.label not in labels:
-            return False
-        prev_start, prev_end = span.start, span.end
+        prev_start = start
+        prev_end = span.end
     return True
 
 
@@ -54,7 +60,8 @@ def _sorted(spans: list[Span]) -> list[Span]:
     return spans
 
 
-def _issue_text(issue: AlignIssue) -> str:
+def issue_text(issue: AlignIssue) -> str:
+    """An alignment issue as a message: `span 10-14 ORG: ...`, or `10-16: token ... split at`."""
     if issue.label:
         return str(issue)
     return f"{issue.start}-{issue.end}: {issue.message}"  # a token split under `split`
@@ -85,8 +92,8 @@ def prepare_row(
     where = f"{row.where} (article {row.article})"
     for issue in issues:
         if issue.error and policy is Policy.STRICT:
-            raise InputError(where, 0, f"{_issue_text(issue)} (--align strict; try --align split)")
-        warn(f"{where}: {_issue_text(issue)}")
+            raise InputError(where, 0, f"{issue_text(issue)} (--align strict; try --align split)")
+        warn(f"{where}: {issue_text(issue)}")
     spans = record.spans = _sorted(record.spans)
     prev: Span | None = None
     for span in spans:

@@ -28,9 +28,9 @@ import orjson
 
 from annotations.align import POLICIES as ALIGN_POLICIES
 from annotations.align import Policy
-from annotations.errors import UsageError
+from annotations.errors import InputError, UsageError
 from annotations.export.card import SplitStats, Summary, readme
-from annotations.export.prepare import data_labels, prepare_row
+from annotations.export.prepare import data_labels, issue_text, prepare_row
 from annotations.export.select import Row, Selection, parse_policy, select
 from annotations.export.splits import DEFAULT_SPLIT, SPLIT_NAMES, assign, parse_split
 from annotations.labels import DEFAULT_SCHEME, load_scheme
@@ -91,7 +91,10 @@ class Options:
     require_answer: bool = False
     force: bool = False
     input_format: str | None = None
-    agreement: Mapping[str, Any] | None = None  # hook: agreement figures for the dataset card
+    # hook: agreement figures for the README / dataset card, shown when some article has several
+    # annotators: a mapping (measure -> number, or -> {label: number}), or a function computing
+    # it from the current records (latest per annotator and article)
+    agreement: Mapping[str, Any] | Callable[[list[Record]], Mapping[str, Any] | None] | None = None
 
 
 def check_target(out: Path, force: bool, inputs: Sequence[Path] = ()) -> None:
@@ -124,10 +127,20 @@ def read_inputs(
     from annotations.formats import read
 
     progress.phase("reading", None)
+    # Several files without annotator ids (doccano exports one file per user) are told apart by
+    # their file names, as `relecture agree` does; a single file keeps records as they are.
+    name_by_file = len(inputs) > 1
     for path in inputs:
+        default = (path.stem if path.is_file() else path.name) if name_by_file else None
         for item in read(path, input_format, policy=policy):
+            if default is not None and item.record.annotator is None:
+                item.record.annotator = default
             for issue in item.issues:
-                warn(f"{item.where}: {issue}")
+                if issue.error and policy is Policy.STRICT:
+                    raise InputError(
+                        item.where, 0, f"{issue_text(issue)} (--align strict; try --align split)"
+                    )
+                warn(f"{item.where}: {issue_text(issue)}")
             progress.advance()
             yield item.record, item.where
 
@@ -173,10 +186,9 @@ def export(
     warnings = _Warnings(warn)
     prog = progress or _NoProgress()
     records = read_inputs(paths, options.input_format, Policy(options.align), warnings, prog)
-    with _gc_paused():
-        return export_records(
-            records, out, options, inputs=[str(p) for p in paths], progress=prog, _warnings=warnings
-        )
+    return export_records(
+        records, out, options, inputs=[str(p) for p in paths], progress=prog, _warnings=warnings
+    )
 
 
 def _check_options(options: Options) -> None:
@@ -198,8 +210,8 @@ def export_records(
     progress: Progress | None = None,
     _warnings: _Warnings | None = None,
 ) -> ExportResult:
-    """The export from (record, `file:line`) pairs already read (what `export` and the benchmark
-    call). Writes `out` whole or not at all."""
+    """The export from (record, `file:line`) pairs (what `export` and the benchmark call).
+    Writes `out` whole or not at all. Records are changed in place (tokens, aligned spans)."""
     with _gc_paused():
         return _export_records(records, out, options, inputs, warn, progress, _warnings)
 
@@ -224,6 +236,8 @@ def _export_records(
     align = Policy(options.align)
 
     selection = select(records, policy, annotator, require_answer=options.require_answer)
+    if not selection.rows:
+        raise UsageError(_nothing_to_export(selection))
     scheme = load_scheme(options.labels)
     if options.any_label:
         labels = data_labels(selection.rows, scheme.names)
@@ -239,14 +253,12 @@ def _export_records(
     for row in selection.rows:
         splits[split_of[row.input_hash]].append(row)
 
-    prog.phase("checking spans", len(selection.rows))
     allowed = frozenset(labels)
     one_tag = options.fmt in ONE_TAG_PER_TOKEN
-    for i, row in enumerate(selection.rows):
-        prepare_row(row, align, allowed, one_tag_per_token=one_tag, warn=report)
-        if i % 1024 == 1023:
-            prog.advance(1024)
-    prog.advance(len(selection.rows) % 1024)
+
+    def prepare(rows: Sequence[Row]) -> None:  # called by the writers, chunk by chunk
+        for row in rows:
+            prepare_row(row, align, allowed, one_tag_per_token=one_tag, warn=report)
 
     empty = [name for name, rows in splits.items() if not rows]
     summary = Summary(
@@ -262,17 +274,14 @@ def _export_records(
         align=options.align,
         splits=[],
         empty_splits=[_split_name(options.fmt, name) for name in empty],
-        agreement=options.agreement,
+        agreement=_agreement(options, selection),
         language="fr" if scheme.name == DEFAULT_SCHEME and not options.any_label else None,
     )
-    if not selection.rows:
-        raise UsageError(_nothing_to_export(selection))
-
     prog.phase("writing", len(selection.rows))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
-        features = _write(tmp, options.fmt, splits, labels, summary, report, prog)
+        features = _write(tmp, options.fmt, splits, labels, summary, report, prog, prepare)
         summary.warnings = len(report.items)
         (tmp / "README.md").write_text(readme(summary, features), encoding="utf-8")
         (tmp / MARKER).write_bytes(orjson.dumps(_manifest(summary), option=orjson.OPT_INDENT_2))
@@ -282,6 +291,14 @@ def _export_records(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return ExportResult(out, summary, report.items)
+
+
+def _agreement(options: Options, selection: Selection) -> Mapping[str, Any] | None:
+    if selection.multi_annotated == 0 or options.agreement is None:
+        return None
+    if callable(options.agreement):
+        return options.agreement(selection.current_records)
+    return options.agreement
 
 
 def _plural(n: int, word: str) -> str:
@@ -314,7 +331,10 @@ def _write(
     summary: Summary,
     warn: Callable[[str], None],
     prog: Progress,
+    prepare: Callable[[Sequence[Row]], None],
 ) -> Any:
+    """Write the format into `tmp`; `prepare` puts rows on tokens (and checks them) just before
+    they are written, so that HF writing starts at once and overlaps with the checks."""
     features = None
     if fmt == "hf":
         from annotations.export.hf import write_hf
@@ -325,6 +345,7 @@ def _write(
             labels,
             description=f"relecture export: {summary.title}",
             advance=prog.advance,
+            prepare=prepare,
         )
         by_name = {r.name: r for r in results}
         for split, rows in splits.items():
@@ -336,6 +357,8 @@ def _write(
             stats.articles = len({row.input_hash for row in rows})
             summary.splits.append(stats)
         return features
+    for rows in splits.values():
+        prepare(rows)
     if fmt == "spacy":
         from annotations.export.docbin import write_spacy
 

@@ -71,6 +71,7 @@ class Selection:
     annotators: list[str] = field(default_factory=list)
     answers: Counter[str] = field(default_factory=Counter)  # over current records
     left_out: Counter[str] = field(default_factory=Counter)  # reason -> how many
+    current_records: list[Record] = field(default_factory=list)  # latest per annotator, article
 
     def report_lines(self) -> list[str]:
         out = [
@@ -134,8 +135,12 @@ def select(
         current[(record.annotator, record.input_hash)] = (record, where)
 
     by_text: dict[int, list[tuple[Record, str]]] = {}
-    for record, where in current.values():
-        by_text.setdefault(record.input_hash, []).append((record, where))  # type: ignore[arg-type]
+    for pair in current.values():
+        group = by_text.get(pair[0].input_hash)  # type: ignore[arg-type]
+        if group is None:
+            by_text[pair[0].input_hash] = [pair]  # type: ignore[index]
+        else:
+            group.append(pair)
     multi = sum(1 for group in by_text.values() if len(group) > 1)
     names = sorted({r.annotator for r, _ in current.values() if r.annotator is not None})
 
@@ -153,8 +158,9 @@ def select(
         )
 
     sel = Selection([], policy, lines, len(current), len(by_text), multi, names)
-    for record, _ in current.values():
-        sel.answers[_answer(record)] += 1
+    sel.current_records = [r for r, _ in current.values()]
+    answers = Counter(r.answer for r, _ in current.values())
+    sel.answers.update({a if a is not None else NO_ANSWER: n for a, n in answers.items()})
     blank = [h for h, group in by_text.items() if group[0][0].text.isspace()]
     for h in blank:
         del by_text[h]
@@ -169,27 +175,30 @@ def select(
                 sel.rows.append(row)
         return sel
 
+    if policy == "gold":
+        for group in by_text.values():
+            if len(group) > 1:
+                (first, where), (second, _) = group[0], group[1]
+                raise UsageError(
+                    f"{where}: --policy gold, but this article also has a record by "
+                    f"{second.annotator or 'an unnamed annotator'} (besides "
+                    f"{first.annotator or 'an unnamed one'}): an adjudicated file has one record "
+                    "per article; use --policy majority, annotator:NAME or all"
+                )
+    keep = {"accept"} if require_answer else {"accept", None}
+    rows = sel.rows
     for group in by_text.values():
-        if policy == "gold" and len(group) > 1:
-            (first, where), (second, _) = group[0], group[1]
-            raise UsageError(
-                f"{where}: --policy gold, but this article also has a record by "
-                f"{second.annotator or 'an unnamed annotator'} (besides "
-                f"{first.annotator or 'an unnamed one'}): an adjudicated file has one record per "
-                "article; use --policy majority, annotator:NAME or all"
-            )
         for record, where in group:
             if policy == "annotator" and record.annotator != annotator:
                 continue
-            answer = _answer(record)
-            if answer not in accepted:
-                sel.left_out[_reason(answer)] += 1
+            if record.answer not in keep:
+                sel.left_out[_reason(_answer(record))] += 1
                 continue
             who = [record.annotator] if record.annotator is not None else []
             rid = str(record.input_hash)
             if policy == "all":
                 rid = f"{rid}:{record.annotator or ''}"
-            sel.rows.append(Row(record, who, where, rid))
+            rows.append(Row(record, who, where, rid))
     if policy == "annotator":
         missing = sum(
             1 for group in by_text.values() if all(r.annotator != annotator for r, _ in group)

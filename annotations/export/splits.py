@@ -1,18 +1,20 @@
 """Train / dev / test splits: deterministic, grouped by `_input_hash`, sensible at any size.
 
 Every distinct text (its `_input_hash`) is one group, so the rows of one text (one per annotator
-under `--policy all`) always land in the same split. Groups are ordered by a keyed hash of
-(seed, input hash), which does not depend on the order of the input files, and cut into
-consecutive runs whose sizes are the ratios times the number of groups, rounded by largest
-remainder (ties go to the earlier split). The train split is never empty when there is at least
-one text; a split that gets no text is left out of the export, and the report says so.
+under `--policy all`) always land in the same split. Groups are put in a seeded pseudo-random
+order (splitmix64 of the hash mixed with the seed, in numpy: 500k texts in milliseconds) that does
+not depend on the order of the input files, and, as the data grows, moves few texts between
+splits. The order is cut into consecutive runs whose sizes are the ratios times the number of
+groups, rounded by largest remainder (ties go to the earlier split). The train split is never
+empty when there is at least one text; a split that gets no text is left out of the export, and
+the report says so.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Iterable
+from typing import Any
 
 from annotations.errors import UsageError
 
@@ -53,17 +55,31 @@ def split_sizes(n: int, ratios: tuple[float, ...]) -> list[int]:
     return sizes
 
 
-def _order_key(seed: int, input_hash: int) -> bytes:
-    return hashlib.blake2b(f"{seed}:{input_hash}".encode(), digest_size=8).digest()
+_MASK = (1 << 64) - 1
+
+
+def _mix(x: Any) -> Any:
+    """splitmix64's finaliser on uint64 numpy arrays (wrapping arithmetic): a fixed, well-spread
+    order that does not depend on the Python version, the platform or the input order."""
+    import numpy as np
+
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
 
 
 def assign(input_hashes: Iterable[int], ratios: tuple[float, ...], seed: int = 0) -> dict[int, str]:
     """Map every distinct input hash to a split name (`train`, `dev`, `test`)."""
-    groups = sorted(set(input_hashes), key=lambda h: (_order_key(seed, h), h))
+    import numpy as np
+
+    groups = sorted(set(input_hashes))
+    keys = np.fromiter((h & _MASK for h in groups), np.uint64, len(groups))
+    salt = _mix(np.array([seed & _MASK], dtype=np.uint64))[0]
+    order = np.argsort(_mix(keys ^ salt), kind="stable").tolist()  # ties: by hash (sorted)
     out: dict[int, str] = {}
     pos = 0
     for name, size in zip(SPLIT_NAMES, split_sizes(len(groups), ratios), strict=False):
-        for h in groups[pos : pos + size]:
-            out[h] = name
+        for i in order[pos : pos + size]:
+            out[groups[i]] = name
         pos += size
     return out

@@ -108,6 +108,10 @@ class ReviewSession:
         self._states[i] = replace(
             initial_state(record), cursor=current.cursor, anchor=current.anchor
         )
+        # Undo and redo of this article's changes were built on the old suggestions and would
+        # bring them back: its history restarts (nothing on screen is lost: it was untouched).
+        self.history = [c for c in self.history if c.index_before != i]
+        self.future = [c for c in self.future if c.index_before != i]
         return True
 
     # -- moving (not undoable) ---------------------------------------------------------------
@@ -251,12 +255,30 @@ class ReviewSession:
             start, end = state.selection
         if self._is_blank(start, end):
             return False
+        start, end = self._trimmed(start, end)
         spans = [*self._spans_replacing(start, end), ReviewSpan(start, end, name, Status.NEW)]
         return self._commit("create", replace(state.with_spans(spans), anchor=None))
 
     def _is_blank(self, start: int, end: int) -> bool:
         tokens = self.record.tokens or []
         return all(not tokens[k].text.strip() for k in range(start, end + 1))
+
+    def _trimmed(self, start: int, end: int) -> tuple[int, int]:
+        """The range without whitespace tokens (line breaks) at its edges (not blank)."""
+        tokens = self.record.tokens or []
+        while not tokens[start].text.strip():
+            start += 1
+        while not tokens[end].text.strip():
+            end -= 1
+        return start, end
+
+    def _is_suggested(self, span: ReviewSpan) -> bool:
+        """The span is exactly one of the article's suggestions (range and label)."""
+        return any(
+            (s.token_start, s.token_end, s.label) == (span.token_start, span.token_end, span.label)
+            for s in initial_state(self.record).spans
+            if s.source is not None
+        )
 
     def _set_status(self, span: ReviewSpan | None, status: Status, what: str) -> bool:
         if span is None:
@@ -272,7 +294,15 @@ class ReviewSession:
         span = self.span_at()
         if span is None or span.status not in (Status.PENDING, Status.REJECTED):
             return False
-        return self._set_status(span, Status.ACCEPTED, "accept span")
+        if span.status is Status.PENDING:
+            return self._set_status(span, Status.ACCEPTED, "accept span")
+        # A rejected suggestion brought back takes its tokens, as a new span would; one that was
+        # relabelled or resized before it was rejected is still the annotator's edit.
+        status = Status.ACCEPTED if self._is_suggested(span) else Status.EDITED
+        others = [s for s in self._spans_replacing(span.token_start, span.token_end) if s != span]
+        return self._commit(
+            "accept span", self.state.with_spans([*others, replace(span, status=status)])
+        )
 
     def reject_span(self) -> bool:
         span = self.span_at()
@@ -360,16 +390,40 @@ class ReviewSession:
         }
 
     def restore_draft(self, draft: Mapping[str, Any]) -> bool:
+        """Bring back the article in progress from an autosaved draft. A draft that does not
+        describe a valid state of that article (stale, edited by hand, another scheme) is refused
+        whole: False, nothing changed."""
         i = draft.get("index")
         if not isinstance(i, int) or not 0 <= i < len(self.source):
             return False
         if self.record_at(i).input_hash != draft.get("_input_hash") or self.state_at(i).answer:
             return False
-        spans = [
-            ReviewSpan(a, b, lab, Status(st), src, sc) for a, b, lab, st, src, sc in draft["spans"]
-        ]
-        self._states[i] = replace(self.state_at(i), cursor=int(draft.get("cursor", 0))).with_spans(
-            spans
-        )
+        n = len(self.record_at(i).tokens or ())
+        cursor = draft.get("cursor", 0)
+        rows = draft.get("spans")
+        if not isinstance(cursor, int) or not 0 <= cursor < max(n, 1) or not isinstance(rows, list):
+            return False
+        spans = [_draft_span(row, n, self.scheme) for row in rows]
+        if any(s is None for s in spans):
+            return False
+        self._states[i] = replace(self.state_at(i), cursor=cursor).with_spans(spans)  # type: ignore[arg-type]
         self.index = i
         return True
+
+
+def _draft_span(row: Any, n_tokens: int, scheme: LabelScheme) -> ReviewSpan | None:
+    """One span of a draft, or None when it is not a valid span of an article of n tokens."""
+    if not isinstance(row, list) or len(row) != 6:
+        return None
+    a, b, label, status, source, score = row
+    if not (isinstance(a, int) and isinstance(b, int) and 0 <= a <= b < n_tokens):
+        return None
+    if not isinstance(label, str) or label not in scheme:
+        return None
+    if status not in {s.value for s in Status}:
+        return None
+    if source is not None and not isinstance(source, str):
+        return None
+    if score is not None and (isinstance(score, bool) or not isinstance(score, int | float)):
+        return None
+    return ReviewSpan(a, b, label, Status(status), source, score)
