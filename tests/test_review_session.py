@@ -1386,3 +1386,68 @@ def test_restore_draft_never_restores_an_invalid_state(change: dict[str, Any]) -
             assert 0 <= x.token_start <= x.token_end < n
             assert x.label in SCHEME
     fresh.submit()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"index": True},
+        {"cursor": False},
+        {"spans": [[True, 1, "LOC", "new", None, None]]},
+        {"spans": [[5, 5, "LOC", ["accepted"], None, None]]},
+        {"spans": [[5, 5, "LOC", "rejected", "model:x", 0.9, "yes"]]},
+        {"spans": [[5, 5, "LOC", "new", None]]},
+        {"spans": "not a list"},
+    ],
+    ids=["bool-index", "bool-cursor", "bool-token", "list-status", "bad-edited", "short", "str"],
+)
+def test_restore_draft_refuses_malformed_values_without_raising(change: dict[str, Any]) -> None:
+    draft = {**_edited_draft_session().draft(), **change}
+    fresh = default_session()
+    before = snapshot(fresh)
+    assert fresh.restore_draft(draft) is False
+    assert snapshot(fresh) == before
+
+
+def test_a_rejected_edit_stays_an_edit_when_accepted_again_after_a_restart() -> None:
+    # The suggestions come from the suggesters at run time: after a restart the record has none,
+    # so whether a rejected span had been edited must travel in the draft.
+    plain = (Record(text=T0), Record(text=T1))
+    s = session(*plain)
+    s.replace_suggestions(0, as_prepared(s, 0, (5, 6, "PER"), (10, 10, "LOC")))
+    s.set_cursor(5)
+    s.label("ORG")  # edited, then rejected
+    s.reject_span()
+    s.set_cursor(10)
+    s.reject_span()  # rejected as suggested
+    draft = orjson.loads(orjson.dumps(s.draft()))
+
+    fresh = session(*plain)
+    assert fresh.restore_draft(draft) is True
+    assert fresh.state == s.state
+    fresh.set_cursor(5)
+    fresh.accept_span()
+    fresh.set_cursor(10)
+    fresh.accept_span()
+    out = fresh.submit()
+    assert [(x.label, x.source, x.score) for x in out.spans] == [
+        ("ORG", None, None),  # the annotator's edit, not the model's
+        ("LOC", "model:late", 0.9),  # the model's suggestion, accepted
+    ]
+
+
+def test_restore_draft_keeps_labels_the_input_came_with() -> None:
+    # pre-annotated input may use labels outside the scheme: its draft is still restored
+    s = session(article(T1, (0, 1, "PERSON")))
+    s.set_cursor(5)
+    s.label("LOC")
+    draft = orjson.loads(orjson.dumps(s.draft()))
+    fresh = session(article(T1, (0, 1, "PERSON")))
+    assert fresh.restore_draft(draft) is True
+    assert fresh.state == s.state
+
+
+def test_label_on_an_article_without_tokens_is_refused() -> None:
+    s = session(Record(text=""), Record(text=T1))
+    assert s.n_tokens == 0
+    assert_refused(s, lambda: s.label("PER"))

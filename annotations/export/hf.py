@@ -236,8 +236,15 @@ class _SplitWriter:
             with open(path, "rb") as fh:
                 os.fsync(fh.fileno())
 
-    def abort(self) -> None:
-        for part in (self.parquet, self.arrow, self.sink):
+    def abort_parquet(self) -> None:
+        self._close(self.parquet)
+
+    def abort_arrow(self) -> None:  # on the Arrow lane: never while that lane is writing
+        self._close(self.arrow, self.sink)
+
+    @staticmethod
+    def _close(*parts: Any) -> None:
+        for part in parts:
             if part is not None:
                 with contextlib.suppress(Exception):
                     part.close()
@@ -316,8 +323,8 @@ def write_hf(
             for fut in pending:
                 fut.cancel()
             for writer in writers:  # after what is running (one thread each): close the files
-                parquet_lane.submit(writer.abort)
-                arrow_lane.submit(writer.abort)
+                parquet_lane.submit(writer.abort_parquet)
+                arrow_lane.submit(writer.abort_arrow)
             raise
     (out / "dataset_dict.json").write_text(json.dumps({"splits": [r.name for r in results]}))
     return results, feats

@@ -231,13 +231,13 @@ class ReviewSession:
             if not s.live or not s.overlaps(start, end):
                 out.append(s)
             elif s.source is not None:
-                out.append(replace(s, status=Status.REJECTED))
+                out.append(s.rejected())
         return out
 
     def label(self, name: str) -> bool:
         """Label the selection (a new span), or relabel the span under the cursor, or make the
         token under the cursor a one-token span."""
-        if name not in self.scheme:
+        if name not in self.scheme or not self.n_tokens:
             return False
         state = self.state
         if state.selection is None:
@@ -272,20 +272,14 @@ class ReviewSession:
             end -= 1
         return start, end
 
-    def _is_suggested(self, span: ReviewSpan) -> bool:
-        """The span is exactly one of the article's suggestions (range and label)."""
-        return any(
-            (s.token_start, s.token_end, s.label) == (span.token_start, span.token_end, span.label)
-            for s in initial_state(self.record).spans
-            if s.source is not None
-        )
-
     def _set_status(self, span: ReviewSpan | None, status: Status, what: str) -> bool:
         if span is None:
             return False
         state = self.state
         if status is Status.REJECTED and span.status is Status.NEW:
             spans = [s for s in state.spans if s is not span]  # the annotator's own: delete
+        elif status is Status.REJECTED:
+            spans = [s.rejected() if s is span else s for s in state.spans]
         else:
             spans = [replace(s, status=status) if s is span else s for s in state.spans]
         return self._commit(what, state.with_spans(spans))
@@ -298,11 +292,12 @@ class ReviewSession:
             return self._set_status(span, Status.ACCEPTED, "accept span")
         # A rejected suggestion brought back takes its tokens, as a new span would; one that was
         # relabelled or resized before it was rejected is still the annotator's edit.
-        status = Status.ACCEPTED if self._is_suggested(span) else Status.EDITED
-        others = [s for s in self._spans_replacing(span.token_start, span.token_end) if s != span]
-        return self._commit(
-            "accept span", self.state.with_spans([*others, replace(span, status=status)])
-        )
+        status = Status.EDITED if span.edited else Status.ACCEPTED
+        others = [
+            s for s in self._spans_replacing(span.token_start, span.token_end) if s is not span
+        ]
+        revived = replace(span, status=status, edited=False)
+        return self._commit("accept span", self.state.with_spans([*others, revived]))
 
     def reject_span(self) -> bool:
         span = self.span_at()
@@ -385,6 +380,7 @@ class ReviewSession:
             "cursor": state.cursor,
             "spans": [
                 [s.token_start, s.token_end, s.label, s.status.value, s.source, s.score]
+                + ([True] if s.edited else [])  # a rejected edit: see ReviewSpan.edited
                 for s in state.spans
             ],
         }
@@ -394,16 +390,18 @@ class ReviewSession:
         describe a valid state of that article (stale, edited by hand, another scheme) is refused
         whole: False, nothing changed."""
         i = draft.get("index")
-        if not isinstance(i, int) or not 0 <= i < len(self.source):
+        if type(i) is not int or not 0 <= i < len(self.source):
             return False
         if self.record_at(i).input_hash != draft.get("_input_hash") or self.state_at(i).answer:
             return False
         n = len(self.record_at(i).tokens or ())
         cursor = draft.get("cursor", 0)
         rows = draft.get("spans")
-        if not isinstance(cursor, int) or not 0 <= cursor < max(n, 1) or not isinstance(rows, list):
+        if type(cursor) is not int or not 0 <= cursor < max(n, 1) or not isinstance(rows, list):
             return False
-        spans = [_draft_span(row, n, self.scheme) for row in rows]
+        # the scheme's labels, and those the article came with (pre-annotated input may use others)
+        labels = set(self.scheme.names) | {s.label for s in initial_state(self.record_at(i)).spans}
+        spans = [_draft_span(row, n, labels) for row in rows]
         if any(s is None for s in spans):
             return False
         self._states[i] = replace(self.state_at(i), cursor=cursor).with_spans(spans)  # type: ignore[arg-type]
@@ -411,19 +409,23 @@ class ReviewSession:
         return True
 
 
-def _draft_span(row: Any, n_tokens: int, scheme: LabelScheme) -> ReviewSpan | None:
-    """One span of a draft, or None when it is not a valid span of an article of n tokens."""
-    if not isinstance(row, list) or len(row) != 6:
+def _draft_span(row: Any, n_tokens: int, labels: set[str]) -> ReviewSpan | None:
+    """One span of a draft, or None when it is not a valid span of an article of n tokens.
+    Rows are [start, end, label, status, source, score], plus `true` for a rejected edit."""
+    if not isinstance(row, list) or len(row) not in (6, 7):
         return None
-    a, b, label, status, source, score = row
-    if not (isinstance(a, int) and isinstance(b, int) and 0 <= a <= b < n_tokens):
+    a, b, label, status, source, score = row[:6]
+    edited = row[6] if len(row) == 7 else False
+    if not (type(a) is int and type(b) is int and 0 <= a <= b < n_tokens):
         return None
-    if not isinstance(label, str) or label not in scheme:
+    if not isinstance(label, str) or label not in labels:
         return None
-    if status not in {s.value for s in Status}:
+    if not isinstance(status, str) or status not in {s.value for s in Status}:
         return None
     if source is not None and not isinstance(source, str):
         return None
     if score is not None and (isinstance(score, bool) or not isinstance(score, int | float)):
         return None
-    return ReviewSpan(a, b, label, Status(status), source, score)
+    if not isinstance(edited, bool):
+        return None
+    return ReviewSpan(a, b, label, Status(status), source, score, edited)

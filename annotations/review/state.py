@@ -27,6 +27,7 @@ class ReviewSpan:
     status: Status
     source: str | None = None
     score: float | None = None
+    edited: bool = False  # a rejected span that had been edited: brought back, it is EDITED again
 
     @property
     def live(self) -> bool:
@@ -37,6 +38,9 @@ class ReviewSpan:
 
     def overlaps(self, start: int, end: int) -> bool:
         return self.token_start <= end and start <= self.token_end
+
+    def rejected(self) -> ReviewSpan:
+        return replace(self, status=Status.REJECTED, edited=self.status is Status.EDITED)
 
 
 @dataclass(frozen=True, slots=True)
