@@ -29,6 +29,7 @@ class ReviewScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.note = ""
+        self._prepared: int | None = None  # the article whose next one was prepared
 
     @property
     def rapp(self) -> RelectureApp:
@@ -89,6 +90,18 @@ class ReviewScreen(Screen[None]):
         )
         if ready:
             app.article_shown(session.index)
+            if session.index != self._prepared:
+                self._prepared = session.index
+                self.call_after_refresh(self._prepare_next, session.index)
+
+    def _prepare_next(self, index: int) -> None:
+        """Once an article is on screen, get the next one ready (tokens, state, wrapped lines),
+        so that `n` only has to draw it."""
+        session = self.rapp.session
+        if session.index != index or index + 1 >= len(session):
+            return
+        session.state_at(index + 1)
+        self.query_one(ArticleView).prepare(session.record_at(index + 1))
 
     def say(self, note: str) -> None:
         self.note = note

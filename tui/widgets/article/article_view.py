@@ -18,6 +18,7 @@ from annotations.labels import LabelScheme
 from annotations.records import Record
 from annotations.review.state import ArticleState, Status
 from tui.widgets.article.layout import Layout, glyph, is_plain, wrap
+from tui.widgets.scroll_indicator import cell, thumb
 
 BASE = Style()
 STAND_IN = Style(dim=True)
@@ -51,7 +52,11 @@ class ArticleView(ScrollView, can_focus=True):
         self._range_starts: list[int] = []
         self._cursor = (0, 0)
         self._selection: tuple[int, int] | None = None
-        self._cache: dict[int, Strip] = {}
+        self._cache: dict[
+            int, Strip
+        ] = {}  # text strips, one per screen line, without the indicator
+        self._drawn: dict[tuple[int, object], Strip] = {}  # (line, indicator cell) -> strip
+        self._layouts: dict[tuple[int, int], tuple[Record, Layout]] = {}  # a few recent wraps
         self._base: Style | None = None  # the widget's own style (costly to look up per line)
 
     # -- what to show ----------------------------------------------------------------------
@@ -65,7 +70,7 @@ class ArticleView(ScrollView, can_focus=True):
             self._base = None
             self._relayout()
             self.scroll_to(0, 0, animate=False)
-            self._cache.clear()
+            self._forget()
             self.refresh()
         else:
             self._refresh_changed(*old)
@@ -90,10 +95,28 @@ class ArticleView(ScrollView, can_focus=True):
         sel = self.state.selection
         self._selection = (tokens[sel[0]].start, tokens[sel[1]].end) if sel and tokens else None
 
+    def _text_width(self) -> int:
+        return max(self.scrollable_content_region.width - 1, 20)  # the last column: indicator
+
+    def prepare(self, record: Record) -> None:
+        """Wrap an article ahead of time (the next one, while this one is read)."""
+        self._wrapped(record, self._text_width())
+
+    def _wrapped(self, record: Record, width: int) -> Layout:
+        key = (id(record), width)
+        hit = self._layouts.get(key)
+        if hit is not None and hit[0] is record:
+            return hit[1]
+        if len(self._layouts) >= 8:
+            del self._layouts[next(iter(self._layouts))]
+        layout = wrap(record.text, width)
+        self._layouts[key] = (record, layout)
+        return layout
+
     def _relayout(self) -> None:
         assert self.record is not None
-        width = max(self.scrollable_content_region.width, 20)
-        self._layout = wrap(self.record.text, width)
+        width = self._text_width()
+        self._layout = self._wrapped(self.record, width)
         self._layout_key = (id(self.record), width)
         self.virtual_size = Size(width, len(self._layout))
 
@@ -101,8 +124,18 @@ class ArticleView(ScrollView, can_focus=True):
         self._base = None
         if self.record is not None:
             self._relayout()
-            self._cache.clear()
+            self._forget()
             self.refresh()
+
+    def _forget(self, line: int | None = None) -> None:
+        """Drop the cached strips of one screen line, or of all."""
+        if line is None:
+            self._cache.clear()
+            self._drawn.clear()
+            return
+        self._cache.pop(line, None)
+        for key in [k for k in self._drawn if k[0] == line]:
+            del self._drawn[key]
 
     def _lines_of(self, a: int, b: int) -> range:
         assert self._layout is not None
@@ -123,7 +156,7 @@ class ArticleView(ScrollView, can_focus=True):
                     changed.update(self._lines_of(*sel))
         top = int(self.scroll_offset.y)
         for line in changed:
-            self._cache.pop(line, None)
+            self._forget(line)
             if top <= line < top + self.size.height:
                 self.refresh(Region(0, line - top, self.size.width, 1))
 
@@ -167,15 +200,27 @@ class ArticleView(ScrollView, can_focus=True):
         return self._base
 
     def render_line(self, y: int) -> Strip:
-        line = y + int(self.scroll_offset.y)
+        top = int(self.scroll_offset.y)
+        line = y + top
         width = self.size.width
-        if self._layout is None or line >= len(self._layout):
+        if self._layout is None:
             return Strip.blank(width, self.base_style)
-        strip = self._cache.get(line)
-        if strip is None:
-            strip = self._render_screen_line(line).adjust_cell_length(width, self.base_style)
-            self._cache[line] = strip
-        return strip
+        indicator = cell(y, thumb(top, self.size.height, len(self._layout)), self.base_style)
+        key = (line, indicator)
+        drawn = self._drawn.get(key)
+        if drawn is None:
+            if len(self._drawn) > 4096:
+                self._drawn.clear()
+            if line >= len(self._layout):
+                text = Strip.blank(width - 1, self.base_style)
+            else:
+                text = self._cache.get(line)
+                if text is None:
+                    text = self._render_screen_line(line)
+                    text = text.adjust_cell_length(width - 1, self.base_style)
+                    self._cache[line] = text
+            drawn = self._drawn[key] = Strip([*text, indicator], width)
+        return drawn
 
     def _style_at(self, offset: int) -> Style:
         style = BASE

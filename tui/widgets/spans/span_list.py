@@ -13,6 +13,7 @@ from annotations.labels import LabelScheme
 from annotations.records import Record
 from annotations.review.state import ArticleState, ReviewSpan
 from tui.widgets.article.layout import glyph, is_plain
+from tui.widgets.scroll_indicator import cell, thumb
 
 CURRENT = Style(reverse=True)
 DIM = Style(color="#7f848e")
@@ -41,7 +42,7 @@ class SpanList(ScrollView, can_focus=False):
         self.current: int | None = None
         self.record: Record | None = None
         self.colours: dict[str, str] = {}
-        self._strips: dict[tuple[ReviewSpan, bool, int], Strip] = {}
+        self._strips: dict[tuple[ReviewSpan, bool, int, Segment], Strip] = {}
         self._base: Style | None = None
 
     def show(
@@ -68,16 +69,19 @@ class SpanList(ScrollView, can_focus=False):
         return Region(0, index, 1, 1)
 
     def render_line(self, y: int) -> Strip:
-        index = y + int(self.scroll_offset.y)
+        top = int(self.scroll_offset.y)
+        index = y + top
         width = self.size.width
+        indicator = cell(y, thumb(top, self.size.height, len(self.spans)), self._background())
         if self.record is None or index >= len(self.spans):
-            return Strip.blank(width, self.rich_style)
-        key = (self.spans[index], index == self.current, width)
+            return Strip([*Strip.blank(width - 1, self._background()), indicator], width)
+        key = (self.spans[index], index == self.current, width, indicator)
         strip = self._strips.get(key)
         if strip is None:
             if len(self._strips) > 4096:
                 self._strips.clear()
-            strip = self._strips[key] = self._render_row(index, width)
+            row = self._render_row(index, width - 1)  # the last column: the scroll indicator
+            strip = self._strips[key] = Strip([*row, indicator], width)
         return strip
 
     def _render_row(self, index: int, width: int) -> Strip:
