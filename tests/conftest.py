@@ -6,10 +6,15 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+
+# Shared 2-core CI machines stall now and then: a slow example is no failure (the properties are)
+settings.register_profile("relecture", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("relecture")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
