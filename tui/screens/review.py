@@ -100,6 +100,8 @@ class ReviewScreen(Screen[None]):
         session = self.rapp.session
         if session.index != index or index + 1 >= len(session):
             return
+        if session.peek(index + 1).tokens is None and not tokenizer_loaded():
+            return  # never load the tokenizer on the UI thread (its worker is doing it)
         session.state_at(index + 1)
         self.query_one(ArticleView).prepare(session.record_at(index + 1))
 
