@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -20,6 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 REFERENCE = SHARED / "reference"
 SEEDS = SHARED / "seeds"
+CASES = REFERENCE / "iaa_reference_cases.json"  # published agreement values
 
 
 def need(path: Path) -> Path:
@@ -32,3 +35,10 @@ def need(path: Path) -> Path:
 @pytest.fixture
 def reference() -> Path:
     return need(REFERENCE)
+
+
+@pytest.fixture(scope="module")
+def cases() -> dict[str, Any]:
+    """The published agreement values of `iaa_reference_cases.json`."""
+    data: dict[str, Any] = json.loads(need(CASES).read_text("utf-8"))
+    return data

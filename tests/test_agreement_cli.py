@@ -14,8 +14,8 @@ import typer
 from typer.testing import CliRunner
 
 from annotations.cli.agree import agree
+from tests.conftest import REFERENCE
 
-REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
 AS_PRODIGY = REFERENCE / "derived" / "bratiaa_as_prodigy_multiannotator.jsonl"
 NAN = re.compile(r"\bnan\b|\binf\b", re.IGNORECASE)
 

@@ -3,8 +3,6 @@ random data against scikit-learn, statsmodels and krippendorff to 1e-9."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import krippendorff
@@ -22,17 +20,7 @@ from annotations.agreement.coefficients import (
     value_counts,
 )
 
-REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
-CASES = REFERENCE / "iaa_reference_cases.json"
 FOUR = 5e-5  # "to 4 decimals"
-
-
-@pytest.fixture(scope="module")
-def cases() -> dict[str, Any]:
-    if not CASES.exists():
-        pytest.skip(f"reference data not available: {CASES} (it lives in ../shared)")
-    data: dict[str, Any] = json.loads(CASES.read_text("utf-8"))
-    return data
 
 
 def test_krippendorff_2011_nominal(cases: dict[str, Any]) -> None:

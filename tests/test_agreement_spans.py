@@ -8,7 +8,6 @@ import itertools
 import json
 import random
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,19 +21,12 @@ from annotations.agreement import (
 )
 from annotations.agreement.spans import match_spans, span_agreement
 from annotations.records import Record, Span, Token
+from tests.conftest import CASES, REFERENCE, need
 
-REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
-CASES = REFERENCE / "iaa_reference_cases.json"
 BRAT = REFERENCE / "bratiaa_example" / "example-files" / "example-project"
 AS_PRODIGY = REFERENCE / "derived" / "bratiaa_as_prodigy_multiannotator.jsonl"
 DOCCANO = REFERENCE / "derived" / "doccano_per_user"
 FOUR = 5e-5
-
-
-def need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"reference data not available: {path} (it lives in ../shared)")
-    return path
 
 
 def whitespace_tokens(text: str) -> list[Token]:

@@ -16,21 +16,12 @@ import pytest
 from annotations.agreement import agreement_report
 from annotations.agreement.unitizing import UnitizingStudy, alpha_u, drop_self_overlaps
 from annotations.records import Record, Span, Token
+from tests.conftest import REFERENCE
 
-REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
-CASES = REFERENCE / "iaa_reference_cases.json"
 FIGURE_2 = REFERENCE / "text_alpha_samples" / "sample-data" / "figure-2-example"
 FOUR = 5e-5
 
 Unit = tuple[int, int, int, str]  # offset, length, rater, category
-
-
-@pytest.fixture(scope="module")
-def cases() -> dict[str, Any]:
-    if not CASES.exists():
-        pytest.skip(f"reference data not available: {CASES} (it lives in ../shared)")
-    data: dict[str, Any] = json.loads(CASES.read_text("utf-8"))
-    return data
 
 
 def study_of(case: dict[str, Any], begin: int, length: int, stretch: int = 1) -> UnitizingStudy:

@@ -16,9 +16,8 @@ import pytest
 
 from annotations.formats import Item, detect, read, write_records
 from annotations.records import Record
+from tests.conftest import REFERENCE, REPO, need
 
-REPO = Path(__file__).resolve().parents[1]
-REFERENCE = REPO.parent / "shared" / "reference"
 PRODIGY = REFERENCE / "prodigy_explosion_projects"
 DOCCANO_PER_USER = REFERENCE / "derived" / "doccano_per_user"
 DOCCANO_EXAMPLES = REFERENCE / "doccano_examples"
@@ -26,12 +25,6 @@ BRAT = REFERENCE / "bratiaa_example" / "example-files" / "example-project"
 EUROPEANA = REFERENCE / "french_ner" / "enp_FR.bnf.bio"
 BRAT_AS_PRODIGY = REFERENCE / "derived" / "bratiaa_as_prodigy_multiannotator.jsonl"
 ANNOTATORS = ("Lisa", "Maria", "Max", "Peter")
-
-
-def need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"reference data not available: {path} (it lives in ../shared beside the repo)")
-    return path
 
 
 @cache

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from annotations.formats import read
+from annotations.formats import annotator_name, read
 from annotations.records import Record, Span, Token, input_hash
 from annotations.store.latest import latest
 
@@ -127,7 +127,7 @@ def records_from_files(paths: Iterable[str | Path], fmt: str | None = None) -> l
     """Every record of every file, its annotator named (`_annotator_id`, else the file's stem)."""
     out: list[Record] = []
     for path in map(Path, paths):
-        default = path.stem if path.is_file() else path.name
+        default = annotator_name(path)
         for item in read(path, fmt):
             record = item.record
             if record.annotator is None:

@@ -124,14 +124,14 @@ def read_inputs(
     warn: Callable[[str], None],
     progress: Progress,
 ) -> Iterator[tuple[Record, str]]:
-    from annotations.formats import read
+    from annotations.formats import annotator_name, read
 
     progress.phase("reading", None)
     # Several files without annotator ids (doccano exports one file per user) are told apart by
     # their file names, as `relecture agree` does; a single file keeps records as they are.
     name_by_file = len(inputs) > 1
     for path in inputs:
-        default = (path.stem if path.is_file() else path.name) if name_by_file else None
+        default = annotator_name(path) if name_by_file else None
         for item in read(path, input_format, policy=policy):
             if default is not None and item.record.annotator is None:
                 item.record.annotator = default

@@ -4,7 +4,16 @@
 """
 
 from annotations.formats.base import Item, complete
-from annotations.formats.detect import READ_FORMATS, detect, read
+from annotations.formats.detect import READ_FORMATS, annotator_name, detect, read
 from annotations.formats.write import WRITE_FORMATS, write_records
 
-__all__ = ["READ_FORMATS", "WRITE_FORMATS", "Item", "complete", "detect", "read", "write_records"]
+__all__ = [
+    "READ_FORMATS",
+    "WRITE_FORMATS",
+    "Item",
+    "annotator_name",
+    "complete",
+    "detect",
+    "read",
+    "write_records",
+]

@@ -87,6 +87,12 @@ def _sniff(path: Path) -> str:
     )
 
 
+def annotator_name(path: Path) -> str:
+    """Who a file's records are by when they do not say: the file's stem, or a folder's name
+    (doccano and per-user folders name the annotator that way)."""
+    return path.stem if path.is_file() else path.name
+
+
 def read(
     path: str | Path,
     fmt: str | None = None,
