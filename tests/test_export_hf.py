@@ -207,3 +207,46 @@ def test_dataset_card(hf_export: tuple[Path, list[Record]]) -> None:
     assert "How the data was made" in text and "seed 0" in text
     manifest = json.loads((out / ".relecture-export.json").read_text())
     assert manifest["format"] == "hf" and manifest["splits"]["train"]["examples"] == 3
+
+
+def test_build_batch_takes_rows_as_they_are_only_when_ready() -> None:
+    """The HF writer checks readiness while it reads a row's tokens; a row with anything for
+    `prepare` to do (no tokens, a span off its tokens, an overlap, an unknown label) stops the
+    chunk, which is then prepared and built again."""
+    from annotations.export.hf import NotReady, build_batch
+    from annotations.export.prepare import is_ready
+    from annotations.export.select import Row
+
+    labels = ["PER", "ORG", "LOC", "MISC", "MONEY", "PERCENT", "DATE"]
+    schema = features(labels).arrow_schema
+    allowed = frozenset(labels)
+
+    def ready(record: Record) -> bool:
+        return is_ready(record, allowed, True)
+
+    good = labelled_demo()[0]
+    rows = [Row(good, ["alice"], "demo.jsonl:1", "1", 1)]
+    batch, counts, n_tokens = build_batch(rows, labels, schema, ready)
+    assert batch.num_rows == 1 and n_tokens == len(good.tokens or ())
+    assert sum(counts) == len(good.spans or ()) > 0
+
+    first = (good.spans or [])[0]
+    t0 = (good.tokens or [])[first.token_start or 0]
+    broken = {
+        "no tokens": Record(good.text, spans=[Span(first.start, first.end, first.label)]),
+        "off its tokens": Record(
+            good.text,
+            tokens=good.tokens,
+            spans=[Span(t0.start + 1, first.end, first.label, first.token_start, first.token_end)],
+        ),
+        "unknown label": Record(
+            good.text,
+            tokens=good.tokens,
+            spans=[Span(first.start, first.end, "COMPANY", first.token_start, first.token_end)],
+        ),
+        "overlap": Record(good.text, tokens=good.tokens, spans=[first, first]),
+    }
+    for why, record in broken.items():
+        with pytest.raises(NotReady):
+            build_batch([*rows, Row(record, [], "x:2", "2", 2)], labels, schema, ready)
+        assert not ready(record), why

@@ -31,7 +31,7 @@ from typing import Any
 import orjson
 
 from annotations.export.select import Row
-from annotations.records import Span
+from annotations.records import Record, Span
 
 HF_SPLITS = {"train": "train", "dev": "validation", "test": "test"}
 CHUNK = 2048
@@ -83,14 +83,24 @@ class SplitResult:
     nbytes: int = 0
 
 
+class NotReady(Exception):
+    """`build_batch(ready=...)` met a row that is not ready as it is."""
+
+
 def build_batch(
-    rows: Sequence[Row], labels: Sequence[str], schema: Any
+    rows: Sequence[Row],
+    labels: Sequence[str],
+    schema: Any,
+    ready: Callable[[Record], bool] | None = None,
 ) -> tuple[Any, list[int], int]:
     """One Arrow record batch for `rows`, the number of spans per label (labels' order) and of
     tokens.
 
     Every row has tokens and sorted, non-overlapping spans with token indices (see `prepare`).
-    Per-token work is one list comprehension per article; spans are gathered per batch."""
+    With `ready`, each row is checked by it right after its tokens are read, while they are still
+    in the CPU's cache (a separate pass over a chunk costs a third more), and a row that is not
+    ready raises `NotReady`. Per-token work is one list comprehension per article; spans are
+    gathered per batch."""
     import numpy as np
     import pyarrow as pa
 
@@ -101,8 +111,11 @@ def build_batch(
     for row in rows:
         rec = row.record
         toks = rec.tokens
-        assert toks is not None
+        if toks is None:
+            raise NotReady
         tokens.append([t.text for t in toks])
+        if ready is not None and not ready(rec):
+            raise NotReady
         n_tokens.append(len(toks))
         these = rec.spans or ()
         spans.extend(these)
@@ -268,9 +281,11 @@ def write_hf(
     description: str = "",
     advance: Callable[[int], None] | None = None,
     prepare: Callable[[Sequence[Row]], None] | None = None,
+    ready: Callable[[Record], bool] | None = None,
 ) -> tuple[list[SplitResult], Any]:
     """Write `out/` (an existing empty folder): the DatasetDict and `data/*.parquet`.
-    `prepare(chunk)`, when given, is called on every chunk of rows before it is built.
+    A chunk of rows where `ready(record)` is false for some row is given to `prepare(chunk)`
+    and then built (without `ready`, every chunk is prepared first).
 
     The main thread builds Arrow batches; a parquet thread and an Arrow thread write them, at
     most `MAX_PENDING` batches behind, and a third thread fsyncs each split's files while the
@@ -296,9 +311,15 @@ def write_hf(
                 writers.append(writer)
                 for i in range(0, len(rows), CHUNK):
                     chunk = rows[i : i + CHUNK]
-                    if prepare is not None:
+                    if ready is None and prepare is not None:
                         prepare(chunk)
-                    batch, counts, n_tokens = build_batch(chunk, labels, schema)
+                    try:
+                        batch, counts, n_tokens = build_batch(chunk, labels, schema, ready)
+                    except NotReady:
+                        if prepare is None:
+                            raise
+                        prepare(chunk)
+                        batch, counts, n_tokens = build_batch(chunk, labels, schema)
                     res.rows += batch.num_rows
                     res.tokens += n_tokens
                     for label, n in zip(labels, counts, strict=False):

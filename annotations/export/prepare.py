@@ -23,11 +23,13 @@ from annotations.formats import complete
 from annotations.records import Record, Span
 
 
-def _fine(record: Record, labels: frozenset[str] | None, one_tag_per_token: bool) -> bool:
-    """True when every span is already on its tokens, in order, not overlapping (if that matters)
-    and labelled from the list: the common case, checked in one pass."""
+def is_ready(record: Record, labels: frozenset[str] | None, one_tag_per_token: bool) -> bool:
+    """True when the record has tokens and every span is already on its tokens, in order, not
+    overlapping (if that matters) and labelled from the list: the common case, checked in one
+    pass, with nothing for `prepare_row` to do but make `spans` a list and drop suggestions."""
     tokens = record.tokens
-    assert tokens is not None
+    if tokens is None:
+        return False
     n = len(tokens)
     prev_start = prev_end = -1
     for span in record.spans or ():
@@ -83,9 +85,9 @@ def prepare_row(
     issues: list[AlignIssue] = []
     if record.tokens is None:
         issues = complete(record, policy)
-    elif _fine(record, labels, one_tag_per_token):
+    elif is_ready(record, labels, one_tag_per_token):
         return
-    elif not _fine(record, None, False):
+    elif not is_ready(record, None, False):
         tokens, aligned, issues = align(record.text, record.tokens, record.spans, policy)
         record.tokens = tokens
         record.spans = [s for s in aligned if s is not None]

@@ -30,7 +30,7 @@ from annotations.align import POLICIES as ALIGN_POLICIES
 from annotations.align import Policy
 from annotations.errors import InputError, UsageError
 from annotations.export.card import SplitStats, Summary, readme
-from annotations.export.prepare import data_labels, issue_text, prepare_row
+from annotations.export.prepare import data_labels, is_ready, issue_text, prepare_row
 from annotations.export.select import Row, Selection, parse_policy, select
 from annotations.export.splits import DEFAULT_SPLIT, SPLIT_NAMES, assign, parse_split
 from annotations.labels import DEFAULT_SCHEME, load_scheme
@@ -260,6 +260,9 @@ def _export_records(
         for row in rows:
             prepare_row(row, align, allowed, one_tag_per_token=one_tag, warn=report)
 
+    def ready(record: Record) -> bool:  # nothing for `prepare` to do (the HF writer checks)
+        return is_ready(record, allowed, one_tag)
+
     empty = [name for name, rows in splits.items() if not rows]
     summary = Summary(
         fmt=options.fmt,
@@ -281,7 +284,7 @@ def _export_records(
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
-        features = _write(tmp, options.fmt, splits, labels, summary, report, prog, prepare)
+        features = _write(tmp, options.fmt, splits, labels, summary, report, prog, prepare, ready)
         summary.warnings = len(report.items)
         (tmp / "README.md").write_text(readme(summary, features), encoding="utf-8")
         (tmp / MARKER).write_bytes(orjson.dumps(_manifest(summary), option=orjson.OPT_INDENT_2))
@@ -332,9 +335,11 @@ def _write(
     warn: Callable[[str], None],
     prog: Progress,
     prepare: Callable[[Sequence[Row]], None],
+    ready: Callable[[Record], bool],
 ) -> Any:
     """Write the format into `tmp`; `prepare` puts rows on tokens (and checks them) just before
-    they are written, so that HF writing starts at once and overlaps with the checks."""
+    they are written, so that HF writing starts at once and overlaps with the checks; the HF
+    writer calls it only for a chunk where `ready` is false for some record."""
     features = None
     if fmt == "hf":
         from annotations.export.hf import write_hf
@@ -346,6 +351,7 @@ def _write(
             description=f"relecture export: {summary.title}",
             advance=prog.advance,
             prepare=prepare,
+            ready=ready,
         )
         by_name = {r.name: r for r in results}
         for split, rows in splits.items():

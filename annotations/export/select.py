@@ -36,18 +36,14 @@ NO_ANSWER = "(none)"
 @dataclass(slots=True)
 class Row:
     """One exported example: a record (tokens and aligned spans are filled in later), whose
-    annotations it holds, where it came from (`file:line`, for messages) and a stable id."""
+    annotations it holds, where it came from (`file:line`, for messages), a stable id and the
+    record's `_input_hash` (what splits group by)."""
 
     record: Record
     annotators: list[str]
     where: str
     id: str
-
-    @property
-    def input_hash(self) -> int:
-        h = self.record.input_hash
-        assert h is not None
-        return h
+    input_hash: int
 
     @property
     def article(self) -> str:
@@ -126,6 +122,8 @@ def select(
     require_answer: bool = False,
 ) -> Selection:
     """Apply the rules in the module docstring to (record, `file:line`) pairs."""
+    # One pass over the input, one over the current records: an export touches each of 100k
+    # records as few times as it can (every pass is a walk through memory).
     current: dict[tuple[str | None, int | None], tuple[Record, str]] = {}
     lines = 0
     for record, where in records:
@@ -135,14 +133,26 @@ def select(
         current[(record.annotator, record.input_hash)] = (record, where)
 
     by_text: dict[int, list[tuple[Record, str]]] = {}
+    named: set[str] = set()
+    answers: Counter[str | None] = Counter()
+    current_records: list[Record] = []
+    multi = 0
+    blank: list[int] = []
     for pair in current.values():
-        group = by_text.get(pair[0].input_hash)  # type: ignore[arg-type]
+        record = pair[0]
+        current_records.append(record)
+        answers[record.answer] += 1
+        if record.annotator is not None:
+            named.add(record.annotator)
+        group = by_text.get(record.input_hash)  # type: ignore[arg-type]
         if group is None:
-            by_text[pair[0].input_hash] = [pair]  # type: ignore[index]
+            by_text[record.input_hash] = [pair]  # type: ignore[index]
+            if record.text.isspace():
+                blank.append(record.input_hash)  # type: ignore[arg-type]
         else:
+            multi += len(group) == 1
             group.append(pair)
-    multi = sum(1 for group in by_text.values() if len(group) > 1)
-    names = sorted({r.annotator for r, _ in current.values() if r.annotator is not None})
+    names = sorted(named)
 
     if policy is None:
         if multi:
@@ -158,10 +168,8 @@ def select(
         )
 
     sel = Selection([], policy, lines, len(current), len(by_text), multi, names)
-    sel.current_records = [r for r, _ in current.values()]
-    answers = Counter(r.answer for r, _ in current.values())
+    sel.current_records = current_records
     sel.answers.update({a if a is not None else NO_ANSWER: n for a, n in answers.items()})
-    blank = [h for h, group in by_text.items() if group[0][0].text.isspace()]
     for h in blank:
         del by_text[h]
     if blank:
@@ -175,7 +183,7 @@ def select(
                 sel.rows.append(row)
         return sel
 
-    if policy == "gold":
+    if policy == "gold" and multi:
         for group in by_text.values():
             if len(group) > 1:
                 (first, where), (second, _) = group[0], group[1]
@@ -187,7 +195,7 @@ def select(
                 )
     keep = {"accept"} if require_answer else {"accept", None}
     rows = sel.rows
-    for group in by_text.values():
+    for h, group in by_text.items():
         for record, where in group:
             if policy == "annotator" and record.annotator != annotator:
                 continue
@@ -195,10 +203,8 @@ def select(
                 sel.left_out[_reason(_answer(record))] += 1
                 continue
             who = [record.annotator] if record.annotator is not None else []
-            rid = str(record.input_hash)
-            if policy == "all":
-                rid = f"{rid}:{record.annotator or ''}"
-            rows.append(Row(record, who, where, rid))
+            rid = f"{h}:{record.annotator or ''}" if policy == "all" else str(h)
+            rows.append(Row(record, who, where, rid, h))
     if policy == "annotator":
         missing = sum(
             1 for group in by_text.values() if all(r.annotator != annotator for r, _ in group)
@@ -251,4 +257,6 @@ def _majority(
         extra={**base.extra, "_annotators": sorted(r.annotator or "" for r, _ in voters)},
     )
     annotators = sorted(r.annotator for r, _ in voters if r.annotator is not None)
-    return Row(record, annotators, where, str(record.input_hash))
+    h = record.input_hash
+    assert h is not None
+    return Row(record, annotators, where, str(h), h)
