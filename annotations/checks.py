@@ -73,8 +73,17 @@ def problems(obj: Any, scheme: LabelScheme | None = None, check_labels: bool = T
         if not isinstance(spans, list):
             out.append(f"'{key}' must be an array, got {_type_name(spans)}")
             continue
-        good = []
+        good: list[Any] = []
+        fine = _spans_fine(spans, n, tokens if n_tokens is not None else None)
         for i, span in enumerate(spans, 1):
+            if fine:  # nothing to report but labels
+                good.append(span)
+                if check_labels and scheme is not None and span["label"] not in scheme:
+                    out.append(
+                        f"{key}[{i}]: unknown label {span['label']!r} "
+                        f"(scheme {scheme.name}: {', '.join(scheme.names)})"
+                    )
+                continue
             where = f"{key}[{i}]"
             if not isinstance(span, dict):
                 out.append(f"{where}: expected an object, got {_type_name(span)}")
@@ -93,7 +102,35 @@ def problems(obj: Any, scheme: LabelScheme | None = None, check_labels: bool = T
     return out
 
 
+def _tokens_fine(tokens: list[Any], text: str) -> bool:
+    """The common case of `_token_problems` (nothing wrong) in one tight pass: a token file has
+    hundreds of tokens per line, and this runs for every one of them when a file is read."""
+    prev_end = 0
+    n = len(text)
+    for i, tok in enumerate(tokens):
+        if type(tok) is not dict:
+            return False
+        s = tok.get("start")
+        e = tok.get("end")
+        t = tok.get("text")
+        if (
+            type(s) is not int
+            or type(e) is not int
+            or type(t) is not str
+            or type(tok.get("id")) is not int
+            or tok["id"] != i
+            or not prev_end <= s <= e <= n
+            or e - s != len(t)
+            or not text.startswith(t, s)
+        ):
+            return False
+        prev_end = e
+    return True
+
+
 def _token_problems(tokens: list[Any], text: str) -> list[str]:
+    if _tokens_fine(tokens, text):
+        return []
     prev_end = 0
     for i, tok in enumerate(tokens):
         where = f"tokens[{i + 1}]"
@@ -110,6 +147,35 @@ def _token_problems(tokens: list[Any], text: str) -> list[str]:
             return [f"{where}: text {t!r} does not match the text at {s}-{e} ({text[s:e]!r})"]
         prev_end = e
     return []
+
+
+def _spans_fine(spans: list[Any], n: int, tokens: list[Any] | None) -> bool:
+    """The common case of `_span_problems` (nothing wrong with any span) in one tight pass."""
+    for span in spans:
+        if type(span) is not dict:
+            return False
+        s = span.get("start")
+        e = span.get("end")
+        label = span.get("label")
+        if type(s) is not int or type(e) is not int or type(label) is not str or not label:
+            return False
+        if not 0 <= s < e <= n:
+            return False
+        if "score" in span and type(span["score"]) not in (int, float):
+            return False
+        if "source" in span and type(span["source"]) is not str:
+            return False
+        ts = span.get("token_start")
+        te = span.get("token_end")
+        if ts is None and te is None:
+            continue
+        if type(ts) is not int or type(te) is not int or not 0 <= ts <= te:
+            return False
+        if tokens is not None and (
+            te >= len(tokens) or tokens[ts]["start"] != s or tokens[te]["end"] != e
+        ):
+            return False
+    return True
 
 
 def _span_problems(span: dict[str, Any], where: str, n: int, tokens: list[Any] | None) -> list[str]:

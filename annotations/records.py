@@ -42,7 +42,8 @@ class Token:
     end: int
     id: int
     ws: bool | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    # None, not {}, when a token has no other keys: 100k articles hold tens of millions of tokens
+    extra: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -59,11 +60,31 @@ class Token:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Token:
-        extra = {k: v for k, v in d.items() if k not in _TOKEN_KEYS}
+        extra = (
+            None
+            if d.keys() <= _TOKEN_KEYS
+            else {k: v for k, v in d.items() if k not in _TOKEN_KEYS}
+        )
         return cls(d["text"], d["start"], d["end"], d["id"], d.get("ws"), extra)
 
 
 _TOKEN_KEYS = frozenset(("text", "start", "end", "id", "ws"))
+
+
+def _tokens(dicts: list[dict[str, Any]]) -> list[Token]:
+    """`Token.from_dict` over a list, inlined (it runs for every token of every line read)."""
+    keys = _TOKEN_KEYS
+    return [
+        Token(
+            d["text"],
+            d["start"],
+            d["end"],
+            d["id"],
+            d.get("ws"),
+            None if d.keys() <= keys else {k: v for k, v in d.items() if k not in keys},
+        )
+        for d in dicts
+    ]
 
 
 @dataclass(slots=True)
@@ -75,7 +96,7 @@ class Span:
     token_end: int | None = None  # inclusive, as in Prodigy
     source: str | None = None
     score: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] | None = None  # as for tokens: None when there is nothing else
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"start": self.start, "end": self.end, "label": self.label}
@@ -97,7 +118,9 @@ class Span:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Span:
-        extra = {k: v for k, v in d.items() if k not in _SPAN_KEYS}
+        extra = (
+            None if d.keys() <= _SPAN_KEYS else {k: v for k, v in d.items() if k not in _SPAN_KEYS}
+        )
         return cls(
             d["start"],
             d["end"],
@@ -183,7 +206,7 @@ class Record:
             meta=d.get("meta"),
             input_hash=d.get("_input_hash"),
             task_hash=d.get("_task_hash"),
-            tokens=None if tokens is None else [Token.from_dict(t) for t in tokens],
+            tokens=None if tokens is None else _tokens(tokens),
             spans=None if spans is None else [Span.from_dict(s) for s in spans],
             suggestions=None if suggestions is None else [Span.from_dict(s) for s in suggestions],
             answer=d.get("answer"),

@@ -93,7 +93,7 @@ def records(draw: st.DrawFn) -> Record:
                 b,
                 i,
                 draw(st.none() | st.booleans()),
-                draw(extra_dicts(TOKEN_KEYS)),
+                draw(extra_dicts(TOKEN_KEYS)) or None,  # no other keys: None (as read)
             )
             for i, (a, b) in enumerate(pieces)
         ]
@@ -118,7 +118,7 @@ def records(draw: st.DrawFn) -> Record:
             *index,
             source=draw(st.none() | st.text(ANY_CHARS, max_size=12)),
             score=draw(st.none() | FLOATS | I64),
-            extra=draw(extra_dicts(SPAN_KEYS)),
+            extra=draw(extra_dicts(SPAN_KEYS)) or None,
         )
 
     def span_list() -> list[Span] | None:

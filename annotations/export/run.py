@@ -133,8 +133,12 @@ def read_inputs(
     for path in inputs:
         default = annotator_name(path) if name_by_file else None
         for item in read(path, input_format, policy=policy):
-            if default is not None and item.record.annotator is None:
-                item.record.annotator = default
+            record = item.record
+            if default is not None and record.annotator is None:
+                record.annotator = default
+            # suggestions are not exported: not kept for the whole export (they are as many as
+            # the spans), once they have given the task hash they are part of
+            record.with_hashes().suggestions = None
             for issue in item.issues:
                 if issue.error and policy is Policy.STRICT:
                     raise InputError(
@@ -142,7 +146,7 @@ def read_inputs(
                     )
                 warn(f"{item.where}: {issue_text(issue)}")
             progress.advance()
-            yield item.record, item.where
+            yield record, item.where
 
 
 @contextlib.contextmanager
