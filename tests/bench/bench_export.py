@@ -1,10 +1,16 @@
 """Export to a Hugging Face dataset: 100k generated articles with tokens, budget ≥ 20k articles/s.
 
 The articles are those of `tests/bench/corpus.py` (~1,500 characters, ~20 spans) with spaCy French
-tokens added (each paragraph tokenised once, then offset), held in memory: generation and the
-imports of `datasets` / `pyarrow` are not timed. What is timed is `annotations.export.export_records` from those records to a folder: the
-selection (latest record per annotator and article), the split, the span checks, the Arrow
-tables, `save_to_disk`, the parquet files, the dataset card, fsync and the rename.
+tokens added (each paragraph tokenised once, then offset).
+
+- In memory (the budget): the records are held in memory; generation and the imports of
+  `datasets` / `pyarrow` are not timed. What is timed is `annotations.export.export_records` from
+  those records to a folder: the selection (latest record per annotator and article), the split,
+  the span checks, the Arrow tables, `save_to_disk`, the parquet files, the dataset card, fsync
+  and the rename.
+- End to end (what a user waits for, no budget): `relecture export FILE -o DIR --format hf` in a
+  child process on the same articles written as one JSONL file, with its peak memory. Reading
+  and checking ~23 KB of JSON per article is most of it.
 
     python -m tests.bench export                    # 100k articles
     python -m tests.bench export --articles 20000   # fewer (the figure is per second)
@@ -13,7 +19,10 @@ tables, `save_to_disk`, the parquet files, the dataset card, fsync and the renam
 from __future__ import annotations
 
 import gc
+import resource
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -114,9 +123,45 @@ def bench_export(
         shutil.rmtree(root, ignore_errors=True)
 
 
+def bench_end_to_end(
+    n: int = ARTICLES, scratch: Path | None = None, log: Callable[[str], None] = print
+) -> list[tuple[str, float, str]]:
+    """Rows (name, value, unit) for `relecture export` of a JSONL file of `n` articles."""
+    import tempfile
+
+    import orjson
+
+    root = Path(tempfile.mkdtemp(prefix="relecture-bench-export-file-", dir=scratch))
+    try:
+        log(f"export: writing {n:,} articles with tokens to a JSONL file (not timed) …")
+        src = root / "articles.jsonl"
+        with open(src, "wb") as fh:
+            for record in tokenised_records(n):
+                record.answer = "accept"
+                fh.write(orjson.dumps(record.with_hashes().to_dict()) + b"\n")
+        size = src.stat().st_size
+        log(f"export: {size / 1e9:.2f} GB written; running relecture export on it …")
+        out = root / "hf"
+        command = [sys.executable, "-m", "tui", "export", str(src), "-o", str(out), "-f", "hf"]
+        t0 = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        seconds = time.perf_counter() - t0
+        if done.returncode != 0:
+            raise RuntimeError(f"relecture export failed: {done.stdout}{done.stderr}")
+        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KB on Linux
+        return [
+            (f"export HF end to end: {size / 1e9:.2f} GB JSONL file, wall time", seconds, "s"),
+            ("export HF end to end: articles per second", n / seconds, "articles/s"),
+            ("export HF end to end: peak memory (RSS)", peak_kb / 1e3, "MB"),
+        ]
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 @benchmark("export")
 def export_hf(ctx: Context) -> Iterator[Row]:
-    """Export 100k generated articles (tokens present, generation not timed) to a HF dataset."""
+    """Export 100k generated articles (tokens present, generation not timed) to a HF dataset:
+    from memory (the budget), then end to end from a JSONL file."""
     n = min(ctx.articles, ARTICLES)
     rows = bench_export(n, ctx.scratch, ctx.log)
     for name, value, unit, _budget, _ok in rows:
@@ -131,6 +176,8 @@ def export_hf(ctx: Context) -> Iterator[Row]:
             if per_second
             else "",
         )
+    for name, value, unit in bench_end_to_end(n, ctx.scratch, ctx.log):
+        yield Row(name, value, unit, note="export: the CLI on a file (what a user waits for)")
 
 
 if __name__ == "__main__":
