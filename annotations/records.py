@@ -66,7 +66,7 @@ class Token:
             if d.keys() <= _TOKEN_KEYS
             else {k: v for k, v in d.items() if k not in _TOKEN_KEYS}
         )
-        return cls(d["text"], d["start"], d["end"], d["id"], d.get("ws"), extra)
+        return cls(intern(d["text"]), d["start"], d["end"], d["id"], d.get("ws"), extra)
 
 
 _TOKEN_KEYS = frozenset(("text", "start", "end", "id", "ws"))

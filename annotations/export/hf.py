@@ -98,8 +98,8 @@ def build_batch(
 
     Every row has tokens and sorted, non-overlapping spans with token indices (see `prepare`).
     With `ready`, each row is checked by it right after its tokens are read, while they are still
-    in the CPU's cache (a separate pass over a chunk costs a third more), and a row that is not
-    ready raises `NotReady`. Per-token work is one list comprehension per article; spans are
+    in the CPU's cache (a separate pass over the chunk would fetch them from memory again), and a
+    row that is not ready raises `NotReady`. Per-token work is one list comprehension per article; spans are
     gathered per batch."""
     import numpy as np
     import pyarrow as pa

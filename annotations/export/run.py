@@ -136,8 +136,8 @@ def read_inputs(
             record = item.record
             if default is not None and record.annotator is None:
                 record.annotator = default
-            # suggestions are not exported: not kept for the whole export (they are as many as
-            # the spans), once they have given the task hash they are part of
+            # suggestions are never exported: dropped once they are in the task hash, rather
+            # than held (as many spans again) in memory for the whole export
             record.with_hashes().suggestions = None
             for issue in item.issues:
                 if issue.error and policy is Policy.STRICT:

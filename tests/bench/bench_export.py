@@ -19,7 +19,7 @@ tokens added (each paragraph tokenised once, then offset).
 from __future__ import annotations
 
 import gc
-import resource
+import os
 import shutil
 import subprocess
 import sys
@@ -143,12 +143,16 @@ def bench_end_to_end(
         log(f"export: {size / 1e9:.2f} GB written; running relecture export on it …")
         out = root / "hf"
         command = [sys.executable, "-m", "tui", "export", str(src), "-o", str(out), "-f", "hf"]
+        log_path = root / "export.log"
         t0 = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        with open(log_path, "wb") as log_file:
+            child = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
+            _, status, usage = os.wait4(child.pid, 0)  # this child's own peak memory
+            child.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.perf_counter() - t0
-        if done.returncode != 0:
-            raise RuntimeError(f"relecture export failed: {done.stdout}{done.stderr}")
-        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KB on Linux
+        if child.returncode != 0:
+            raise RuntimeError(f"relecture export failed: {log_path.read_text()}")
+        peak_kb = usage.ru_maxrss  # KB on Linux
         return [
             (f"export HF end to end: {size / 1e9:.2f} GB JSONL file, wall time", seconds, "s"),
             ("export HF end to end: articles per second", n / seconds, "articles/s"),
