@@ -129,8 +129,11 @@ def _tokens_fine(tokens: list[Any], text: str) -> bool:
 
 
 def _token_problems(tokens: list[Any], text: str) -> list[str]:
-    if _tokens_fine(tokens, text):
-        return []
+    return [] if _tokens_fine(tokens, text) else _token_messages(tokens, text)
+
+
+def _token_messages(tokens: list[Any], text: str) -> list[str]:
+    """What is wrong with the first token that is wrong (at most one message)."""
     prev_end = 0
     for i, tok in enumerate(tokens):
         where = f"tokens[{i + 1}]"
