@@ -1,4 +1,4 @@
-"""Lint and types run with the tests: ruff (check and format) on the project, mypy on annotations/."""
+"""Lint and types run with the tests: ruff (check and format) on the project, mypy (strict) on annotations/ and tui/."""
 
 from __future__ import annotations
 
@@ -23,6 +23,6 @@ def test_ruff_format() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_mypy_annotations() -> None:
+def test_mypy_annotations_and_tui() -> None:
     result = run("mypy")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1242,13 +1242,52 @@ def test_late_suggestions_for_another_article_do_not_move_the_session() -> None:
     assert s.state_at(2).spans == (ReviewSpan(5, 5, "ORG", Status.PENDING, "model:late", 0.9),)
 
 
-def test_late_suggestions_are_refused_by_a_touched_article() -> None:
+def test_late_suggestions_merge_into_a_started_article_as_pending_only() -> None:
+    """Issue 11: an edit made before the model's suggestions arrive used to refuse them for
+    good. They now merge: every span the annotator decided stays, the new suggestions that
+    touch none of them come in pending, the old pending ones go."""
     s = default_session()
     s.set_cursor(3)
-    s.accept_span()
-    state, record = s.state, s.record
-    assert s.replace_suggestions(0, as_prepared(s, 0, (5, 6, "PER"))) is False
-    assert (s.state, s.record) == (state, record)
+    s.accept_span()  # ORG on token 3: decided
+    s.set_cursor(10)
+    s.reject_span()  # LOC on token 10: decided (rejected)
+    s.set_cursor(13)
+    s.label("MISC")  # a span of the annotator's own on token 13
+    late = as_prepared(s, 0, (3, 3, "MISC"), (5, 6, "PER"), (10, 10, "ORG"), (12, 13, "PER"))
+    assert s.replace_suggestions(0, late) is True
+    assert [
+        (x.token_start, x.token_end, x.label, x.status.value, x.source) for x in s.state.spans
+    ] == [
+        (3, 3, "ORG", "accepted", "model:x"),
+        (5, 6, "PER", "pending", "model:late"),
+        (10, 10, "LOC", "rejected", "model:x"),
+        (13, 13, "MISC", "new", None),
+    ]
+    assert s.record is late
+    # undo goes back through states that have the late suggestions too
+    s.undo()
+    s.undo()
+    assert (10, 10, "ORG", Status.PENDING) in [
+        (x.token_start, x.token_end, x.label, x.status) for x in s.state.spans
+    ]
+    s.undo()
+    assert all(x.source == "model:late" for x in s.state.spans)
+    s.redo()
+    s.redo()
+    s.redo()
+    assert [(x.token_start, x.label, x.status.value) for x in s.state.spans] == [
+        (3, "ORG", "accepted"),
+        (5, "PER", "pending"),
+        (10, "LOC", "rejected"),
+        (13, "MISC", "new"),
+    ]
+
+
+def test_wants_suggestions_only_for_undecided_articles_that_did_not_come_with_them() -> None:
+    s = session(Record(text=T0), article(T1, (0, 1, "PER")), Record(text=T2))
+    assert [s.wants_suggestions(i) for i in range(3)] == [True, False, True]
+    s.submit()
+    assert [s.wants_suggestions(i) for i in range(3)] == [False, False, True]
 
 
 def test_late_suggestions_are_refused_by_a_decided_article() -> None:
@@ -1451,3 +1490,76 @@ def test_label_on_an_article_without_tokens_is_refused() -> None:
     s = session(Record(text=""), Record(text=T1))
     assert s.n_tokens == 0
     assert_refused(s, lambda: s.label("PER"))
+
+
+# -- bookkeeping (issue 11, item 10) -------------------------------------------------------------
+def test_reviewed_count_follows_the_answers_undo_included() -> None:
+    s = default_session()
+    s.submit()
+    assert s.reviewed_count() == 1
+    s.undo()  # used to keep counting the undone submit
+    assert s.reviewed_count() == 0
+    s.redo()
+    s.decide("reject")
+    assert s.reviewed_count() == 2
+
+
+def test_a_failed_save_takes_back_exactly_that_decision() -> None:
+    s = default_session()
+    out = s.submit()  # article 0, saving...
+    s.set_cursor(0)
+    s.label("MISC")  # ...while the annotator already works on article 1
+    assert s.save_failed(out) == 0
+    assert s.index == 0 and s.state_at(0).answer is None and s.reviewed_count() == 0
+    assert input_hash(T0) not in s.saved
+    # the edit on article 1 is still there (a blind undo would have removed it)
+    assert any(x.label == "MISC" and x.status is Status.EDITED for x in s.state_at(1).spans)
+    assert [c.what for c in s.history] == ["relabel"]
+    assert s.save_failed(out) is None  # only once
+
+
+def test_a_confirmed_save_cannot_be_taken_back() -> None:
+    s = default_session()
+    out = s.submit()
+    s.saved_ok(out)
+    assert s.save_failed(out) is None
+    assert s.state_at(0).answer == "accept"
+
+
+# -- a decided article edited again (issue 11, item 5) -------------------------------------------
+def test_an_edit_to_a_decided_article_is_known_and_kept_by_its_draft() -> None:
+    s = default_session()
+    s.decide("reject")
+    s.go_to(0)
+    assert not s.changed_since_decided()
+    s.set_cursor(3)
+    s.reject_span()
+    assert s.changed_since_decided()
+    assert s.unsaved() == [0]
+    drafts = orjson.loads(orjson.dumps(s.drafts()))
+    assert drafts["articles"][0]["answer"] == "reject"
+
+    fresh = default_session(saved={input_hash(T0): s.saved[input_hash(T0)]})
+    assert fresh.index == 1
+    assert fresh.restore_drafts(drafts) == 1
+    assert fresh.index == 0 and fresh.changed_since_decided()
+    assert find(fresh, 3, 3).status is Status.REJECTED
+    # a draft made over another decision is stale
+    other = default_session(saved={input_hash(T0): _saved(T0, "ignore")})
+    assert other.restore_drafts(drafts) == 0
+
+
+def test_drafts_keep_every_article_with_unsaved_changes() -> None:
+    s = default_session()
+    s.set_cursor(3)
+    s.reject_span()  # article 0 touched
+    s.next_article()
+    s.set_cursor(0)
+    s.label("LOC")  # article 1 touched, and current
+    s.next_article()  # article 2 current, untouched
+    drafts = orjson.loads(orjson.dumps(s.drafts()))
+    assert [d["index"] for d in drafts["articles"]] == [2, 0, 1]
+    fresh = default_session()
+    assert fresh.restore_drafts(drafts) == 3
+    assert fresh.index == 2
+    assert [fresh.state_at(i) for i in range(3)] == [s.state_at(i) for i in range(3)]

@@ -155,23 +155,23 @@ async def test_article_keys_and_filters(tmp_path: Path) -> None:
         assert s.index == 1
         await pilot.press("n")
         assert s.index == 2
-        app.set_filter("flagged")
+        app.screen.set_filter("flagged")
         assert s.index == 1
         await pilot.press("n")  # no other flagged article
         assert s.index == 1
-        app.set_filter("rejected")
+        app.screen.set_filter("rejected")
         assert s.index == 2
-        app.set_filter("unreviewed")
+        app.screen.set_filter("unreviewed")
         assert s.index == 3
         await pilot.press("p")
         assert s.index == 3
-        app.set_filter("all")
+        app.screen.set_filter("all")
         await pilot.press("g")
         await pilot.press("1", "enter")
         assert s.index == 0
         await pilot.press("f")
         await pilot.press("down", "enter")  # second choice: unreviewed
-        assert app.filter == "unreviewed" and s.index == 3
+        assert app.session.filter == "unreviewed" and s.index == 3
 
 
 async def test_search_help_palette_and_quit(tmp_path: Path) -> None:

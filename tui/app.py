@@ -1,30 +1,41 @@
-"""The Textual app: owns the review session, the output file and the suggestion chain; all I/O and
-model work happens in thread workers that post messages back."""
+"""The Textual app: owns the review session, the output file and the suggestion chain. Saving,
+drafts, the tokenizer and the suggesters run in thread workers that post messages back; the
+review screen posts what the annotator decided (`ReviewScreen.Decided`) and what it shows
+(`ReviewScreen.Shown`), and the app answers with `@on` handlers.
+
+Keys pressed before the article on screen is ready (its tokens, and its fast suggestions:
+rules, patterns, memory) are held here in order and replayed once it is; nothing is dropped.
+"""
 
 from __future__ import annotations
 
 import gc
 import os
 import threading
+import time
+from collections import deque
 from copy import deepcopy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
-from textual import work
+from textual import events, on, work
 from textual.app import App
 from textual.message import Message
+from textual.worker import Worker, WorkerState
 
 from annotations.records import Record
 from annotations.review.session import ReviewSession
 from annotations.store.writer import JsonlWriter, fsync_dir
 from annotations.suggest.chain import Chain
 from annotations.suggest.memory import Memory
-from annotations.tokenize import french_tokenizer
-from tui.screens.review import ReviewScreen
+from annotations.tokenize import french_tokenizer, tokenizer_loaded
+from tui.screens.review import Progress, ReviewScreen
 
 DRAFT_EVERY_S = 0.5
+# keys never held: Textual's own quit and copy (an app stuck loading can always be left)
+PASS_KEYS = frozenset({"ctrl+c", "ctrl+q"})
 
 
 @dataclass
@@ -43,19 +54,31 @@ class RelectureApp(App[None]):
         """A decision is on disk (fsync'd)."""
 
         record: Record
+        at: float
 
     @dataclass
     class SaveFailed(Message):
+        record: Record
         error: str
+
+    @dataclass
+    class DraftWritten(Message):
+        at: float
 
     @dataclass
     class Suggested(Message):
         index: int
         record: Record
+        stage: str  # "fast" (rules, patterns, memory) or "full" (with the model)
+        version: int  # of the memory it was made with
 
     @dataclass
-    class ModelState(Message):
-        state: str
+    class ChainReady(Message):
+        stage: str  # "fast", "full", or "failed"
+
+    @dataclass
+    class TokenizerReady(Message):
+        pass
 
     def __init__(
         self,
@@ -70,12 +93,24 @@ class RelectureApp(App[None]):
         self.options = chain_options or ChainOptions(model=None)
         self.memory = memory or Memory()
         self.model_state = "loading" if self.options.model else "off"
-        self.filter = "all"
         self.draft_path = writer.path.with_name(writer.path.name + ".draft.json")
-        self._chain: Chain | None = None
+        self._fast: Chain | None = None
+        self._full: Chain | None = None
+        self._fast_failed = False
         self._chain_lock = threading.Lock()
-        self._suggested: set[int] = set()
+        # article -> (stage, memory version) of the suggestions it has; the memory's version
+        # goes up with every decision it learns, and articles on screen are suggested for again
+        self._stage: dict[int, tuple[str, int]] = {}
+        self._asked: set[tuple[int, str, int]] = set()
+        self._version = 0
+        self._held: deque[events.Key] = deque()
+        self._draft_lock = threading.Lock()
         self._last_draft: Any = None
+        self._saved_at: float | None = None
+        self._save_turn = threading.Condition()
+        self._save_next = 0  # decisions are written in the order they were made
+        self._save_tickets = 0
+        self._gc_threshold = gc.get_threshold()
         self._last_shown = -1
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -83,26 +118,18 @@ class RelectureApp(App[None]):
         # fewer, larger young collections: a key press allocates thousands of small objects
         # (strips, segments), and a collection in the middle of one is a visible stall
         gc.set_threshold(50_000, 50, 100)
-        self.restore_draft()
-        self.push_screen(ReviewScreen())
+        self.restore_drafts()
+        self.push_screen(ReviewScreen(self.session))
         self.set_interval(DRAFT_EVERY_S, self.autosave)
-        self.load_tokenizer()
-        self.prepare_suggestions()
-
-    @dataclass
-    class TokenizerReady(Message):
-        pass
-
-    @work(thread=True, group="tokenizer")
-    def load_tokenizer(self) -> None:
-        french_tokenizer()
-        self.post_message(self.TokenizerReady())
-
-    def on_relecture_app_tokenizer_ready(self, message: TokenizerReady) -> None:
-        self.redraw()
+        self.set_interval(0.1, self._release_held)  # a safety net: readiness has its own calls
+        if not tokenizer_loaded():
+            self.load_tokenizer()
+        self.prepare_suggestions(list(self.session.saved.values()))
 
     def on_unmount(self) -> None:
         self.writer.close()
+        gc.unfreeze()
+        gc.set_threshold(*self._gc_threshold)
 
     @property
     def review(self) -> ReviewScreen | None:
@@ -112,87 +139,195 @@ class RelectureApp(App[None]):
     def redraw(self) -> None:
         for screen in self.screen_stack:
             if isinstance(screen, ReviewScreen):
+                screen.show_progress(self.progress())
                 screen.refresh_view()
 
-    # -- decisions and saving --------------------------------------------------------------------
-    def decide(self, answer: str) -> None:
-        record = self.session.decide(answer)
-        self.save(record)
+    def progress(self) -> Progress:
+        return Progress(self.model_state, self.waiting(), self._saved_at, len(self._held))
 
-    @work(thread=True, group="save")
-    def save(self, record: Record) -> None:
-        try:
-            self.writer.append(record)  # fsync'd before this returns
-        except OSError as exc:
-            self.post_message(self.SaveFailed(f"could not save: {exc}"))
+    def _show_progress(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, ReviewScreen):
+                screen.show_progress(self.progress())
+
+    @work(thread=True, group="tokenizer", exit_on_error=False)
+    def load_tokenizer(self) -> None:
+        french_tokenizer()
+        self.post_message(self.TokenizerReady())
+
+    @on(TokenizerReady)
+    async def _tokenizer_ready(self) -> None:
+        self.redraw()
+        await self._release_held()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one error policy for every worker: say what failed, keep the session."""
+        if event.state is not WorkerState.ERROR:
             return
+        error = event.worker.error
+        if event.worker.group in ("model", "suggest"):
+            self.model_state = "failed"
+            self._fast_failed = self._fast_failed or self._fast is None
+        self.notify(f"{event.worker.name}: {error}", severity="error", timeout=10, markup=False)
+        self.redraw()
+
+    async def action_quit(self) -> None:
+        """Quit at once, with nothing lost: the draft is written (fsync'd) here and now, and
+        decisions still being saved are waited for."""
+        try:
+            self._write_drafts(self.session.drafts())
+        except OSError as exc:
+            self.notify(f"could not save the draft: {exc}", severity="error", markup=False)
+            return
+        saving = [w for w in self.workers if w.group == "save"]
+        if saving:
+            await self.workers.wait_for_complete(saving)
+        self.exit()
+
+    # -- keys wait for the article ---------------------------------------------------------------
+    def article_ready(self) -> bool:
+        """The article on screen has its tokens and its fast suggestions (or wants none)."""
+        session = self.session
+        i = session.index
+        if session.peek(i).tokens is None and not tokenizer_loaded():
+            return False
+        if self._fast_failed or i in self._stage:
+            return True
+        return not session.wants_suggestions(i)
+
+    def _must_hold(self) -> bool:
+        return isinstance(self.screen, ReviewScreen) and not self.article_ready()
+
+    async def on_event(self, event: events.Event) -> None:
+        if (
+            isinstance(event, events.Key)
+            and event.key not in PASS_KEYS
+            and (self._held or self._must_hold())
+        ):
+            self._held.append(event)
+            self._show_progress()
+            return
+        await super().on_event(event)
+
+    async def _release_held(self) -> None:
+        if not self._held:
+            return
+        while self._held and not self._must_hold():
+            await super().on_event(self._held.popleft())
+        self._show_progress()
+
+    # -- decisions and saving --------------------------------------------------------------------
+    @on(ReviewScreen.Decided)
+    def _decided(self, message: ReviewScreen.Decided) -> None:
+        self._save_tickets += 1
+        self.save(message.record, self._save_tickets - 1)
+
+    @work(thread=True, group="save", exit_on_error=False)
+    def save(self, record: Record, ticket: int) -> None:
+        with self._save_turn:
+            self._save_turn.wait_for(lambda: self._save_next == ticket)
+            try:
+                self.writer.append(record)  # fsync'd before this returns
+            except OSError as exc:
+                self.post_message(self.SaveFailed(record, f"could not save: {exc}"))
+                return
+            finally:
+                self._save_next += 1
+                self._save_turn.notify_all()
         with self._chain_lock:
             self.memory.learn(record)
-        self.post_message(self.Saved(record))
+        self.post_message(self.Saved(record, time.time()))
 
-    def on_relecture_app_saved(self, message: Saved) -> None:
-        self.write_draft_now()
+    @on(Saved)
+    def _saved(self, message: Saved) -> None:
+        self.session.saved_ok(message.record)
+        self._saved_at = message.at
+        self._version += 1  # the memory learnt it: what is on screen is suggested for again
+        self.suggest_around(self.session.index)
+        self.write_drafts_now()
         self.redraw()
 
-    def on_relecture_app_save_failed(self, message: SaveFailed) -> None:
-        self.session.undo()
-        self.notify(message.error, severity="error", timeout=10)
-        self.redraw()
-
-    def step(self, delta: int) -> None:
-        if not self.session.step(delta, self.filter) and self.review:
-            self.review.say(
-                "no more articles" + ("" if self.filter == "all" else f" ({self.filter})")
-            )
-            return
-        self.redraw()
-
-    def set_filter(self, kind: str) -> None:
-        self.filter = kind
-        if not self.session.matches(self.session.index, kind):
-            self.session.step(1, kind) or self.session.step(-1, kind)
+    @on(SaveFailed)
+    def _save_failed(self, message: SaveFailed) -> None:
+        index = self.session.save_failed(message.record)
+        where = "" if index is None else f" (article {index + 1} is back in progress)"
+        self.notify(message.error + where, severity="error", timeout=10, markup=False)
         self.redraw()
 
     # -- drafts --------------------------------------------------------------------------------
-    def restore_draft(self) -> None:
+    def restore_drafts(self) -> None:
         try:
-            draft = orjson.loads(self.draft_path.read_bytes())
+            drafts = orjson.loads(self.draft_path.read_bytes())
         except (OSError, orjson.JSONDecodeError):
             return
-        if isinstance(draft, dict) and self.session.restore_draft(draft):
+        if isinstance(drafts, dict) and self.session.restore_drafts(drafts):
             self.notify("restored the article in progress")
 
     def autosave(self) -> None:
-        if self.review is not None and not self.review.ready():
-            return  # nothing can have changed before the tokens exist
-        draft = self.session.draft()
-        if draft != self._last_draft:
-            self._last_draft = draft
-            self.write_draft(draft)
+        if not self.article_ready():
+            return  # nothing can have changed before the article is ready
+        drafts = self.session.drafts()
+        if drafts != self._last_draft:
+            self._last_draft = drafts
+            self.write_drafts(drafts)
 
-    def write_draft_now(self) -> None:
+    def write_drafts_now(self) -> None:
         self._last_draft = None
         self.autosave()
 
-    @work(thread=True, group="draft", exclusive=True)
-    def write_draft(self, draft: dict[str, Any]) -> None:
-        tmp = self.draft_path.with_name(self.draft_path.name + ".tmp")
-        with open(tmp, "wb") as fh:
-            fh.write(orjson.dumps(draft))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.draft_path)
-        fsync_dir(self.draft_path.parent)
+    @work(thread=True, group="draft", exit_on_error=False)
+    def write_drafts(self, drafts: dict[str, Any]) -> None:
+        try:
+            self._write_drafts(drafts)
+        except OSError as exc:
+            self._last_draft = None  # try again at the next autosave
+            self.call_from_thread(
+                self.notify, f"could not save the draft: {exc}", severity="error", markup=False
+            )
+            return
+        self.post_message(self.DraftWritten(time.time()))
+
+    def _write_drafts(self, drafts: dict[str, Any]) -> None:
+        """Write the drafts durably: a temporary file, fsync'd, renamed over the old one."""
+        with self._draft_lock:
+            tmp = self.draft_path.with_name(self.draft_path.name + ".tmp")
+            with open(tmp, "wb") as fh:
+                fh.write(orjson.dumps(drafts))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.draft_path)
+            fsync_dir(self.draft_path.parent)
+
+    @on(DraftWritten)
+    def _draft_written(self, message: DraftWritten) -> None:
+        self._saved_at = message.at
+        self._show_progress()
 
     # -- suggestions -----------------------------------------------------------------------------
-    @work(thread=True, group="model")
-    def prepare_suggestions(self) -> None:
-        """Rules, patterns and memory first (fast), then the model; the article on screen gets
-        suggestions from each as soon as they exist."""
+    def waiting(self) -> tuple[str, ...]:
+        """The suggesters still to come for the article on screen."""
+        i = self.session.index
+        if self.session.answer_at(i) is not None or not self.session.wants_suggestions(i):
+            return ()
+        stage = self._stage.get(i, ("", 0))[0] or None
+        out = []
+        if stage is None and not self._fast_failed:
+            out.append("rules")
+        if self.model_state in ("loading", "ready") and stage != "full":
+            out.append("model")
+        return tuple(out)
+
+    @work(thread=True, group="model", exit_on_error=False)
+    def prepare_suggestions(self, saved: list[Record]) -> None:
+        """The memory from this annotator's `saved` decisions and the `--learn-from` files, with
+        rules and patterns (fast); then the model. The article on screen gets suggestions from
+        each stage as soon as it exists."""
         from annotations.suggest.base import SuggesterError
         from annotations.suggest.factory import build_chain
 
         try:
+            with self._chain_lock:
+                self.memory.learn_all(saved)
             for path in self.options.learn_from:
                 records = _records_of(path)
                 with self._chain_lock:
@@ -200,59 +335,97 @@ class RelectureApp(App[None]):
             chain, _ = build_chain(
                 None, self.options.patterns, (), scheme=self.session.scheme, memory=self.memory
             )
-            with self._chain_lock:
-                self._chain = chain
-            self.call_from_thread(self.suggest_current)
-            if self.options.model:
-                full, _ = build_chain(
-                    self.options.model,
-                    self.options.patterns,
-                    (),
-                    scheme=self.session.scheme,
-                    memory=self.memory,
-                )
-                with self._chain_lock:
-                    self._chain = full
-                    self._suggested.clear()
-                self.post_message(self.ModelState("ready"))
         except SuggesterError as exc:
-            self.post_message(self.ModelState("off"))
-            self.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            self.post_message(self.ChainReady("failed"))
+            self.call_from_thread(self.notify, str(exc), severity="error", timeout=10, markup=False)
+            return
+        with self._chain_lock:
+            self._fast = chain
+        self.post_message(self.ChainReady("fast"))
+        if not self.options.model:
+            return
+        try:
+            full, _ = build_chain(
+                self.options.model,
+                self.options.patterns,
+                (),
+                scheme=self.session.scheme,
+                memory=self.memory,
+            )
+        except SuggesterError as exc:
+            self.post_message(self.ChainReady("model failed"))
+            self.call_from_thread(self.notify, str(exc), severity="error", timeout=10, markup=False)
+            return
+        with self._chain_lock:
+            self._full = full
+        self.post_message(self.ChainReady("full"))
 
-    def on_relecture_app_model_state(self, message: ModelState) -> None:
-        self.model_state = message.state
-        self.suggest_current()
+    @on(ChainReady)
+    async def _chain_ready(self, message: ChainReady) -> None:
+        if message.stage == "failed":
+            self._fast_failed = True
+            self.model_state = "off" if not self.options.model else "failed"
+        elif message.stage == "model failed":
+            self.model_state = "failed"
+        elif message.stage == "full":
+            self.model_state = "ready"
+        self.suggest_around(self.session.index)
         self.redraw()
+        await self._release_held()
 
-    def article_shown(self, index: int) -> None:
-        if index != self._last_shown:
-            self._last_shown = index
+    @on(ReviewScreen.Shown)
+    def _shown(self, message: ReviewScreen.Shown) -> None:
+        if message.index != self._last_shown:
+            self._last_shown = message.index
             # the objects of an article live as long as the session: keep them out of the
             # collector's way, or a full collection (tens of ms) lands on some key press
             gc.freeze()
-        if self._chain is not None and index not in self._suggested:
-            self.suggest(index)
+        self.suggest_around(message.index)
+        self._show_progress()
 
-    def suggest_current(self) -> None:
-        self.article_shown(self.session.index)
+    def suggest_around(self, index: int) -> None:
+        """Suggestions for the article on screen, then for the next one (so `n` finds it ready)."""
+        for i in (index, index + 1):
+            if 0 <= i < len(self.session):
+                self._ask(i)
 
-    @work(thread=True, group="suggest")
-    def suggest(self, index: int) -> None:
-        self._suggested.add(index)
-        original = self.session.peek(index)  # read-only here: the session belongs to the UI thread
-        if original.answer is not None or self.session.source[index].suggestions is not None:
-            return  # decided, or pre-annotated (`relecture suggest`): its suggestions stay
-        record = deepcopy(original)
+    def _ask(self, index: int) -> None:
+        stage = "full" if self._full is not None else "fast" if self._fast is not None else None
+        if stage is None or self._stage.get(index) == (stage, self._version):
+            return
+        if (index, stage, self._version) in self._asked:
+            return
+        session = self.session
+        if session.answer_at(index) is not None or not session.wants_suggestions(index):
+            return
+        self._asked.add((index, stage, self._version))
+        self.suggest(index, stage, self._version)
+
+    @work(thread=True, group="suggest", exit_on_error=False)
+    def suggest(self, index: int, stage: str, version: int) -> None:
+        # read-only here: the session belongs to the UI thread
+        record = deepcopy(self.session.peek(index))
         with self._chain_lock:
-            if self._chain is None:
+            chain = self._full if stage == "full" else self._fast
+            if chain is None:
                 return
-            self._chain.apply([record])
-        self.post_message(self.Suggested(index, record))
+            chain.apply([record])
+        self.post_message(self.Suggested(index, record, stage, version))
 
-    def on_relecture_app_suggested(self, message: Suggested) -> None:
-        self.session.replace_suggestions(message.index, message.record)
-        if message.index == self.session.index:
+    @on(Suggested)
+    async def _suggested(self, message: Suggested) -> None:
+        index = message.index
+        have = self._stage.get(index)
+        if have is not None and (have[0] == "full", have[1]) > (
+            message.stage == "full",
+            message.version,
+        ):
+            return  # newer ones came first (the model's include the fast ones)
+        self._stage[index] = (message.stage, message.version)
+        self.session.replace_suggestions(index, message.record)
+        if index == self.session.index:
             self.redraw()
+            await self._release_held()
 
 
 def _records_of(path: Path) -> list[Record]:

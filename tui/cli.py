@@ -60,7 +60,7 @@ def run_review(
         for item in read(out, "jsonl"):
             if item.record.annotator == annotator:
                 saved[item.record.key[1]] = item.record
-    session = ReviewSession(articles, scheme, annotator, saved)
+    session = ReviewSession(articles, scheme, annotator, saved)  # type: ignore[arg-type]
     options = ChainOptions(None if model.lower() == "none" else model, patterns, learn_from)
     RelectureApp(session, writer, options).run()
     writer.close()

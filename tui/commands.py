@@ -17,7 +17,6 @@ class Command:
     display: str  # how the help screen shows the keys
     footer: bool = False
     action: str = ""  # defaults to `name`
-    priority: bool = False  # keys Textual uses itself (Tab moves focus otherwise)
 
     @property
     def id(self) -> str:
@@ -35,11 +34,18 @@ COMMANDS: tuple[Command, ...] = (
     Command("cursor_right", "right", "Next token", MOVE, "→"),
     Command("cursor_up", "up", "Line up", MOVE, "↑"),
     Command("cursor_down", "down", "Line down", MOVE, "↓"),
+    Command("page_up", "pageup", "Page up", MOVE, "PgUp"),
+    Command("page_down", "pagedown", "Page down", MOVE, "PgDn"),
+    Command("line_start", "home", "Start of the line", MOVE, "Home"),
+    Command("line_end", "end", "End of the line", MOVE, "End"),
+    Command("article_start", "ctrl+home", "Start of the article", MOVE, "Ctrl+Home"),
+    Command("article_end", "ctrl+end", "End of the article", MOVE, "Ctrl+End"),
     Command("select_left", "shift+left", "Extend the selection left", MOVE, "Shift+←"),
     Command("select_right", "shift+right", "Extend the selection right", MOVE, "Shift+→"),
-    Command("next_span", "tab", "Next span", MOVE, "Tab", priority=True),
-    Command("previous_span", "shift+tab", "Previous span", MOVE, "Shift+Tab", priority=True),
+    Command("next_span", "tab", "Next span", MOVE, "Tab"),
+    Command("previous_span", "shift+tab", "Previous span", MOVE, "Shift+Tab"),
     Command("clear_selection", "escape", "Clear the selection", MOVE, "Esc"),
+    Command("next_pending", "full_stop", "Next pending suggestion", MOVE, "."),
     Command("accept_span", "enter,a", "Accept the span", SPANS, "Enter / a", footer=True),
     Command(
         "reject_span",
@@ -54,6 +60,13 @@ COMMANDS: tuple[Command, ...] = (
     Command("end_left", "{", "Move the span's end one token left", SPANS, "{"),
     Command("end_right", "}", "Move the span's end one token right", SPANS, "}"),
     Command("accept_all", "A", "Accept all pending suggestions", SPANS, "A"),
+    Command(
+        "toggle_advance",
+        "t",
+        "Toggle: after accept/reject, go to the next pending suggestion",
+        SPANS,
+        "t",
+    ),
     Command(
         "submit",
         "ctrl+enter,space",
@@ -83,6 +96,12 @@ COMMANDS: tuple[Command, ...] = (
 LABEL_KEYS = "123456789"
 
 
+# Every binding of the review screen is a priority binding: it is matched when the key arrives,
+# before the key travels to the focused widget. So the article view's own scrolling keys never
+# take ↑/↓/PgUp/PgDn, and a key that opens a prompt (`g`) has done so before the next key of
+# the same burst is looked at (`g 5 Enter` typed at once goes to the prompt).
+
+
 def bindings() -> list[Binding]:
     out = [
         Binding(
@@ -92,12 +111,14 @@ def bindings() -> list[Binding]:
             show=c.footer,
             id=c.id,
             key_display=c.display,
-            priority=c.priority,
+            priority=True,
         )
         for c in COMMANDS
     ]
     out += [
-        Binding(k, f"label({k})", f"Label {k}", show=False, id=f"relecture.label_{k}")
+        Binding(
+            k, f"label({k})", f"Label {k}", show=False, id=f"relecture.label_{k}", priority=True
+        )
         for k in LABEL_KEYS
     ]
     return out

@@ -18,6 +18,14 @@ from annotations.records import Record
 from annotations.review.state import ArticleState, ReviewSpan, Status, initial_state, output_spans
 from annotations.tokenize import tokenize
 
+FILTERS = {
+    "all": "All articles",
+    "unreviewed": "Unreviewed",
+    "flagged": "Flagged (ignored, to come back to)",
+    "rejected": "Rejected articles",
+}
+FILTER_ANSWERS = {"unreviewed": None, "flagged": "ignore", "rejected": "reject"}
+
 
 @dataclass(frozen=True, slots=True)
 class Change:
@@ -49,6 +57,12 @@ class ReviewSession:
         self._states: dict[int, ArticleState] = {}
         self.history: list[Change] = []
         self.future: list[Change] = []
+        # decisions handed out for saving and not yet confirmed: record id -> (change, the
+        # saved record it replaced), so a failed save reverts exactly that decision
+        self._unsaved: dict[int, tuple[Change | None, Record | None]] = {}
+        self._reviewed = sum(1 for r in self.saved.values() if r.answer is not None)
+        self.filter = "all"  # which articles n / p step through: see FILTERS
+        self.advance = False  # after accepting or rejecting a span, go to the next pending one
         self.index = self.first_unreviewed()
 
     # -- articles -------------------------------------------------------------------------
@@ -95,24 +109,43 @@ class ReviewSession:
         return next((i for i in range(len(self.source)) if not self.is_reviewed(i)), 0)
 
     def reviewed_count(self) -> int:
-        """Articles with a decision: saved ones plus those decided in this session."""
-        return sum(1 for r in self.saved.values() if r.answer is not None)
+        """Articles with a decision now: saved ones, plus those decided in this session, less
+        the decisions undone (the answers on screen, not the lines in the file)."""
+        return self._reviewed
+
+    def wants_suggestions(self, i: int) -> bool:
+        """Whether suggesters should run on article i: not when it is decided, nor when it came
+        pre-annotated (`relecture suggest` output keeps the suggestions it was given)."""
+        return self.answer_at(i) is None and self.source[i].suggestions is None
 
     def replace_suggestions(self, i: int, record: Record) -> bool:
-        """New suggestions arrived for article i (model loaded): taken only if its spans are
-        untouched and it is undecided; the cursor stays where it is."""
-        current = self.state_at(i)
-        if current.answer is not None or current.spans != initial_state(self.record_at(i)).spans:
+        """New suggestions arrived for article i (`record`: the article with them). They merge
+        into what the annotator has done: every span the annotator decided (accepted, edited,
+        created, rejected) stays as it is, the pending suggestions are replaced by the new ones
+        that touch none of those. The same merge is applied to the article's states in the undo
+        and redo history, so undo never brings back a state without them. A decided article
+        keeps its suggestions (False)."""
+        if self.answer_at(i) is not None:
             return False
+        fresh = [s for s in initial_state(record).spans if s.status is Status.PENDING]
         self._records[i] = record
-        self._states[i] = replace(
-            initial_state(record), cursor=current.cursor, anchor=current.anchor
-        )
-        # Undo and redo of this article's changes were built on the old suggestions and would
-        # bring them back: its history restarts (nothing on screen is lost: it was untouched).
-        self.history = [c for c in self.history if c.index_before != i]
-        self.future = [c for c in self.future if c.index_before != i]
+        self._states[i] = merge_pending(self.state_at(i), fresh)
+        self.history = [_merge_change(c, i, fresh) for c in self.history]
+        self.future = [_merge_change(c, i, fresh) for c in self.future]
         return True
+
+    def changed_since_decided(self, i: int | None = None) -> bool:
+        """A decided article whose spans were edited after the decision (not saved until it is
+        decided again)."""
+        i = self.index if i is None else i
+        state = self.state_at(i)
+        if state.answer is None:
+            return False
+        saved = self.saved.get(self.record_at(i).input_hash)  # type: ignore[arg-type]
+        if saved is None:
+            return False
+        now = {(s.start, s.end, s.label) for s in output_spans(self.record_at(i), state)}
+        return now != {(s.start, s.end, s.label) for s in saved.spans or ()}
 
     # -- moving (not undoable) ---------------------------------------------------------------
     def _set_view(self, **changes: Any) -> None:
@@ -137,6 +170,27 @@ class ReviewSession:
         token = self.state.cursor if token is None else token
         covering = [s for s in self.state.spans if s.covers(token)]
         return next((s for s in covering if s.live), covering[0] if covering else None)
+
+    def first_token(self) -> int:
+        """The first token that is not whitespace (Ctrl+Home)."""
+        tokens = self.record.tokens or []
+        return next((t.id for t in tokens if t.text.strip()), 0)
+
+    def last_token(self) -> int:
+        """The last token that is not whitespace (Ctrl+End)."""
+        tokens = self.record.tokens or []
+        return next((t.id for t in reversed(tokens) if t.text.strip()), max(len(tokens) - 1, 0))
+
+    def next_pending(self) -> bool:
+        """Move to the start of the next pending suggestion after the cursor (decided spans are
+        passed over); False when there is none."""
+        cur = self.state.cursor
+        starts = [s.token_start for s in self.state.spans if s.status is Status.PENDING]
+        after = [t for t in starts if t > cur]
+        if not after:
+            return False
+        self.set_cursor(after[0])
+        return True
 
     def next_span(self, step: int = 1) -> None:
         starts = sorted({s.token_start for s in self.state.spans})
@@ -166,12 +220,21 @@ class ReviewSession:
         return saved.answer if saved is not None else None
 
     def matches(self, i: int, kind: str) -> bool:
-        """Filters: all, unreviewed, flagged (ignored: to come back to), rejected."""
+        """Filters (see FILTERS): all, unreviewed, flagged (ignored: to come back to), rejected."""
         if kind == "all":
             return True
         answer = self.answer_at(i)
-        wanted = {"unreviewed": None, "flagged": "ignore", "rejected": "reject"}
-        return kind in wanted and answer == wanted[kind]
+        return kind in FILTER_ANSWERS and answer == FILTER_ANSWERS[kind]
+
+    def set_filter(self, kind: str) -> bool:
+        """Step through `kind` articles from now on, moving to the nearest one when the current
+        article is not one; False (nothing changed) when there is none."""
+        if kind not in FILTERS:
+            return False
+        if not self.matches(self.index, kind) and not (self.step(1, kind) or self.step(-1, kind)):
+            return False
+        self.filter = kind
+        return True
 
     def step(self, delta: int, kind: str = "all") -> bool:
         """Move to the next (+1) or previous (-1) article that matches the filter."""
@@ -183,9 +246,11 @@ class ReviewSession:
             i += delta
         return False
 
-    def go_to(self, i: int) -> None:
+    def go_to(self, i: int) -> bool:
         if 0 <= i < len(self.source):
             self.index = i
+            return True
+        return False
 
     def next_article(self, step: int = 1) -> None:
         self.go_to(self.index + step)
@@ -204,7 +269,9 @@ class ReviewSession:
         return True
 
     def _apply(self, index: int, state: ArticleState, index_after: int) -> None:
+        was = self.answer_at(index) is not None
         self._states[index] = state
+        self._reviewed += (state.answer is not None) - was
         self.index = index_after
 
     def undo(self) -> Change | None:
@@ -284,7 +351,15 @@ class ReviewSession:
             spans = [replace(s, status=status) if s is span else s for s in state.spans]
         return self._commit(what, state.with_spans(spans))
 
+    def _advanced(self, done: bool) -> bool:
+        if done and self.advance:
+            self.next_pending()
+        return done
+
     def accept_span(self) -> bool:
+        return self._advanced(self._accept_span())
+
+    def _accept_span(self) -> bool:
         span = self.span_at()
         if span is None or span.status not in (Status.PENDING, Status.REJECTED):
             return False
@@ -303,7 +378,7 @@ class ReviewSession:
         span = self.span_at()
         if span is None or not span.live:
             return False
-        return self._set_status(span, Status.REJECTED, "reject span")
+        return self._advanced(self._set_status(span, Status.REJECTED, "reject span"))
 
     def delete_span(self) -> bool:
         span = self.span_at()
@@ -363,20 +438,55 @@ class ReviewSession:
         )
         decided = replace(state, answer=answer, anchor=None)
         nxt = min(self.index + 1, len(self.source) - 1)
-        self._commit(answer, decided, nxt)
+        change = self.history[-1] if self._commit(answer, decided, nxt) else None
+        self._unsaved[id(out)] = (change, self.saved.get(out.input_hash))  # type: ignore[arg-type]
         self.saved[out.input_hash] = out  # type: ignore[index]
         return out
+
+    def saved_ok(self, record: Record) -> None:
+        """`record` (from `decide`) is on disk."""
+        self._unsaved.pop(id(record), None)
+
+    def save_failed(self, record: Record) -> int | None:
+        """`record` (from `decide`) could not be saved: that decision, and only it, is taken
+        back (other changes made since stay); the session goes back to its article. Returns
+        the article's index (None if the record is unknown)."""
+        entry = self._unsaved.pop(id(record), None)
+        if entry is None:
+            return None
+        change, previous = entry
+        key = record.input_hash
+        if previous is None:
+            self.saved.pop(key, None)  # type: ignore[arg-type]
+        else:
+            self.saved[key] = previous  # type: ignore[index]
+        if change is None:  # the same decision again: nothing changed on screen
+            return self.index
+        i = change.index_before
+        self.history = [c for c in self.history if c is not change]
+        self.future = [c for c in self.future if c is not change]
+        current = self.state_at(i)
+        if current == change.after:
+            restored = change.before
+        elif current.answer == change.after.answer:  # edited since: keep the edits
+            restored = replace(current, answer=change.before.answer)
+        else:  # undone already (or decided otherwise since): nothing to take back
+            restored = current
+        self._apply(i, restored, i)
+        return i
 
     def submit(self) -> Record:
         return self.decide("accept")
 
     # -- drafts --------------------------------------------------------------------------------
-    def draft(self) -> dict[str, Any]:
-        """The article in progress, for autosave."""
-        state = self.state
-        return {
-            "index": self.index,
-            "_input_hash": self.record.input_hash,
+    def draft(self, i: int | None = None) -> dict[str, Any]:
+        """Article i (default: the current one) as it is on screen, for autosave. A decided
+        article's draft names its decision (`answer`): it is only taken back over that one."""
+        i = self.index if i is None else i
+        state = self.state_at(i)
+        out: dict[str, Any] = {
+            "index": i,
+            "_input_hash": self.record_at(i).input_hash,
             "cursor": state.cursor,
             "spans": [
                 [s.token_start, s.token_end, s.label, s.status.value, s.source, s.score]
@@ -384,15 +494,58 @@ class ReviewSession:
                 for s in state.spans
             ],
         }
+        if state.answer is not None:
+            out["answer"] = state.answer
+        return out
+
+    def unsaved(self) -> list[int]:
+        """Articles whose state on screen is not what is saved: undecided ones that were
+        touched, decided ones changed since their decision."""
+        out = []
+        for i, state in self._states.items():
+            if state.answer is None:
+                if state.spans != initial_state(self.record_at(i)).spans:
+                    out.append(i)
+            elif self.changed_since_decided(i):
+                out.append(i)
+        return sorted(out)
+
+    def drafts(self) -> dict[str, Any]:
+        """Everything not saved yet, for autosave: the current article (always, with its
+        cursor) and every other article with unsaved changes."""
+        others = [self.draft(i) for i in self.unsaved() if i != self.index]
+        return {"index": self.index, "articles": [self.draft(), *others]}
+
+    def restore_drafts(self, drafts: Mapping[str, Any]) -> int:
+        """Bring back what `drafts()` wrote (or a single article's `draft()`); each article's
+        draft is checked on its own. Returns how many articles were restored; the session ends
+        on the article that was current."""
+        if "articles" not in drafts:
+            return int(self.restore_draft(drafts))
+        articles = drafts.get("articles")
+        if not isinstance(articles, list):
+            return 0
+        index = self.index
+        restored = 0
+        for i, draft in enumerate(articles):
+            if isinstance(draft, dict) and self.restore_draft(draft):
+                restored += 1
+                if i == 0:
+                    index = self.index
+        self.index = index
+        return restored
 
     def restore_draft(self, draft: Mapping[str, Any]) -> bool:
-        """Bring back the article in progress from an autosaved draft. A draft that does not
-        describe a valid state of that article (stale, edited by hand, another scheme) is refused
-        whole: False, nothing changed."""
+        """Bring back one article from an autosaved draft. A draft that does not describe a
+        valid state of that article (stale, edited by hand, another scheme, decided otherwise
+        since) is refused whole: False, nothing changed."""
         i = draft.get("index")
         if type(i) is not int or not 0 <= i < len(self.source):
             return False
-        if self.record_at(i).input_hash != draft.get("_input_hash") or self.state_at(i).answer:
+        answer = draft.get("answer")
+        if self.record_at(i).input_hash != draft.get("_input_hash"):
+            return False
+        if self.state_at(i).answer != answer:
             return False
         n = len(self.record_at(i).tokens or ())
         cursor = draft.get("cursor", 0)
@@ -407,6 +560,24 @@ class ReviewSession:
         self._states[i] = replace(self.state_at(i), cursor=cursor).with_spans(spans)  # type: ignore[arg-type]
         self.index = i
         return True
+
+
+def merge_pending(state: ArticleState, fresh: list[ReviewSpan]) -> ArticleState:
+    """`state` with its pending suggestions replaced by `fresh` ones that overlap none of the
+    spans the annotator decided (a decided state is left as it is)."""
+    if state.answer is not None:
+        return state
+    decided = [s for s in state.spans if s.status is not Status.PENDING]
+    kept = [s for s in fresh if not any(d.overlaps(s.token_start, s.token_end) for d in decided)]
+    return state.with_spans(decided + kept)
+
+
+def _merge_change(change: Change, i: int, fresh: list[ReviewSpan]) -> Change:
+    if change.index_before != i:
+        return change
+    return replace(
+        change, before=merge_pending(change.before, fresh), after=merge_pending(change.after, fresh)
+    )
 
 
 def _draft_span(row: Any, n_tokens: int, labels: set[str]) -> ReviewSpan | None:

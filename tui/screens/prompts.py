@@ -1,18 +1,17 @@
-"""Small modal prompts: go to article, search the text, choose a filter."""
+"""Small modal prompts: go to article, search the text, choose a filter.
+
+Keys typed in one burst with the key that opened a prompt (`g 5 Enter` sent at once) reach the
+prompt before its input has focus; the prompt takes them itself, in order, so none is lost."""
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 
-FILTERS = {
-    "all": "All articles",
-    "unreviewed": "Unreviewed",
-    "flagged": "Flagged (ignored, to come back to)",
-    "rejected": "Rejected articles",
-}
+from annotations.review.session import FILTERS
 
 
 class Prompt(ModalScreen[str | None]):
@@ -31,6 +30,22 @@ class Prompt(ModalScreen[str | None]):
             yield Label(self.title_text)
             yield Input(value=self.value, placeholder=self.placeholder)
 
+    def on_key(self, event: events.Key) -> None:
+        box = self.query_one(Input)
+        if box.has_focus:
+            return  # the input had it first
+        event.stop()
+        event.prevent_default()
+        if event.key == "enter":
+            self.dismiss(box.value)
+        elif event.key == "escape":
+            self.dismiss(None)
+        elif event.key == "backspace":
+            box.value = box.value[:-1]
+            box.cursor_position = len(box.value)
+        elif event.is_printable and event.character:
+            box.insert_text_at_cursor(event.character)
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)
 
@@ -45,6 +60,18 @@ class FilterPrompt(ModalScreen[str | None]):
         with Vertical(classes="prompt"):
             yield Label("Show which articles? (n / p move within them)")
             yield OptionList(*FILTERS.values())
+
+    def on_key(self, event: events.Key) -> None:
+        options = self.query_one(OptionList)
+        if options.has_focus:
+            return
+        event.stop()
+        event.prevent_default()
+        if event.key == "escape":
+            self.dismiss(None)
+        elif event.key in ("up", "down", "enter"):
+            options.focus()
+            options.post_message(events.Key(event.key, None))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(list(FILTERS)[event.option_index])

@@ -1,15 +1,21 @@
 """The review screen: the article, its spans, the legend and the status line. Keys come from the
-command registry; each action calls the review session and redraws what changed."""
+command registry; each action calls the review session (the domain object it was given) and
+redraws what changed. What the app must do (save a decision, suggest for the article on screen)
+is posted to it as a message; the app tells the screen how loading and saving go through
+`show_progress`."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from annotations.records import Record
+from annotations.review.session import ReviewSession
 from annotations.review.state import ArticleState
 from annotations.tokenize import tokenizer_loaded
 from tui.commands import bindings
@@ -19,21 +25,41 @@ from tui.widgets.article.article_view import ArticleView
 from tui.widgets.spans.span_list import SpanList
 from tui.widgets.status.status_bar import LabelLegend, StatusBar
 
-if TYPE_CHECKING:
-    from tui.app import RelectureApp
+
+@dataclass(frozen=True)
+class Progress:
+    """What the app knows and the screen shows: the model's state, the suggesters still to come
+    for the article on screen, the last durable write, keys waiting for the article."""
+
+    model: str = "off"
+    waiting: tuple[str, ...] = ()
+    saved_at: float | None = None
+    held: int = 0
 
 
 class ReviewScreen(Screen[None]):
     BINDINGS = bindings()  # type: ignore[assignment]
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.note = ""
-        self._prepared: int | None = None  # the article whose next one was prepared
+    @dataclass
+    class Decided(Message):
+        """The annotator decided an article (`record` is what to save)."""
 
-    @property
-    def rapp(self) -> RelectureApp:
-        return self.app  # type: ignore[return-value]
+        record: Record
+
+    @dataclass
+    class Shown(Message):
+        """Article `index` is on screen (with its tokens when `ready`)."""
+
+        index: int
+        ready: bool
+
+    def __init__(self, session: ReviewSession) -> None:
+        super().__init__()
+        self.session = session
+        self.note = ""
+        self.progress = Progress()
+        self._prepared: int | None = None  # the article whose next one was prepared
+        self._shown: tuple[int, bool] | None = None
 
     def compose(self) -> ComposeResult:
         yield LabelLegend(id="legend")
@@ -44,40 +70,52 @@ class ReviewScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(LabelLegend).show(self.rapp.session.scheme)
+        self.query_one(LabelLegend).show(self.session.scheme)
         self.query_one(ArticleView).focus()
         self.refresh_view()
 
-    def ready(self) -> bool:
+    def has_tokens(self) -> bool:
         """False only while an untokenised article waits for the tokenizer (first seconds)."""
-        session = self.rapp.session
-        return session.peek(session.index).tokens is not None or tokenizer_loaded()
+        return self.session.peek(self.session.index).tokens is not None or tokenizer_loaded()
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # keys wait until the article's tokens exist (help and quit never wait)
-        return action in ("help", "quit", "command_palette") or self.ready()
+    def show_progress(self, progress: Progress) -> None:
+        if progress != self.progress:
+            self.progress = progress
+            self._draw_status(self.session.state if self.has_tokens() else ArticleState())
 
     def refresh_view(self) -> None:
         """Draw the session's current article and state (only changed lines repaint)."""
-        app = self.rapp
-        session = app.session
-        ready = self.ready()
+        session = self.session
+        ready = self.has_tokens()
         if ready:
-            record, state, current, note = (
-                session.record,
-                session.state,
-                session.span_at(),
-                self.note,
-            )
+            record, state, current = session.record, session.state, session.span_at()
         else:  # show the text at once; spans and cursor come with the tokens
-            record, state, current, note = (
-                session.peek(session.index),
-                ArticleState(),
-                None,
-                "preparing tokens…",
-            )
+            record, state, current = session.peek(session.index), ArticleState(), None
         self.query_one(ArticleView).show(record, state, session.scheme)
         self.query_one(SpanList).show(record, state, session.scheme, current)
+        self._draw_status(state)
+        shown = (session.index, ready)
+        if shown != self._shown:
+            self._shown = shown
+            self.post_message(self.Shown(*shown))
+        if ready and session.index != self._prepared:
+            self._prepared = session.index
+            self.call_after_refresh(self._prepare_next, session.index)
+
+    def _draw_status(self, state: ArticleState) -> None:
+        session, progress = self.session, self.progress
+        note = self.note
+        if not self.has_tokens():
+            note = "preparing tokens…"
+        elif session.changed_since_decided():
+            note = f"changed since {state.answer}: Space, r or i saves it again" + (
+                f" · {note}" if note else ""
+            )
+        if progress.waiting:
+            note = (note + " · " if note else "") + f"suggesting: {', '.join(progress.waiting)}…"
+        if progress.held:
+            keys = "key" if progress.held == 1 else "keys"
+            note = (note + " · " if note else "") + f"{progress.held} {keys} waiting"
         self.query_one(StatusBar).show(
             session.annotator,
             session.index,
@@ -85,19 +123,14 @@ class ReviewScreen(Screen[None]):
             session.reviewed_count(),
             state,
             session.scheme,
-            app.model_state,
+            progress.model,
             note,
         )
-        if ready:
-            app.article_shown(session.index)
-            if session.index != self._prepared:
-                self._prepared = session.index
-                self.call_after_refresh(self._prepare_next, session.index)
 
     def _prepare_next(self, index: int) -> None:
         """Once an article is on screen, get the next one ready (tokens, state, wrapped lines),
         so that `n` only has to draw it."""
-        session = self.rapp.session
+        session = self.session
         if session.index != index or index + 1 >= len(session):
             return
         if session.peek(index + 1).tokens is None and not tokenizer_loaded():
@@ -114,45 +147,73 @@ class ReviewScreen(Screen[None]):
         self.note = ""
         self.refresh_view()
 
+    def _to(self, token: int | None) -> None:
+        if token is not None:
+            self.session.set_cursor(token)
+        self._moved()
+
     def action_cursor_left(self) -> None:
-        self.rapp.session.move(-1)
+        self.session.move(-1)
         self._moved()
 
     def action_cursor_right(self) -> None:
-        self.rapp.session.move(1)
+        self.session.move(1)
         self._moved()
 
-    def _line(self, delta: int) -> None:
-        token = self.query_one(ArticleView).token_on_adjacent_line(delta)
-        if token is not None:
-            self.rapp.session.set_cursor(token)
-            self._moved()
+    def _lines(self, delta: int) -> None:
+        view = self.query_one(ArticleView)
+        self._to(view.token_at_line(delta, self.session.state.cursor))
 
     def action_cursor_up(self) -> None:
-        self._line(-1)
+        self._lines(-1)
 
     def action_cursor_down(self) -> None:
-        self._line(1)
+        self._lines(1)
+
+    def action_page_up(self) -> None:
+        self._lines(-self.query_one(ArticleView).page)
+
+    def action_page_down(self) -> None:
+        self._lines(self.query_one(ArticleView).page)
+
+    def action_line_start(self) -> None:
+        view = self.query_one(ArticleView)
+        self._to(view.token_at_line_edge(self.session.state.cursor, end=False))
+
+    def action_line_end(self) -> None:
+        view = self.query_one(ArticleView)
+        self._to(view.token_at_line_edge(self.session.state.cursor, end=True))
+
+    def action_article_start(self) -> None:
+        self._to(self.session.first_token())
+
+    def action_article_end(self) -> None:
+        self._to(self.session.last_token())
 
     def action_select_left(self) -> None:
-        self.rapp.session.move(-1, extend=True)
+        self.session.move(-1, extend=True)
         self._moved()
 
     def action_select_right(self) -> None:
-        self.rapp.session.move(1, extend=True)
+        self.session.move(1, extend=True)
         self._moved()
 
     def action_clear_selection(self) -> None:
-        self.rapp.session.clear_selection()
+        self.session.clear_selection()
         self._moved()
 
     def action_next_span(self) -> None:
-        self.rapp.session.next_span(1)
+        self.session.next_span(1)
         self._moved()
 
     def action_previous_span(self) -> None:
-        self.rapp.session.next_span(-1)
+        self.session.next_span(-1)
         self._moved()
+
+    def action_next_pending(self) -> None:
+        found = self.session.next_pending()
+        self.note = "" if found else "no pending suggestion after the cursor"
+        self.refresh_view()
 
     # -- spans -----------------------------------------------------------------------------------
     def _changed(self, done: bool, refusal: str = "") -> None:
@@ -160,19 +221,19 @@ class ReviewScreen(Screen[None]):
         self.refresh_view()
 
     def action_label(self, key: str | int) -> None:
-        label = self.rapp.session.scheme.by_key(str(key))
+        label = self.session.scheme.by_key(str(key))
         if label is None:
             return self._changed(False, f"no label on key {key}")
-        self._changed(self.rapp.session.label(label.name), "nothing to label here")
+        self._changed(self.session.label(label.name), "nothing to label here")
 
     def action_accept_span(self) -> None:
-        self._changed(self.rapp.session.accept_span(), "no pending span under the cursor")
+        self._changed(self.session.accept_span(), "no pending span under the cursor")
 
     def action_reject_span(self) -> None:
-        self._changed(self.rapp.session.reject_span(), "no span under the cursor")
+        self._changed(self.session.reject_span(), "no span under the cursor")
 
     def _edge(self, edge: str, delta: int) -> None:
-        self._changed(self.rapp.session.move_edge(edge, delta), "cannot move that edge there")
+        self._changed(self.session.move_edge(edge, delta), "cannot move that edge there")
 
     def action_start_left(self) -> None:
         self._edge("start", -1)
@@ -187,11 +248,22 @@ class ReviewScreen(Screen[None]):
         self._edge("end", 1)
 
     def action_accept_all(self) -> None:
-        self._changed(self.rapp.session.accept_all(), "nothing pending")
+        self._changed(self.session.accept_all(), "nothing pending")
+
+    def action_toggle_advance(self) -> None:
+        session = self.session
+        session.advance = not session.advance
+        self.say(
+            "after accept/reject: "
+            + ("on to the next pending suggestion" if session.advance else "stay on the span")
+        )
 
     # -- articles --------------------------------------------------------------------------------
     def _decide(self, answer: str) -> None:
-        self.rapp.decide(answer)  # saves durably in a worker; the next article shows once saved
+        record = self.session.decide(answer)  # the app saves it durably, in a worker
+        self.note = ""
+        self.post_message(self.Decided(record))
+        self.refresh_view()
 
     def action_submit(self) -> None:
         self._decide("accept")
@@ -202,24 +274,34 @@ class ReviewScreen(Screen[None]):
     def action_ignore_article(self) -> None:
         self._decide("ignore")
 
+    def _step(self, delta: int) -> None:
+        session = self.session
+        if not session.step(delta, session.filter):
+            self.say(
+                "no more articles" + ("" if session.filter == "all" else f" ({session.filter})")
+            )
+            return
+        self._moved()
+
     def action_next_article(self) -> None:
-        self.rapp.step(1)
+        self._step(1)
 
     def action_previous_article(self) -> None:
-        self.rapp.step(-1)
+        self._step(-1)
 
     def action_go_to(self) -> None:
         def go(value: str | None) -> None:
-            if value and value.strip().isdigit():
-                self.rapp.session.go_to(int(value) - 1)
+            if value and value.strip().isdigit() and not self.session.go_to(int(value) - 1):
+                self.note = f"no article {value.strip()}"
+                return self.refresh_view()
             self._moved()
 
-        self.app.push_screen(Prompt(f"Go to article (1-{len(self.rapp.session)})", "number"), go)
+        self.app.push_screen(Prompt(f"Go to article (1-{len(self.session)})", "number"), go)
 
     def action_search(self) -> None:
         def find(value: str | None) -> None:
             if value:
-                found = self.rapp.session.search(value)
+                found = self.session.search(value)
                 self.note = "" if found else f"not found: {value}"
             self.refresh_view()
 
@@ -228,20 +310,25 @@ class ReviewScreen(Screen[None]):
     def action_filter(self) -> None:
         def choose(kind: str | None) -> None:
             if kind:
-                self.rapp.set_filter(kind)
+                self.set_filter(kind)
 
         self.app.push_screen(FilterPrompt(), choose)
 
+    def set_filter(self, kind: str) -> None:
+        if not self.session.set_filter(kind):
+            self.say(f"no {kind} articles: showing this one")
+            return
+        self._moved()
+
     def action_undo(self) -> None:
-        change = self.rapp.session.undo()
+        change = self.session.undo()
         self._changed(change is not None, "nothing to undo")
         if change is not None:
-            self.note = f"undone: {change.what}"
-            self.refresh_view()
+            self.say(f"undone: {change.what}")
 
     def action_redo(self) -> None:
-        change = self.rapp.session.redo()
+        change = self.session.redo()
         self._changed(change is not None, "nothing to redo")
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self.rapp.session.scheme))
+        self.app.push_screen(HelpScreen(self.session.scheme))

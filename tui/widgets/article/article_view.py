@@ -38,7 +38,7 @@ def span_style(colour: str, status: Status) -> Style:
 Ranges = tuple[tuple[int, int, Style], ...]
 
 
-class ArticleView(ScrollView, can_focus=True):
+class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
     """Draws `record` with `state`; the review screen calls `show()` after every change."""
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -58,6 +58,9 @@ class ArticleView(ScrollView, can_focus=True):
         self._drawn: dict[tuple[int, object], Strip] = {}  # (line, indicator cell) -> strip
         self._layouts: dict[tuple[int, int], tuple[Record, Layout]] = {}  # a few recent wraps
         self._base: Style | None = None  # the widget's own style (costly to look up per line)
+        self._goal: tuple[int, int] | None = None  # (token, column) of a run of ↑/↓ moves
+        self._starts: list[int] = []
+        self._starts_key = 0
 
     # -- what to show ----------------------------------------------------------------------
     def show(self, record: Record, state: ArticleState, scheme: LabelScheme) -> None:
@@ -122,10 +125,12 @@ class ArticleView(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._base = None
+        self._goal = None
         if self.record is not None:
             self._relayout()
             self._forget()
             self.refresh()
+            self.call_after_refresh(self._keep_cursor_visible)  # the view follows the cursor
 
     def _forget(self, line: int | None = None) -> None:
         """Drop the cached strips of one screen line, or of all."""
@@ -161,36 +166,100 @@ class ArticleView(ScrollView, can_focus=True):
                 self.refresh(Region(0, line - top, self.size.width, 1))
 
     def _keep_cursor_visible(self) -> None:
+        """Scroll as little as needed for the cursor's line to be on screen."""
         if self._layout is None:
             return
         line = self._layout.line_of(self._cursor[0])
         top = int(self.scroll_offset.y)
         height = max(self.size.height, 1)
-        if not top <= line < top + height:
-            self.scroll_to(y=max(0, line - height // 3), animate=False)
+        if line < top:
+            self.scroll_to(y=line, animate=False, immediate=True)
+        elif line >= top + height:
+            self.scroll_to(y=line - height + 1, animate=False, immediate=True)
 
-    # -- cursor geometry (for ↑/↓) ---------------------------------------------------------
-    def token_on_adjacent_line(self, delta: int) -> int | None:
-        """The token nearest the cursor's column on the screen line above (-1) or below (+1)."""
+    # -- cursor geometry (↑/↓, PgUp/PgDn, Home/End) ------------------------------------------
+    def _column_of(self, offset: int) -> int:
+        """The screen column (cells) of a text offset on its line."""
+        assert self._layout is not None and self.record is not None
+        text = self.record.text
+        line = self._layout.line_of(offset)
+        return sum(glyph(text[k])[1] for k in range(self._layout.starts[line], offset))
+
+    def _tokens_on(self, line: int) -> list[int]:
+        """The non-blank tokens that start on a screen line (in order)."""
+        assert self._layout is not None and self.record is not None
+        tokens = self.record.tokens or []
+        a, b = self._layout.starts[line], self._layout.ends[line]
+        i = bisect.bisect_left(self._token_starts(), a)
+        out = []
+        while i < len(tokens) and tokens[i].start < b:
+            if tokens[i].text.strip():
+                out.append(i)
+            i += 1
+        return out
+
+    def _token_starts(self) -> list[int]:
+        record = self.record
+        assert record is not None
+        key = id(record.tokens)
+        if self._starts_key != key:
+            self._starts = [t.start for t in record.tokens or ()]
+            self._starts_key = key
+        return self._starts
+
+    def token_at_line(self, delta: int, cursor: int) -> int | None:
+        """The token `delta` screen lines above (<0) or below (>0) the cursor token, nearest the
+        column the vertical move started from; lines without a token (blank lines) are passed
+        over. At either end of the article the move stops on the first or last line with a
+        token. None when the cursor cannot move."""
         if self._layout is None or self.record is None or not self.record.tokens:
             return None
-        layout, text, tokens = self._layout, self.record.text, self.record.tokens
-        line = layout.line_of(self._cursor[0])
-        target = line + delta
-        if not 0 <= target < len(layout):
+        tokens = self.record.tokens
+        cursor = min(max(cursor, 0), len(tokens) - 1)
+        if self._goal is None or self._goal[0] != cursor:
+            self._goal = (cursor, self._column_of(tokens[cursor].start))
+        goal = self._goal[1]
+        here = self._layout.line_of(tokens[cursor].start)
+        step = 1 if delta > 0 else -1
+        target = max(0, min(here + delta, len(self._layout) - 1))
+        candidates = self._tokens_on(target)
+        line = target
+        while not candidates and 0 <= line + step < len(self._layout):
+            line += step
+            candidates = self._tokens_on(line)
+        line = target
+        while not candidates and 0 <= line - step < len(self._layout) and line - step != here:
+            line -= step  # nothing further that way: the last line with a token
+            candidates = self._tokens_on(line)
+        if not candidates:
             return None
-        column = sum(glyph(text[k])[1] for k in range(layout.starts[line], self._cursor[0]))
-        offset, cells = layout.starts[target], 0
-        while offset < layout.ends[target] and cells + glyph(text[offset])[1] <= column:
-            cells += glyph(text[offset])[1]
-            offset += 1
-        starts = [t.start for t in tokens]
-        i = max(0, bisect.bisect_right(starts, offset) - 1)
-        while i < len(tokens) - 1 and (
-            not tokens[i].text.strip() or tokens[i].end <= layout.starts[target]
-        ):
-            i += 1
-        return i
+        best = min(
+            candidates,
+            key=lambda t: (
+                0
+                if self._column_of(tokens[t].start) <= goal < self._column_of(tokens[t].end)
+                else 1,
+                abs(self._column_of(tokens[t].start) - goal),
+            ),
+        )
+        self._goal = (best, goal)
+        return best
+
+    def token_at_line_edge(self, cursor: int, end: bool) -> int | None:
+        """The first (Home) or last (End) token on the cursor's screen line."""
+        if self._layout is None or self.record is None or not self.record.tokens:
+            return None
+        tokens = self.record.tokens
+        cursor = min(max(cursor, 0), len(tokens) - 1)
+        on_line = self._tokens_on(self._layout.line_of(tokens[cursor].start))
+        if not on_line:
+            return None
+        return on_line[-1] if end else on_line[0]
+
+    @property
+    def page(self) -> int:
+        """Screen lines a PgUp/PgDn moves by (one less than the height: a line of context)."""
+        return max(self.size.height - 1, 1)
 
     # -- drawing -------------------------------------------------------------------------------
     @property
@@ -214,11 +283,12 @@ class ArticleView(ScrollView, can_focus=True):
             if line >= len(self._layout):
                 text = Strip.blank(width - 1, self.base_style)
             else:
-                text = self._cache.get(line)
-                if text is None:
-                    text = self._render_screen_line(line)
-                    text = text.adjust_cell_length(width - 1, self.base_style)
-                    self._cache[line] = text
+                cached = self._cache.get(line)
+                if cached is None:
+                    cached = self._render_screen_line(line)
+                    cached = cached.adjust_cell_length(width - 1, self.base_style)
+                    self._cache[line] = cached
+                text = cached
             drawn = self._drawn[key] = Strip([*text, indicator], width)
         return drawn
 

@@ -86,6 +86,7 @@ class SpanList(ScrollView, can_focus=False):
 
     def _render_row(self, index: int, width: int) -> Strip:
         span = self.spans[index]
+        assert self.record is not None
         tokens = self.record.tokens or []
         text = self.record.text[tokens[span.token_start].start : tokens[span.token_end].end]
         source = (span.source or "you").split(":")[0]
