@@ -297,9 +297,13 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         k = max(0, bisect.bisect_right(self._range_starts, offset) - 1)
         while k > 0 and self._ranges[k - 1][1] > offset:
             k -= 1
+        live = False
         while k < len(self._ranges) and self._ranges[k][0] <= offset:
             if offset < self._ranges[k][1]:
-                style = self._ranges[k][2]
+                span = self._ranges[k][2]
+                # a live span always wins over a rejected (struck) suggestion it overlaps
+                if not (live and span.strike):
+                    style, live = span, not span.strike
             k += 1
         if self._selection and self._selection[0] <= offset < self._selection[1]:
             style = style + SELECTION
