@@ -11,11 +11,11 @@ import orjson
 import pytest
 
 import annotations.tokenize as tokenize_module
+import tui.app as tui_app
 from annotations.records import Record, Span
 from annotations.review.state import Status
 from annotations.tokenize import tokenize
 from tests.tui_helpers import demo_records, make_app
-import tui.app as tui_app
 from tui.app import RelectureApp
 from tui.widgets.article.article_view import ArticleView
 
@@ -262,7 +262,7 @@ async def test_q_right_after_an_edit_keeps_it(tmp_path: Path) -> None:
         app.simulate_key("q")  # well within the half second between autosaves
         await pilot.pause()
     draft = orjson.loads(out.with_name(out.name + ".draft.json").read_bytes())
-    assert ["rejected"] == [row[3] for row in draft["articles"][0]["spans"] if row[0] == 0]
+    assert [row[3] for row in draft["articles"][0]["spans"] if row[0] == 0] == ["rejected"]
     app = make_app(out, [Record(text=TEXT)])
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(app, pilot)
@@ -301,11 +301,13 @@ async def test_a_live_span_is_drawn_over_a_rejected_suggestion(tmp_path: Path) -
         await ready(app, pilot)
         await pilot.press("tab", "tab")  # 100 millions de dollars
         assert cursor_text(app) == "100"
-        await pilot.press("x", "right", "5")  # reject it, then "millions" alone as MONEY
+        await pilot.press("x", "5")  # reject it, then "100" alone as MONEY (same start)
+        assert (7, 7, "MONEY", Status.NEW) in [
+            (x.token_start, x.token_end, x.label, x.status) for x in app.session.state.spans
+        ]
         view = app.screen.query_one(ArticleView)
-        millions = TEXT.index("millions")
-        assert not view._style_at(millions).strike  # drawn live, not struck
-        assert view._style_at(TEXT.index("dollars")).strike
+        assert not view._style_at(TEXT.index("100")).strike  # drawn live, not struck
+        assert view._style_at(TEXT.index("millions")).strike
 
 
 # -- 10. bookkeeping --------------------------------------------------------------------------------

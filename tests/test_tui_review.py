@@ -254,6 +254,6 @@ async def test_model_suggestions_arrive_after_the_first_article(tmp_path: Path) 
             and app.screen.query_one(ArticleView).record is app.session.record
         )
         await ready(app, pilot)
-        await pilot.pause()
+        await ready(app, pilot)  # the model's suggestions are asked for once it is ready
         assert app.model_state == "ready"
         assert any((sp.source or "").startswith("model:") for sp in app.session.state.spans)

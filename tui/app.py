@@ -30,6 +30,7 @@ from annotations.review.session import ReviewSession
 from annotations.store.writer import JsonlWriter, fsync_dir
 from annotations.suggest.chain import Chain
 from annotations.suggest.memory import Memory
+from annotations.suggest.remote import RemoteModel
 from annotations.tokenize import french_tokenizer, tokenizer_loaded
 from tui.screens.review import Progress, ReviewScreen
 
@@ -97,6 +98,7 @@ class RelectureApp(App[None]):
         self._fast: Chain | None = None
         self._full: Chain | None = None
         self._fast_failed = False
+        self._remote: RemoteModel | None = None
         self._chain_lock = threading.Lock()
         # article -> (stage, memory version) of the suggestions it has; the memory's version
         # goes up with every decision it learns, and articles on screen are suggested for again
@@ -128,6 +130,8 @@ class RelectureApp(App[None]):
 
     def on_unmount(self) -> None:
         self.writer.close()
+        if self._remote is not None:
+            self._remote.close()
         gc.unfreeze()
         gc.set_threshold(*self._gc_threshold)
 
@@ -320,11 +324,15 @@ class RelectureApp(App[None]):
     @work(thread=True, group="model", exit_on_error=False)
     def prepare_suggestions(self, saved: list[Record]) -> None:
         """The memory from this annotator's `saved` decisions and the `--learn-from` files, with
-        rules and patterns (fast); then the model. The article on screen gets suggestions from
-        each stage as soon as it exists."""
+        rules and patterns (fast); then the model, loading meanwhile in a process of its own
+        (so that neither its loading nor its inference holds this interpreter while keys are
+        pressed). The article on screen gets suggestions from each stage as soon as it exists."""
         from annotations.suggest.base import SuggesterError
         from annotations.suggest.factory import build_chain
+        from annotations.suggest.remote import RemoteModel
 
+        remote = RemoteModel(self.options.model) if self.options.model else None
+        self._remote = remote
         try:
             with self._chain_lock:
                 self.memory.learn_all(saved)
@@ -332,7 +340,7 @@ class RelectureApp(App[None]):
                 records = _records_of(path)
                 with self._chain_lock:
                     self.memory.learn_all(records)
-            chain, _ = build_chain(
+            fast, _ = build_chain(
                 None, self.options.patterns, (), scheme=self.session.scheme, memory=self.memory
             )
         except SuggesterError as exc:
@@ -340,24 +348,18 @@ class RelectureApp(App[None]):
             self.call_from_thread(self.notify, str(exc), severity="error", timeout=10, markup=False)
             return
         with self._chain_lock:
-            self._fast = chain
+            self._fast = fast
         self.post_message(self.ChainReady("fast"))
-        if not self.options.model:
+        if remote is None:
             return
         try:
-            full, _ = build_chain(
-                self.options.model,
-                self.options.patterns,
-                (),
-                scheme=self.session.scheme,
-                memory=self.memory,
-            )
+            remote.wait_ready()
         except SuggesterError as exc:
             self.post_message(self.ChainReady("model failed"))
             self.call_from_thread(self.notify, str(exc), severity="error", timeout=10, markup=False)
             return
         with self._chain_lock:
-            self._full = full
+            self._full = Chain([*fast.suggesters, remote], self.session.scheme)
         self.post_message(self.ChainReady("full"))
 
     @on(ChainReady)

@@ -1,0 +1,53 @@
+"""The model in a process of its own (`python -m annotations.suggest.model_server NAME`), for the
+review screen: loading a spaCy pipeline holds the interpreter for seconds, and running it on a
+long article for tenths of one; in another process neither touches the screen's key presses.
+
+It runs at a lower priority than the screen. Protocol, one JSON object per line: it first
+writes `{"ready": NAME}` or `{"error": MESSAGE}`; then for each `{"texts": [...]}` read on
+stdin it writes `{"spans": [[[start, end, label, score], ...], ...]}` (one list per text), or
+`{"error": MESSAGE}`. It ends at the end of its input (the screen closed it, or died).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import orjson
+
+from annotations.records import Record
+from annotations.suggest.base import SuggesterError
+
+
+def _write(obj: Any) -> None:
+    sys.stdout.buffer.write(orjson.dumps(obj) + b"\n")
+    sys.stdout.buffer.flush()
+
+
+def serve(name: str) -> int:
+    from annotations.suggest.model import ModelSuggester
+
+    try:
+        os.nice(10)
+    except OSError:
+        pass
+    try:
+        model = ModelSuggester(name)
+    except SuggesterError as exc:
+        _write({"error": str(exc)})
+        return 1
+    _write({"ready": name})
+    for line in sys.stdin.buffer:
+        try:
+            texts = orjson.loads(line)["texts"]
+            found = model.suggest([Record(text=t) for t in texts])
+        except Exception as exc:  # one bad request must not end the model for the session
+            _write({"error": f"{type(exc).__name__}: {exc}"})
+            continue
+        _write({"spans": [[[s.start, s.end, s.label, s.score] for s in ss] for ss in found]})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(serve(sys.argv[1]))
