@@ -5,6 +5,7 @@ suggestion under a live span, bookkeeping, keys typed in one burst into a prompt
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import orjson
@@ -63,7 +64,7 @@ async def test_down_moves_the_cursor_through_a_tall_article_and_the_view_follows
             lines.append(cursor_line(app))
             assert visible(app)
         # every ↓ moves down (blank lines between paragraphs are passed over), never stays
-        assert all(b > a for a, b in zip(lines, lines[1:], strict=False))
+        assert all(b > a for a, b in itertools.pairwise(lines))
         assert cursor_text(app) == "Paragraphe"
         for _ in range(50):
             await pilot.press("up")  # ↑ crosses the blank lines too

@@ -10,6 +10,7 @@ stdin it writes `{"spans": [[[start, end, label, score], ...], ...]}` (one list 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from typing import Any
@@ -28,10 +29,8 @@ def _write(obj: Any) -> None:
 def serve(name: str) -> int:
     from annotations.suggest.model import ModelSuggester
 
-    try:
+    with contextlib.suppress(OSError):
         os.nice(10)
-    except OSError:
-        pass
     try:
         model = ModelSuggester(name)
     except SuggesterError as exc:

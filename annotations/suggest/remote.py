@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import threading
@@ -73,10 +74,8 @@ class RemoteModel:
         if not self._ready:
             self._proc.kill()
         if self._proc.stdin is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self._proc.stdin.close()
-            except OSError:
-                pass
         try:
             self._proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
