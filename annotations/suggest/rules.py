@@ -16,9 +16,10 @@ KNOWN_SOURCE = f"patterns:{KNOWN_ENTITIES}"
 def bundled(rules: bool = True, known: bool = True) -> PatternSuggester | None:
     sets = []
     if known:
-        sets.append((KNOWN_SOURCE, load_patterns(DATA / KNOWN_ENTITIES)))
+        sets.append((KNOWN_SOURCE, load_patterns(DATA / KNOWN_ENTITIES, validate=False)))
     if rules:
-        sets.append((RULES_SOURCE, [p for name in RULE_FILES for p in load_patterns(DATA / name)]))
+        rule_sets = [load_patterns(DATA / name, validate=False) for name in RULE_FILES]
+        sets.append((RULES_SOURCE, [p for patterns in rule_sets for p in patterns]))
     return PatternSuggester(sets, "rules:bundled") if sets else None
 
 
