@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from annotations.demo import demo_path
@@ -22,6 +23,7 @@ def make_app(
     records: list[Record] | None = None,
     model: str | None = None,
     annotator: str = "alice",
+    keymap: Mapping[str, str] | None = None,
 ) -> RelectureApp:
     saved = {}
     if out.exists() and out.stat().st_size:
@@ -31,4 +33,4 @@ def make_app(
     session = ReviewSession(
         records if records is not None else demo_records(), load_scheme(), annotator, saved
     )
-    return RelectureApp(session, JsonlWriter(out), ChainOptions(model=model))
+    return RelectureApp(session, JsonlWriter(out), ChainOptions(model=model), keymap=keymap)

@@ -14,6 +14,7 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Mapping
 from copy import deepcopy
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ from annotations.suggest.chain import Chain
 from annotations.suggest.memory import Memory
 from annotations.suggest.remote import RemoteModel
 from annotations.tokenize import french_tokenizer, tokenizer_loaded
+from tui.palette import RelectureCommands
 from tui.screens.review import Progress, ReviewScreen
 
 DRAFT_EVERY_S = 0.5
@@ -49,6 +51,7 @@ class ChainOptions:
 class RelectureApp(App[None]):
     CSS_PATH = "relecture.tcss"
     TITLE = "relecture"
+    COMMANDS = App.COMMANDS | {RelectureCommands}
 
     @dataclass
     class Saved(Message):
@@ -87,8 +90,10 @@ class RelectureApp(App[None]):
         writer: JsonlWriter,
         chain_options: ChainOptions | None = None,
         memory: Memory | None = None,
+        keymap: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
+        self.user_keymap = dict(keymap or {})  # checked before the app starts (tui.keymap)
         self.session = session
         self.writer = writer
         self.options = chain_options or ChainOptions(model=None)
@@ -120,6 +125,8 @@ class RelectureApp(App[None]):
         # fewer, larger young collections: a key press allocates thousands of small objects
         # (strips, segments), and a collection in the middle of one is a visible stall
         gc.set_threshold(50_000, 50, 100)
+        if self.user_keymap:
+            self.set_keymap(self.user_keymap)
         self.restore_drafts()
         self.push_screen(ReviewScreen(self.session))
         self.set_interval(DRAFT_EVERY_S, self.autosave)

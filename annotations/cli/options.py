@@ -14,3 +14,8 @@ MODEL = typer.Option(
 )
 PATTERNS = typer.Option([], "--patterns", help="EntityRuler patterns JSONL (repeatable).")
 LEARN_FROM = typer.Option([], "--learn-from", help="Annotation files to learn accepted spans from.")
+KEYMAP = typer.Option(
+    None,
+    "--keymap",
+    help="Keymap TOML to rebind keys (default: $XDG_CONFIG_HOME/relecture/keymap.toml if present).",
+)

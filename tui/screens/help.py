@@ -1,6 +1,9 @@
-"""`?`: every key, generated from the one registry of commands, plus the label keys."""
+"""`?`: every key, generated from the one registry of commands, plus the label keys; the keys shown
+are the active ones (after the user's keymap)."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from rich.table import Table
 from rich.text import Text
@@ -11,9 +14,13 @@ from textual.widgets import Static
 
 from annotations.labels import LabelScheme
 from tui.commands import COMMANDS
+from tui.keymap import key_displays
 
 
-def help_table(scheme: LabelScheme) -> Table:
+def help_table(scheme: LabelScheme, keys: Mapping[str, str] | None = None) -> Table:
+    """`keys`: how each binding id's active keys are shown (`tui.keymap.key_displays`); without
+    it, the registry's defaults."""
+    shown = keys or {}
     table = Table(box=None, show_header=False, padding=(0, 2), expand=True)
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
@@ -22,15 +29,15 @@ def help_table(scheme: LabelScheme) -> Table:
         if command.group != group:
             group = command.group
             table.add_row(Text(group, style="underline"), "")
-        table.add_row(command.display, command.title)
+        table.add_row(Text(shown.get(command.id, command.display)), command.title)
         if command.name == "accept_span":
-            keys = "/".join(label.key for label in scheme.labels)
+            label_keys = [shown.get(f"relecture.label_{x.key}", x.key) for x in scheme.labels]
             labels = Text(
                 "Label the selection, relabel the span under the cursor, or label the token: "
             )
-            for label in scheme.labels:
-                labels.append(f"{label.key} {label.name} ", style=label.colour)
-            table.add_row(keys, labels)
+            for label, key in zip(scheme.labels, label_keys, strict=True):
+                labels.append(f"{key} {label.name} ", style=label.colour)
+            table.add_row(Text("/".join(label_keys)), labels)
     return table
 
 
@@ -50,4 +57,4 @@ class HelpScreen(ModalScreen[None]):
         )
         with VerticalScroll(id="help"):
             yield Static(intro)
-            yield Static(help_table(self.scheme))
+            yield Static(help_table(self.scheme, key_displays(self.app)))
