@@ -92,6 +92,8 @@ def tmux(request: pytest.FixtureRequest) -> Iterator[Tmux]:
         yield server
     finally:
         server("kill-server", check=False)
+        tmpdir = Path(os.environ.get("TMUX_TMPDIR") or "/tmp") / f"tmux-{os.getuid()}"
+        (tmpdir / server.socket).unlink(missing_ok=True)  # tmux leaves it behind
 
 
 def run_until_quit(tmux: Tmux, tmp_path: Path, args: list[str], first_text: str) -> int:
