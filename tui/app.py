@@ -20,6 +20,7 @@ from annotations.records import Record
 from annotations.review.session import ReviewSession
 from annotations.store.writer import JsonlWriter, fsync_dir
 from annotations.suggest.chain import Chain
+from annotations.suggest.check import SuggestInputs, check_inputs
 from annotations.suggest.memory import Memory
 from annotations.tokenize import french_tokenizer
 from tui.screens.review import ReviewScreen
@@ -32,6 +33,7 @@ class ChainOptions:
     model: str | None = "fr_core_news_md"
     patterns: tuple[Path, ...] = ()
     learn_from: tuple[Path, ...] = ()
+    inputs: SuggestInputs | None = None  # the files above, already read and checked
 
 
 class RelectureApp(App[None]):
@@ -189,33 +191,26 @@ class RelectureApp(App[None]):
     def prepare_suggestions(self) -> None:
         """Rules, patterns and memory first (fast), then the model; the article on screen gets
         suggestions from each as soon as they exist."""
+        from annotations.errors import InputError
         from annotations.suggest.base import SuggesterError
         from annotations.suggest.factory import build_chain
 
         try:
-            for path in self.options.learn_from:
-                records = _records_of(path)
-                with self._chain_lock:
-                    self.memory.learn_all(records)
-            chain, _ = build_chain(
-                None, self.options.patterns, (), scheme=self.session.scheme, memory=self.memory
-            )
+            opts, scheme = self.options, self.session.scheme
+            inputs = opts.inputs or check_inputs(opts.patterns, opts.learn_from, scheme)
+            with self._chain_lock:
+                self.memory.learn_all(inputs.learned)
+            chain, _ = build_chain(None, scheme=scheme, memory=self.memory, inputs=inputs)
             with self._chain_lock:
                 self._chain = chain
             self.call_from_thread(self.suggest_current)
             if self.options.model:
-                full, _ = build_chain(
-                    self.options.model,
-                    self.options.patterns,
-                    (),
-                    scheme=self.session.scheme,
-                    memory=self.memory,
-                )
+                full, _ = build_chain(opts.model, scheme=scheme, memory=self.memory, inputs=inputs)
                 with self._chain_lock:
                     self._chain = full
                     self._suggested.clear()
                 self.post_message(self.ModelState("ready"))
-        except SuggesterError as exc:
+        except (SuggesterError, InputError) as exc:
             self.post_message(self.ModelState("off"))
             self.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
 
@@ -253,9 +248,3 @@ class RelectureApp(App[None]):
         self.session.replace_suggestions(message.index, message.record)
         if message.index == self.session.index:
             self.redraw()
-
-
-def _records_of(path: Path) -> list[Record]:
-    from annotations.formats import read
-
-    return [item.record for item in read(path)]

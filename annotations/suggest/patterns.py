@@ -8,11 +8,13 @@ such files too (`annotations/suggest/data/`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from annotations.errors import InputError
+from annotations.labels import LabelScheme
 from annotations.records import Record, Span
 from annotations.store.lines import iter_json_lines
 from annotations.suggest.normalize import normalize
@@ -21,33 +23,50 @@ from annotations.tokenize import french_tokenizer
 DATA = Path(__file__).resolve().parent / "data"
 
 
-def load_patterns(path: str | Path) -> list[dict[str, Any]]:
-    """Read and check a patterns file; every problem is an `InputError` with file:line."""
-    import spacy
-    from spacy.errors import MatchPatternError
+# token attributes the Matcher can only test on a tagged or parsed doc: the patterns run on the
+# tokenizer's output alone, so spaCy would raise on the first article (E155)
+_NEEDS_PIPE = {
+    "TAG": "a tagger",
+    "POS": "a tagger or morphologizer",
+    "MORPH": "a morphologizer",
+    "LEMMA": "a lemmatizer",
+    "DEP": "a parser",
+}
 
+
+def label_fits(label: str, scheme: LabelScheme) -> bool:
+    """A pattern's label is kept when it is in the scheme or the chain maps it there (PERSON)."""
+    from annotations.suggest.chain import LABEL_MAP
+
+    return label in scheme or LABEL_MAP.get(label) in scheme
+
+
+def load_patterns(path: str | Path, scheme: LabelScheme | None = None) -> list[dict[str, Any]]:
+    """Read and check a patterns file; every problem is an `InputError` with file:line. With a
+    scheme, a label the chain would drop (not in the scheme, not mapped onto it) is one too."""
     path = Path(path)
     patterns: list[dict[str, Any]] = []
-    nlp = spacy.blank("fr", vocab=french_tokenizer().vocab)  # shares the loaded French vocab
-    checker: Any = nlp.add_pipe("entity_ruler", config={"validate": True})
+    matcher: Any = None
     for lineno, obj in iter_json_lines(path):
         if not isinstance(obj, dict):
             raise InputError(path, lineno, 'expected an object like {"label": ..., "pattern": ...}')
         label, pattern = obj.get("label"), obj.get("pattern")
         if not isinstance(label, str) or not label:
             raise InputError(path, lineno, "'label' must be a non-empty string")
+        if scheme is not None and not label_fits(label, scheme):
+            names = ", ".join(scheme.names)
+            raise InputError(
+                path, lineno, f"label {label!r} is not in the label scheme {scheme.name} ({names})"
+            )
         if isinstance(pattern, str):
             if not pattern.strip():
                 raise InputError(path, lineno, "'pattern' is an empty string")
         elif isinstance(pattern, list) and pattern and all(isinstance(t, dict) for t in pattern):
-            try:
-                checker.add_patterns([{"label": label, "pattern": pattern}])
-            except (MatchPatternError, ValueError) as exc:
-                first = str(exc).strip().splitlines()
-                reason = next((x.strip() for x in first if x.strip().startswith("-")), first[-1])
-                raise InputError(
-                    path, lineno, f"invalid token pattern: {reason.lstrip('- ')}"
-                ) from None
+            if matcher is None:
+                matcher = _checker()
+            problem = token_pattern_problem(pattern, matcher)
+            if problem:
+                raise InputError(path, lineno, f"invalid token pattern: {problem}")
         else:
             raise InputError(
                 path, lineno, "'pattern' must be a string or a non-empty list of token objects"
@@ -56,15 +75,64 @@ def load_patterns(path: str | Path) -> list[dict[str, Any]]:
     return patterns
 
 
+def _checker() -> Any:
+    """A bare Matcher to add patterns to: what spaCy refuses at add time shows there. No French
+    pipeline behind it (that takes seconds to build); only `import spacy` (about 1 s)."""
+    from spacy.matcher import Matcher
+    from spacy.vocab import Vocab
+
+    return Matcher(Vocab(), validate=False)
+
+
+def token_pattern_problem(pattern: list[dict[str, Any]], matcher: Any) -> str | None:
+    """Why spaCy would refuse this token pattern, when adding it or when matching, or None."""
+    from spacy.schemas import validate_token_pattern
+
+    errors = validate_token_pattern(pattern)
+    if errors:
+        return str(errors[0])
+    pattern = _norm(pattern)  # what the suggester adds
+    for i, token in enumerate(pattern):
+        for key, value in token.items():
+            attr = key.upper()
+            if attr == "_":
+                return f"token {i}: custom attributes ('_') are not available to patterns"
+            if attr in _NEEDS_PIPE:
+                return (
+                    f"token {i}: {attr} needs {_NEEDS_PIPE[attr]}, and patterns run on the "
+                    "tokens alone (use TEXT, LOWER, SHAPE, IS_*, LIKE_*...)"
+                )
+            regex = value.get("REGEX") if isinstance(value, dict) else None
+            if isinstance(regex, str):
+                try:
+                    re.compile(regex)
+                except re.error as exc:
+                    return f"token {i}: {attr} REGEX {regex!r} is not a valid regular expression ({exc})"
+    try:
+        matcher.add("check", [pattern])
+    except (ValueError, KeyError, TypeError, re.error) as exc:
+        return " ".join(str(exc).split())
+    return None
+
+
+PatternSet = tuple[str, list[dict[str, Any]]]
+
+
+def pattern_set(
+    path: str | Path, scheme: LabelScheme | None = None, source: str | None = None
+) -> PatternSet:
+    """A patterns file, checked, with the source name its spans get (`patterns:FILE`)."""
+    path = Path(path)
+    return source or f"patterns:{path.name}", load_patterns(path, scheme)
+
+
 class PatternSuggester:
     """Runs EntityRuler patterns over the normalised text (so `d’` and `d'` both match).
 
     Several pattern sets can share one ruler (one pass over the tokens); each span's `source` is
     the name of the set its pattern came from."""
 
-    def __init__(
-        self, sets: list[tuple[str, list[dict[str, Any]]]], name: str | None = None
-    ) -> None:
+    def __init__(self, sets: Sequence[PatternSet], name: str | None = None) -> None:
         import spacy
 
         self.name = name or sets[0][0]
@@ -80,9 +148,7 @@ class PatternSuggester:
 
     @classmethod
     def from_file(cls, path: str | Path, source: str | None = None) -> PatternSuggester:
-        path = Path(path)
-        name = source or f"patterns:{path.name}"
-        return cls([(name, load_patterns(path))])
+        return cls([pattern_set(path, source=source)])
 
     def suggest(self, records: Sequence[Record]) -> list[list[Span]]:
         docs = self._nlp.pipe(normalize(r.text) for r in records)
