@@ -281,3 +281,51 @@ def test_real_entry_point_prints_one_line() -> None:
     assert proc.stderr.splitlines() == [
         "error: No such option: --bogus (Possible options: --out) (try 'relecture annotate --help')"
     ]
+
+
+async def test_app_given_unchecked_paths_shows_a_bad_file_as_a_notice(tmp_path: Path) -> None:
+    """An app built with paths only (no `inputs`) checks them in its worker: a bad file is a
+    notice, the session goes on (never a traceback that ends it)."""
+    from tests.tui_helpers import demo_records, make_app
+    from tui.app import ChainOptions
+
+    bad = tmp_path / "p.jsonl"
+    bad.write_bytes(pattern({"label": "ORG", "pattern": [{"TEXT": {"REGEX": "("}}]}))
+    app = make_app(tmp_path / "out.jsonl", demo_records()[:1])
+    app.options = ChainOptions(None, (bad,))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running and app.model_state == "off"
+        assert any(f"{bad}:2: invalid token pattern" in str(n.message) for n in app._notifications)
+
+
+RACE = """
+import asyncio, sys
+from pathlib import Path
+from tests.tui_helpers import demo_records, make_app
+from tui.app import ChainOptions
+
+async def main() -> None:
+    app = make_app(Path(sys.argv[1]) / "out.jsonl", demo_records()[:1])
+    app.options = ChainOptions(None, (Path(sys.argv[1]) / "p.jsonl",))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app._chain is not None
+
+asyncio.run(main())
+"""
+
+
+def test_app_checks_token_patterns_while_the_tokenizer_loads(tmp_path: Path) -> None:
+    """The check's spaCy imports run beside the tokenizer worker's first `import spacy` without
+    breaking it (a bare `from spacy.matcher import` did: "partially initialized module
+    'spacy.strings'"). In a fresh process: in this one spaCy is already imported."""
+    (tmp_path / "p.jsonl").write_bytes(
+        orjson.dumps({"label": "ORG", "pattern": [{"LOWER": "meta"}]}) + b"\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", RACE, str(tmp_path)], capture_output=True, text=True, cwd=REPO
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]

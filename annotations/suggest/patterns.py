@@ -78,6 +78,10 @@ def load_patterns(path: str | Path, scheme: LabelScheme | None = None) -> list[d
 def _checker() -> Any:
     """A bare Matcher to add patterns to: what spaCy refuses at add time shows there. No French
     pipeline behind it (that takes seconds to build); only `import spacy` (about 1 s)."""
+    # the package first: `import spacy` waits for another thread's import of it to finish (the
+    # tokenizer worker), while `from spacy.x import` would run beside it and break spaCy's
+    # circular imports ("partially initialized module 'spacy.strings'")
+    import spacy  # noqa: F401
     from spacy.matcher import Matcher
     from spacy.vocab import Vocab
 
