@@ -30,6 +30,7 @@ from annotations.records import Record
 from annotations.review.session import ReviewSession
 from annotations.store.writer import JsonlWriter, fsync_dir
 from annotations.suggest.chain import Chain
+from annotations.suggest.check import SuggestInputs, check_inputs
 from annotations.suggest.memory import Memory
 from annotations.suggest.remote import RemoteModel
 from annotations.tokenize import french_tokenizer, tokenizer_loaded
@@ -46,6 +47,7 @@ class ChainOptions:
     model: str | None = "fr_core_news_md"
     patterns: tuple[Path, ...] = ()
     learn_from: tuple[Path, ...] = ()
+    inputs: SuggestInputs | None = None  # the files above, already read and checked
 
 
 class RelectureApp(App[None]):
@@ -334,6 +336,7 @@ class RelectureApp(App[None]):
         rules and patterns (fast); then the model, loading meanwhile in a process of its own
         (so that neither its loading nor its inference holds this interpreter while keys are
         pressed). The article on screen gets suggestions from each stage as soon as it exists."""
+        from annotations.errors import InputError
         from annotations.suggest.base import SuggesterError
         from annotations.suggest.factory import build_chain
         from annotations.suggest.remote import RemoteModel
@@ -341,16 +344,13 @@ class RelectureApp(App[None]):
         remote = RemoteModel(self.options.model) if self.options.model else None
         self._remote = remote
         try:
+            opts, scheme = self.options, self.session.scheme
+            inputs = opts.inputs or check_inputs(opts.patterns, opts.learn_from, scheme)
             with self._chain_lock:
                 self.memory.learn_all(saved)
-            for path in self.options.learn_from:
-                records = _records_of(path)
-                with self._chain_lock:
-                    self.memory.learn_all(records)
-            fast, _ = build_chain(
-                None, self.options.patterns, (), scheme=self.session.scheme, memory=self.memory
-            )
-        except SuggesterError as exc:
+                self.memory.learn_all(inputs.learned)
+            fast, _ = build_chain(None, scheme=scheme, memory=self.memory, inputs=inputs)
+        except (SuggesterError, InputError) as exc:
             self.post_message(self.ChainReady("failed"))
             self.call_from_thread(self.notify, str(exc), severity="error", timeout=10, markup=False)
             return
@@ -435,9 +435,3 @@ class RelectureApp(App[None]):
         if index == self.session.index:
             self.redraw()
             await self._release_held()
-
-
-def _records_of(path: Path) -> list[Record]:
-    from annotations.formats import read
-
-    return [item.record for item in read(path)]

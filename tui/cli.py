@@ -19,6 +19,7 @@ from annotations.records import Record
 from annotations.review.session import ReviewSession
 from annotations.store.index import JsonlIndex
 from annotations.store.writer import JsonlWriter
+from annotations.suggest.check import check_inputs
 
 
 def data_dir() -> Path:
@@ -50,23 +51,30 @@ def run_review(
     from tui.keymap import load_user_keymap
 
     keys = load_user_keymap(keymap)  # a bad keymap stops here, before anything is opened
+    # every input is checked before OUT is touched and before the screen opens: a bad file is
+    # one line and exit 1 here, never a traceback from a worker inside the app
     scheme = load_scheme(labels)
     articles = open_source(source, fmt)
     if len(articles) == 0:
         raise UsageError(f"{source}: no articles")
+    inputs = check_inputs(patterns, learn_from, scheme)
     out.parent.mkdir(parents=True, exist_ok=True)
     writer = JsonlWriter(out)  # a second instance on the same OUT stops here with a clear message
-    if writer.torn:
-        typer.echo(f"warning: {writer.torn}", err=True)
-    saved = {}
-    if out.stat().st_size:
-        for item in read(out, "jsonl"):
-            if item.record.annotator == annotator:
-                saved[item.record.key[1]] = item.record
-    session = ReviewSession(articles, scheme, annotator, saved)  # type: ignore[arg-type]
-    options = ChainOptions(None if model.lower() == "none" else model, patterns, learn_from)
-    RelectureApp(session, writer, options, keymap=keys).run()
-    writer.close()
+    try:
+        if writer.torn:
+            typer.echo(f"warning: {writer.torn}", err=True)
+        saved = {}
+        if out.stat().st_size:
+            for item in read(out, "jsonl"):
+                if item.record.annotator == annotator:
+                    saved[item.record.key[1]] = item.record
+        session = ReviewSession(articles, scheme, annotator, saved)  # type: ignore[arg-type]
+        session.peek(session.index)  # the first article shown is readable (a JSONL is lazy)
+        model_name = None if model.lower() == "none" else model
+        options = ChainOptions(model_name, patterns, learn_from, inputs)
+        RelectureApp(session, writer, options, keymap=keys).run()
+    finally:
+        writer.close()
     typer.echo(f"{session.reviewed_count()} articles reviewed, saved in {out}", err=True)
 
 
@@ -90,14 +98,15 @@ def annotate(
     )
 
 
+DEMO_OUT = typer.Option(None, "-o", "--out", help="Where to save (default: your data folder).")
+DEMO_ANNOTATOR = typer.Option(None, "--annotator", help="Your name (default: your login).")
+DEMO_OPTIONS = ("out", "annotator", "model", "keymap")
+
+
 @one_line_errors
 def demo(
-    out: Path | None = typer.Option(
-        None, "-o", "--out", help="Where to save (default: your data folder)."
-    ),
-    annotator: str | None = typer.Option(
-        None, "--annotator", help="Your name (default: your login)."
-    ),
+    out: Path | None = DEMO_OUT,
+    annotator: str | None = DEMO_ANNOTATOR,
     model: str = options.MODEL,
     keymap: Path | None = options.KEYMAP,
 ) -> None:
@@ -113,9 +122,32 @@ def build() -> typer.Typer:
     app.command()(demo)
 
     @app.callback(invoke_without_command=True)
-    def default(ctx: typer.Context, keymap: Path | None = options.KEYMAP) -> None:
-        """Review and curate span annotations on news articles, from the keyboard."""
+    @one_line_errors
+    def default(
+        ctx: typer.Context,
+        out: Path | None = DEMO_OUT,
+        annotator: str | None = DEMO_ANNOTATOR,
+        model: str = options.MODEL,
+        keymap: Path | None = options.KEYMAP,
+    ) -> None:
+        """Review and curate span annotations on news articles, from the keyboard.
+
+        Without a command: the demo (`relecture demo`), with its options."""
         if ctx.invoked_subcommand is None:
-            demo(out=None, annotator=None, model="fr_core_news_md", keymap=keymap)
+            demo(out=out, annotator=annotator, model=model, keymap=keymap)
+            return
+        given = [name for name in DEMO_OPTIONS if _given(ctx, name)]
+        if given:
+            flags = ", ".join("-o/--out" if n == "out" else f"--{n}" for n in given)
+            cmd = ctx.invoked_subcommand
+            raise UsageError(
+                f"{flags} before '{cmd}' only applies to the demo (relecture without a command); "
+                f"give it after '{cmd}'"
+            )
 
     return app
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name != "DEFAULT"

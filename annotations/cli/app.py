@@ -6,6 +6,7 @@ import typer
 
 from annotations.cli.agree import agree
 from annotations.cli.convert import convert
+from annotations.cli.errors import OneLineGroup
 from annotations.cli.export import export
 from annotations.cli.stats import stats
 from annotations.cli.suggest import suggest
@@ -15,6 +16,7 @@ from annotations.cli.validate import validate
 def build_app() -> typer.Typer:
     app = typer.Typer(
         name="relecture",
+        cls=OneLineGroup,
         help="Review and curate span annotations on news articles, from the keyboard.",
         add_completion=False,
         no_args_is_help=False,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from annotations.errors import InputError, UsageError
 
@@ -36,3 +37,42 @@ def one_line_errors(func: F) -> F:
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
+
+
+def usage_line(exc: typer.TyperException) -> str:
+    """A command-line error (unknown option or command, missing or bad value) as one line, with
+    the command's help hint on the same line."""
+    message = " ".join(x.strip() for x in exc.format_message().splitlines() if x.strip())
+    ctx = getattr(exc, "ctx", None)
+    if ctx is None:
+        return message
+    return f"{message.rstrip('.')} (try '{ctx.command_path} --help')"
+
+
+class OneLineGroup(TyperGroup):
+    """The `relecture` command group: every command-line error of every command is one line on
+    stderr and exit code 1, instead of Click's framed box with the usage and exit code 2. This is
+    `main`, so it holds for the console script and for `CliRunner().invoke(...)` alike."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:  # the caller handles the exceptions itself
+            return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        try:
+            # not standalone: the usage errors come here instead of to Typer's error box; a
+            # `typer.Exit(code)` (from --help, `fail`, Ctrl+C) comes back as its code
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except typer.TyperException as exc:
+            typer.echo(f"error: {usage_line(exc)}", err=True)
+            sys.exit(1)
+        except typer.Abort:
+            typer.echo("error: aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)

@@ -5,21 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from annotations.formats import read
 from annotations.labels import LabelScheme
 from annotations.suggest.base import Suggester
 from annotations.suggest.chain import Chain
+from annotations.suggest.check import SuggestInputs, check_inputs
 from annotations.suggest.memory import Memory
 from annotations.suggest.model import ModelSuggester
 from annotations.suggest.patterns import PatternSuggester
 from annotations.suggest.rules import bundled
-
-
-def load_memory(files: Sequence[Path]) -> Memory:
-    memory = Memory()
-    for path in files:
-        memory.learn_all(item.record for item in read(path))
-    return memory
 
 
 def build_chain(
@@ -31,12 +24,17 @@ def build_chain(
     rules: bool = True,
     known: bool = True,
     memory: Memory | None = None,
+    inputs: SuggestInputs | None = None,
 ) -> tuple[Chain, Memory]:
     """The chain (memory, patterns, rules, model) and its memory, which callers may keep
-    teaching. `model=None` (or "none") leaves the model out."""
-    memory = memory if memory is not None else load_memory(learn_from)
+    teaching. `model=None` (or "none") leaves the model out. The patterns and learn-from files
+    are read and checked by `check_inputs` unless `inputs` holds what it returned (then the paths
+    are not read); a given `memory` is used as it is (the learn-from records are not added)."""
+    if inputs is None:
+        inputs = check_inputs(patterns, learn_from, scheme)
+    memory = memory if memory is not None else Memory().learn_all(inputs.learned)
     suggesters: list[Suggester] = [memory]
-    suggesters += [PatternSuggester.from_file(p) for p in patterns]
+    suggesters += [PatternSuggester([one]) for one in inputs.patterns]
     bundled_patterns = bundled(rules=rules, known=known)
     if bundled_patterns is not None:
         suggesters.append(bundled_patterns)

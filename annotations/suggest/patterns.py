@@ -8,6 +8,7 @@ such files too (`annotations/suggest/data/`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import orjson
 
 from annotations.errors import InputError
+from annotations.labels import LabelScheme
 from annotations.records import Record, Span
 from annotations.store.lines import iter_json_lines
 from annotations.suggest.normalize import normalize
@@ -24,26 +26,55 @@ from annotations.tokenize import french_tokenizer, tokenize
 DATA = Path(__file__).resolve().parent / "data"
 
 
-def load_patterns(path: str | Path, validate: bool = True) -> list[dict[str, Any]]:
-    """Read and check a patterns file; every problem is an `InputError` with file:line. Token
-    patterns are validated by spaCy's EntityRuler (`validate=False`: only for the bundled
-    files, which the tests validate, so that loading them needs no spaCy)."""
+# token attributes the Matcher can only test on a tagged or parsed doc: the patterns run on the
+# tokenizer's output alone, so spaCy would raise on the first article (E155)
+_NEEDS_PIPE = {
+    "TAG": "a tagger",
+    "POS": "a tagger or morphologizer",
+    "MORPH": "a morphologizer",
+    "LEMMA": "a lemmatizer",
+    "DEP": "a parser",
+}
+
+
+def label_fits(label: str, scheme: LabelScheme) -> bool:
+    """A pattern's label is kept when it is in the scheme or the chain maps it there (PERSON)."""
+    from annotations.suggest.chain import LABEL_MAP
+
+    return label in scheme or LABEL_MAP.get(label) in scheme
+
+
+def load_patterns(
+    path: str | Path, scheme: LabelScheme | None = None, validate: bool = True
+) -> list[dict[str, Any]]:
+    """Read and check a patterns file; every problem is an `InputError` with file:line. With a
+    scheme, a label the chain would drop (not in the scheme, not mapped onto it) is one too.
+    Token patterns are checked with spaCy (`validate=False`: only for the bundled files, which
+    the tests check, so that loading them imports no spaCy)."""
     path = Path(path)
     patterns: list[dict[str, Any]] = []
-    checker: Any = None
+    matcher: Any = None
     for lineno, obj in iter_json_lines(path):
         if not isinstance(obj, dict):
             raise InputError(path, lineno, 'expected an object like {"label": ..., "pattern": ...}')
         label, pattern = obj.get("label"), obj.get("pattern")
         if not isinstance(label, str) or not label:
             raise InputError(path, lineno, "'label' must be a non-empty string")
+        if scheme is not None and not label_fits(label, scheme):
+            names = ", ".join(scheme.names)
+            raise InputError(
+                path, lineno, f"label {label!r} is not in the label scheme {scheme.name} ({names})"
+            )
         if isinstance(pattern, str):
             if not pattern.strip():
                 raise InputError(path, lineno, "'pattern' is an empty string")
         elif isinstance(pattern, list) and pattern and all(isinstance(t, dict) for t in pattern):
             if validate:
-                checker = checker if checker is not None else _checker()
-                _check_token_pattern(checker, label, pattern, path, lineno)
+                if matcher is None:
+                    matcher = _checker()
+                problem = token_pattern_problem(pattern, matcher)
+                if problem:
+                    raise InputError(path, lineno, f"invalid token pattern: {problem}")
         else:
             raise InputError(
                 path, lineno, "'pattern' must be a string or a non-empty list of token objects"
@@ -52,24 +83,59 @@ def load_patterns(path: str | Path, validate: bool = True) -> list[dict[str, Any
     return patterns
 
 
-def _check_token_pattern(
-    checker: Any, label: str, pattern: list[Any], path: Path, lineno: int
-) -> None:
-    from spacy.errors import MatchPatternError
-
-    try:
-        checker.add_patterns([{"label": label, "pattern": pattern}])
-    except (MatchPatternError, ValueError) as exc:
-        first = str(exc).strip().splitlines()
-        reason = next((x.strip() for x in first if x.strip().startswith("-")), first[-1])
-        raise InputError(path, lineno, f"invalid token pattern: {reason.lstrip('- ')}") from None
-
-
 def _checker() -> Any:
-    import spacy
+    """A bare Matcher to add patterns to: what spaCy refuses at add time shows there. No French
+    pipeline behind it (that takes seconds to build); only `import spacy` (about 1 s)."""
+    # the package first: `import spacy` waits for another thread's import of it to finish (the
+    # tokenizer worker), while `from spacy.x import` would run beside it and break spaCy's
+    # circular imports ("partially initialized module 'spacy.strings'")
+    import spacy  # noqa: F401
+    from spacy.matcher import Matcher
+    from spacy.vocab import Vocab
 
-    nlp = spacy.blank("fr", vocab=french_tokenizer().vocab)  # shares the loaded French vocab
-    return nlp.add_pipe("entity_ruler", config={"validate": True})
+    return Matcher(Vocab(), validate=False)
+
+
+def token_pattern_problem(pattern: list[dict[str, Any]], matcher: Any) -> str | None:
+    """Why spaCy would refuse this token pattern, when adding it or when matching, or None."""
+    from spacy.schemas import validate_token_pattern
+
+    errors = validate_token_pattern(pattern)
+    if errors:
+        return str(errors[0])
+    pattern = _norm(pattern)  # what the suggester adds
+    for i, token in enumerate(pattern):
+        for key, value in token.items():
+            attr = key.upper()
+            if attr == "_":
+                return f"token {i}: custom attributes ('_') are not available to patterns"
+            if attr in _NEEDS_PIPE:
+                return (
+                    f"token {i}: {attr} needs {_NEEDS_PIPE[attr]}, and patterns run on the "
+                    "tokens alone (use TEXT, LOWER, SHAPE, IS_*, LIKE_*...)"
+                )
+            regex = value.get("REGEX") if isinstance(value, dict) else None
+            if isinstance(regex, str):
+                try:
+                    re.compile(regex)
+                except re.error as exc:
+                    return f"token {i}: {attr} REGEX {regex!r} is not a valid regular expression ({exc})"
+    try:
+        matcher.add("check", [pattern])
+    except (ValueError, KeyError, TypeError, re.error) as exc:
+        return " ".join(str(exc).split())
+    return None
+
+
+PatternSet = tuple[str, list[dict[str, Any]]]
+
+
+def pattern_set(
+    path: str | Path, scheme: LabelScheme | None = None, source: str | None = None
+) -> PatternSet:
+    """A patterns file, checked, with the source name its spans get (`patterns:FILE`)."""
+    path = Path(path)
+    return source or f"patterns:{path.name}", load_patterns(path, scheme)
 
 
 class PatternSuggester:
@@ -80,9 +146,7 @@ class PatternSuggester:
     (`tokenmatch`: no spaCy, so the review screen suggests within a second of starting); a set
     with something only spaCy can match runs through spaCy's EntityRuler instead."""
 
-    def __init__(
-        self, sets: list[tuple[str, list[dict[str, Any]]]], name: str | None = None
-    ) -> None:
+    def __init__(self, sets: Sequence[PatternSet], name: str | None = None) -> None:
         self.name = name or sets[0][0]
         self._sets = sets
         self._ruler: Any = None
@@ -100,9 +164,7 @@ class PatternSuggester:
 
     @classmethod
     def from_file(cls, path: str | Path, source: str | None = None) -> PatternSuggester:
-        path = Path(path)
-        name = source or f"patterns:{path.name}"
-        return cls([(name, load_patterns(path))])
+        return cls([pattern_set(path, source=source)])
 
     def suggest(self, records: Sequence[Record]) -> list[list[Span]]:
         if self._fast is None:
