@@ -312,7 +312,7 @@ async def main() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app._chain is not None
+        assert app._fast is not None
 
 asyncio.run(main())
 """
