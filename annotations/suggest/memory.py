@@ -106,10 +106,11 @@ class Memory:
                 entry.labels[label] -= 1
                 if not entry.labels[label]:
                     del entry.labels[label]
-                first = entry.first.get(label)
-                if first is not None and first.pop(contribution.order, None) is not None:
-                    if not first:
-                        del entry.first[label]
+            for label in {label for label, _position in kept}:
+                first = entry.first[label]
+                del first[contribution.order]
+                if not first:
+                    del entry.first[label]
         for surface, n in contribution.rejected.items():
             self.entries[surface].rejected -= n
         for surface in {*contribution.labels, *contribution.rejected}:
@@ -250,7 +251,9 @@ def _contribution(record: Record, order: int) -> _Contribution:
     token_ends = [t.end for t in tokens]
     for span in spans:
         a = bisect.bisect_right(token_ends, span.start)  # first token ending after the start
-        b = bisect.bisect_left(token_starts, span.end)  # tokens from a before b start before its end
+        b = bisect.bisect_left(
+            token_starts, span.end
+        )  # tokens from a before b start before its end
         if b > a:
             covered[a:b] = b"\x01" * (b - a)
     positions: dict[str, list[int]] = {}
