@@ -64,13 +64,17 @@ class Memory:
     name = "memory"
 
     def __init__(self) -> None:
-        self.entries: dict[str, Entry] = {}
+        self._entries: dict[str, Entry] = {}
         self._contributions: dict[Key, _Contribution] = {}
         self._index: dict[str, dict[Key, list[int]]] = {}  # word -> article -> positions
         self._implicit: dict[str, int] = {}
         self._matcher: Any = None
         self._dirty = True
         self._order = itertools.count()
+        self._taught: set[Key] = set()  # the articles that teach something (once applied)
+        # Decisions not applied yet: learning costs nothing at once (it runs right after a save,
+        # before the next article is drawn); the first read applies them, the latest per article.
+        self._queue: dict[Key, tuple[int, Record] | None] = {}
 
     # -- teaching --------------------------------------------------------------------------
     def learn(self, record: Record) -> None:
@@ -78,52 +82,22 @@ class Memory:
         annotator's earlier decision on the article taught (answer `accept` teaches its spans;
         `reject`, `ignore` or no answer teach nothing)."""
         key = record.key
-        self.forget(key)
-        if record.answer != "accept":
-            return
-        contribution = _contribution(record, next(self._order))
-        self._contributions[key] = contribution
-        for surface, kept in contribution.labels.items():
-            entry = self.entries.setdefault(surface, Entry())
-            for label, position in kept:
-                entry.labels[label] += 1
-                entry.first.setdefault(label, {}).setdefault(contribution.order, position)
-        for surface, n in contribution.rejected.items():
-            self.entries.setdefault(surface, Entry()).rejected += n
-        for word, positions in contribution.positions.items():
-            self._index.setdefault(word, {})[key] = positions
-        self._changed()
+        if record.answer == "accept":
+            self._queue[key] = (next(self._order), record)
+            self._taught.add(key)
+        else:
+            self._queue[key] = None
+            self._taught.discard(key)
+        self._dirty = True
 
     def forget(self, key: Key) -> bool:
         """Remove what the decision on one article (annotator, input hash) taught, as when its
         submit is undone. False when it had taught nothing."""
-        contribution = self._contributions.pop(key, None)
-        if contribution is None:
-            return False
-        for surface, kept in contribution.labels.items():
-            entry = self.entries[surface]
-            for label, _position in kept:
-                entry.labels[label] -= 1
-                if not entry.labels[label]:
-                    del entry.labels[label]
-            for label in {label for label, _position in kept}:
-                first = entry.first[label]
-                del first[contribution.order]
-                if not first:
-                    del entry.first[label]
-        for surface, n in contribution.rejected.items():
-            self.entries[surface].rejected -= n
-        for surface in {*contribution.labels, *contribution.rejected}:
-            entry = self.entries[surface]
-            if not entry.labels and not entry.rejected:
-                del self.entries[surface]
-        for word in contribution.positions:
-            docs = self._index[word]
-            del docs[key]
-            if not docs:
-                del self._index[word]
-        self._changed()
-        return True
+        taught = key in self._taught
+        self._taught.discard(key)
+        self._queue[key] = None
+        self._dirty = True
+        return taught
 
     def learn_all(self, records: Iterable[Record]) -> Memory:
         """Learn records in file order: for each article the latest line wins."""
@@ -139,15 +113,67 @@ class Memory:
         self._dirty = True
 
     def __contains__(self, key: Key) -> bool:
-        return key in self._contributions
+        return key in self._taught
 
-    def _changed(self) -> None:
+    @property
+    def entries(self) -> dict[str, Entry]:
+        """Surface -> what annotators decided on it (read only)."""
+        self._apply()
+        return self._entries
+
+    def _apply(self) -> None:
+        if not self._queue:
+            return
+        queue, self._queue = self._queue, {}
+        for key, learned in queue.items():
+            self._remove(key)
+            if learned is not None:
+                self._add(key, _contribution(learned[1], learned[0]))
         self._implicit.clear()
-        self._dirty = True
+
+    def _add(self, key: Key, contribution: _Contribution) -> None:
+        self._contributions[key] = contribution
+        for surface, kept in contribution.labels.items():
+            entry = self._entries.setdefault(surface, Entry())
+            for label, position in kept:
+                entry.labels[label] += 1
+                entry.first.setdefault(label, {}).setdefault(contribution.order, position)
+        for surface, n in contribution.rejected.items():
+            self._entries.setdefault(surface, Entry()).rejected += n
+        for word, positions in contribution.positions.items():
+            self._index.setdefault(word, {})[key] = positions
+
+    def _remove(self, key: Key) -> None:
+        contribution = self._contributions.pop(key, None)
+        if contribution is None:
+            return
+        for surface, kept in contribution.labels.items():
+            entry = self._entries[surface]
+            for label, _position in kept:
+                entry.labels[label] -= 1
+                if not entry.labels[label]:
+                    del entry.labels[label]
+            for label in {label for label, _position in kept}:
+                first = entry.first[label]
+                del first[contribution.order]
+                if not first:
+                    del entry.first[label]
+        for surface, n in contribution.rejected.items():
+            self._entries[surface].rejected -= n
+        for surface in {*contribution.labels, *contribution.rejected}:
+            entry = self._entries[surface]
+            if not entry.labels and not entry.rejected:
+                del self._entries[surface]
+        for word in contribution.positions:
+            docs = self._index[word]
+            del docs[key]
+            if not docs:
+                del self._index[word]
 
     # -- reading ---------------------------------------------------------------------------
     def unlabelled_mentions(self, surface: str) -> int:
         """Mentions of `surface` (on token boundaries) in learned articles that no span touches."""
+        self._apply()
         count = self._implicit.get(surface)
         if count is None:
             words = list(surface_words(surface))
