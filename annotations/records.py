@@ -138,7 +138,7 @@ class Span:
 _SPAN_KEYS = frozenset(("start", "end", "label", "token_start", "token_end", "source", "score"))
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class Record:
     text: str
     meta: dict[str, Any] | None = None
@@ -166,6 +166,24 @@ class Record:
         ("_timestamp", "timestamp"),
     )
 
+    def __repr__(self) -> str:
+        # short: Textual describes a worker by the repr of its arguments, on the UI thread (the
+        # full repr of a 100k-character article with its tokens took 0.13 s)
+        size = ", ".join(
+            f"{len(items):,} {name}"
+            for name, items in (
+                ("tokens", self.tokens),
+                ("spans", self.spans),
+                ("suggestions", self.suggestions),
+            )
+            if items is not None
+        )
+        return (
+            f"Record({len(self.text):,} chars{', ' + size if size else ''}, "
+            f"input_hash={self.input_hash!r}, answer={self.answer!r}, "
+            f"annotator={self.annotator!r})"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"text": self.text}
         if self.meta is not None:
@@ -175,7 +193,14 @@ class Record:
         if self.task_hash is not None:
             out["_task_hash"] = self.task_hash
         if self.tokens is not None:
-            out["tokens"] = [t.to_dict() for t in self.tokens]
+            # Token.to_dict inlined for the usual token (a third faster on 20k tokens: a submit
+            # serialises its article's tokens before the next article is drawn)
+            out["tokens"] = [
+                {"text": t.text, "start": t.start, "end": t.end, "id": t.id, "ws": t.ws}
+                if t.ws is not None and not t.extra
+                else t.to_dict()
+                for t in self.tokens
+            ]
         if self.spans is not None:
             out["spans"] = [s.to_dict() for s in self.spans]
         if self.suggestions is not None:

@@ -8,111 +8,189 @@ suggestion that a kept span overlaps (`Jack` inside the kept `Jack Altman`). A s
 is rejected when rejections outweigh the spans that annotators kept on it; the chain then drops
 other suggesters' spans on it too.
 
-The review session calls `learn(record)` after each submitted article, so a name fixed once is
-right in every later article.
+The memory holds one contribution per article and annotator (`Record.key`: the annotator and the
+`_input_hash`, the key the files use), as the files do: the latest decision wins. Learning a record
+replaces that article's previous contribution (a reject or ignore leaves it none) and `forget`
+removes it, so that a memory taught any sequence of decisions is the memory built fresh from the
+latest of them, in the order they were made (ties between labels go to the label seen first in
+that order). `annotations.review.learning` keeps it in step with a review session.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import bisect
+import itertools
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from annotations.records import Record, Span
+from annotations.records import Record, Span, Token
 from annotations.tokenize import french_tokenizer, tokenize
+
+Key = tuple[str | None, int]  # (annotator, input hash): `Record.key`
 
 
 @dataclass
 class Entry:
+    """What the memory knows of one surface: kept spans per label, and rejections."""
+
     labels: Counter[str] = field(default_factory=Counter)
     rejected: int = 0
+    # label -> {contribution order: position of its first span of that label on this surface},
+    # for ties: the label seen first wins, whatever was learned and forgotten in between
+    first: dict[str, dict[int, int]] = field(default_factory=dict)
 
 
 @dataclass
-class _Learned:
+class _Contribution:
+    """One accepted article's share of the memory."""
+
+    order: int  # when it was learned: contributions are ordered by their latest decision
+    labels: dict[str, list[tuple[str, int]]]  # surface -> (label, span position) of kept spans
+    rejected: Counter[str]  # surface -> removed suggestions overlapped by a kept span
     words: list[str]
-    starts: list[int]
-    ends: list[int]
-    exact: set[tuple[int, int]]  # (first token, last token) of each span
-    covered: set[int]  # tokens inside some span
+    covered: bytearray  # 1 for the tokens inside some kept span
+    positions: dict[str, list[int]]  # word -> its token positions
+
+
+@lru_cache(maxsize=65_536)
+def surface_words(surface: str) -> tuple[str, ...]:
+    return tuple(t.text for t in french_tokenizer().make_doc(surface))
 
 
 class Memory:
     name = "memory"
 
     def __init__(self) -> None:
-        self.entries: dict[str, Entry] = {}
-        self._learned: list[_Learned] = []
-        self._index: dict[str, list[tuple[int, int]]] = defaultdict(list)  # word -> (doc, token)
+        self._entries: dict[str, Entry] = {}
+        self._contributions: dict[Key, _Contribution] = {}
+        self._index: dict[str, dict[Key, list[int]]] = {}  # word -> article -> positions
         self._implicit: dict[str, int] = {}
         self._matcher: Any = None
         self._dirty = True
+        self._order = itertools.count()
+        self._taught: set[Key] = set()  # the articles that teach something (once applied)
+        # Decisions not applied yet: learning costs nothing at once (it runs right after a save,
+        # before the next article is drawn); the first read applies them, the latest per article.
+        self._queue: dict[Key, tuple[int, Record] | None] = {}
 
+    # -- teaching --------------------------------------------------------------------------
     def learn(self, record: Record) -> None:
-        """Take one reviewed record into account (answer `accept`; others are ignored)."""
-        if record.answer != "accept":
-            return
-        spans = record.spans or []
-        kept = {(s.start, s.end) for s in spans}
-        for span in spans:
-            self.entries.setdefault(record.text[span.start : span.end], Entry()).labels[
-                span.label
-            ] += 1
-        for span in record.suggestions or ():
-            # a removed suggestion that no kept span touches is counted as an unlabelled mention
-            # (below); one that a kept span overlaps (`Jack` in `Jack Altman`) is counted here
-            touched = any(k.start < span.end and span.start < k.end for k in spans)
-            if (span.start, span.end) not in kept and touched:
-                self.entries.setdefault(record.text[span.start : span.end], Entry()).rejected += 1
-        tokens = record.tokens or tokenize(record.text)
-        by_start = {t.start: t.id for t in tokens}
-        by_end = {t.end: t.id for t in tokens}
-        exact: set[tuple[int, int]] = set()
-        covered: set[int] = set()
-        for span in spans:
-            a, b = by_start.get(span.start), by_end.get(span.end)
-            if a is not None and b is not None:
-                exact.add((a, b))
-            covered.update(t.id for t in tokens if t.start < span.end and t.end > span.start)
-        doc = len(self._learned)
-        self._learned.append(
-            _Learned(
-                [t.text for t in tokens],
-                [t.start for t in tokens],
-                [t.end for t in tokens],
-                exact,
-                covered,
-            )
-        )
-        for t in tokens:
-            self._index[t.text].append((doc, t.id))
-        self._implicit.clear()
+        """Take the latest decision on one article into account: it replaces whatever that
+        annotator's earlier decision on the article taught (answer `accept` teaches its spans;
+        `reject`, `ignore` or no answer teach nothing)."""
+        key = record.key
+        if record.answer == "accept":
+            self._queue[key] = (next(self._order), record)
+            self._taught.add(key)
+        else:
+            self._queue[key] = None
+            self._taught.discard(key)
         self._dirty = True
 
+    def forget(self, key: Key) -> bool:
+        """Remove what the decision on one article (annotator, input hash) taught, as when its
+        submit is undone. False when it had taught nothing."""
+        taught = key in self._taught
+        self._taught.discard(key)
+        self._queue[key] = None
+        self._dirty = True
+        return taught
+
     def learn_all(self, records: Iterable[Record]) -> Memory:
+        """Learn records in file order: for each article the latest line wins."""
         for record in records:
             self.learn(record)
         return self
 
+    def take(self, other: Memory) -> None:
+        """Become `other` (built elsewhere, e.g. in a worker), keeping this object, which
+        suggestion chains hold."""
+        self.__dict__.update(other.__dict__)
+        self._implicit = {}
+        self._dirty = True
+
+    def __contains__(self, key: Key) -> bool:
+        return key in self._taught
+
+    @property
+    def entries(self) -> dict[str, Entry]:
+        """Surface -> what annotators decided on it (read only)."""
+        self._apply()
+        return self._entries
+
+    def _apply(self) -> None:
+        if not self._queue:
+            return
+        queue, self._queue = self._queue, {}
+        for key, learned in queue.items():
+            self._remove(key)
+            if learned is not None:
+                self._add(key, _contribution(learned[1], learned[0]))
+        self._implicit.clear()
+
+    def _add(self, key: Key, contribution: _Contribution) -> None:
+        self._contributions[key] = contribution
+        for surface, kept in contribution.labels.items():
+            entry = self._entries.setdefault(surface, Entry())
+            for label, position in kept:
+                entry.labels[label] += 1
+                entry.first.setdefault(label, {}).setdefault(contribution.order, position)
+        for surface, n in contribution.rejected.items():
+            self._entries.setdefault(surface, Entry()).rejected += n
+        for word, positions in contribution.positions.items():
+            self._index.setdefault(word, {})[key] = positions
+
+    def _remove(self, key: Key) -> None:
+        contribution = self._contributions.pop(key, None)
+        if contribution is None:
+            return
+        for surface, kept in contribution.labels.items():
+            entry = self._entries[surface]
+            for label, _position in kept:
+                entry.labels[label] -= 1
+                if not entry.labels[label]:
+                    del entry.labels[label]
+            for label in {label for label, _position in kept}:
+                first = entry.first[label]
+                del first[contribution.order]
+                if not first:
+                    del entry.first[label]
+        for surface, n in contribution.rejected.items():
+            self._entries[surface].rejected -= n
+        for surface in {*contribution.labels, *contribution.rejected}:
+            entry = self._entries[surface]
+            if not entry.labels and not entry.rejected:
+                del self._entries[surface]
+        for word in contribution.positions:
+            docs = self._index[word]
+            del docs[key]
+            if not docs:
+                del self._index[word]
+
+    # -- reading ---------------------------------------------------------------------------
     def unlabelled_mentions(self, surface: str) -> int:
         """Mentions of `surface` (on token boundaries) in learned articles that no span touches."""
-        if surface not in self._implicit:
-            words = [t.text for t in french_tokenizer().make_doc(surface)]
+        self._apply()
+        count = self._implicit.get(surface)
+        if count is None:
+            words = list(surface_words(surface))
+            n = len(words)
             count = 0
-            for doc, at in self._index.get(words[0], ()) if words else ():
-                learned = self._learned[doc]
-                stop = at + len(words)
-                if learned.words[at:stop] == words and not any(
-                    k in learned.covered for k in range(at, stop)
-                ):
-                    count += 1
+            for key, positions in self._index.get(words[0], {}).items() if words else ():
+                learned = self._contributions[key]
+                for at in positions:
+                    stop = at + n
+                    if learned.words[at:stop] == words and learned.covered.find(1, at, stop) < 0:
+                        count += 1
             self._implicit[surface] = count
-        return self._implicit[surface]
+        return count
 
     def rejects(self, surface: str) -> bool:
         entry = self.entries.get(surface)
-        kept = sum(entry.labels.values()) if entry else 0
+        kept = entry.labels.total() if entry else 0
         against = (entry.rejected if entry else 0) + self.unlabelled_mentions(surface)
         return against > kept
 
@@ -121,8 +199,11 @@ class Memory:
         entry = self.entries.get(surface)
         if entry is None or not entry.labels or self.rejects(surface):
             return None
-        label, n = entry.labels.most_common(1)[0]  # a tie goes to the label seen first
-        total = sum(entry.labels.values()) + entry.rejected + self.unlabelled_mentions(surface)
+        n = max(entry.labels.values())
+        tied = [label for label, count in entry.labels.items() if count == n]
+        # a tie goes to the label seen first (in the order of the decisions)
+        label = min(tied, key=lambda lb: min(entry.first[lb].items())) if len(tied) > 1 else tied[0]
+        total = entry.labels.total() + entry.rejected + self.unlabelled_mentions(surface)
         return label, n / total
 
     def _build(self) -> None:
@@ -132,7 +213,9 @@ class Memory:
         matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
         for surface in self.entries:
             if self.decision(surface) is not None:
-                matcher.add(surface, [nlp.make_doc(surface)])
+                words = surface_words(surface)
+                if words:
+                    matcher.add(surface, [_doc(nlp, words)])
         self._matcher = matcher
         self._dirty = False
 
@@ -159,3 +242,51 @@ class Memory:
                     spans.append(Span(s, e, label, source=self.name, score=round(score, 3)))
             out.append(spans)
         return out
+
+
+def _doc(nlp: Any, words: tuple[str, ...]) -> Any:
+    from spacy.tokens import Doc
+
+    return Doc(nlp.vocab, words=list(words), spaces=[False] * len(words))
+
+
+def _contribution(record: Record, order: int) -> _Contribution:
+    """What an accepted record teaches, in time linear in its tokens and spans."""
+    text = record.text
+    spans = record.spans or []
+    labels: dict[str, list[tuple[str, int]]] = {}
+    for position, span in enumerate(spans):
+        labels.setdefault(text[span.start : span.end], []).append((span.label, position))
+    # a removed suggestion that no kept span touches is counted as an unlabelled mention (by
+    # `unlabelled_mentions`); one that a kept span overlaps (`Jack` in `Jack Altman`) is counted
+    # here. Kept spans by start, with the furthest end reached so far: a suggestion [s, e) is
+    # touched when some kept span starting before e ends after s.
+    by_start = sorted((s.start, s.end) for s in spans)
+    starts = [a for a, _ in by_start]
+    reach = list(itertools.accumulate((b for _, b in by_start), max))
+    kept = set(by_start)
+    rejected: Counter[str] = Counter()
+    for span in record.suggestions or ():
+        j = bisect.bisect_left(starts, span.end)
+        if (span.start, span.end) not in kept and j and reach[j - 1] > span.start:
+            rejected[text[span.start : span.end]] += 1
+    tokens: list[Token] = record.tokens or tokenize(text)
+    words = [t.text for t in tokens]
+    covered = bytearray(len(tokens))
+    token_starts = [t.start for t in tokens]
+    token_ends = [t.end for t in tokens]
+    for span in spans:
+        a = bisect.bisect_right(token_ends, span.start)  # first token ending after the start
+        b = bisect.bisect_left(
+            token_starts, span.end
+        )  # tokens from a before b start before its end
+        if b > a:
+            covered[a:b] = b"\x01" * (b - a)
+    positions: dict[str, list[int]] = {}
+    for i, word in enumerate(words):
+        at = positions.get(word)
+        if at is None:
+            positions[word] = [i]
+        else:
+            at.append(i)
+    return _Contribution(order, labels, rejected, words, covered, positions)

@@ -144,3 +144,61 @@ def keys(ctx: Context) -> Iterator[Row]:
     for name, values in results.items():
         yield Row(f"key → repaint p50, {name}", percentile(values, 50), "ms")
         yield Row(f"key → repaint p95, {name}", percentile(values, 95), "ms", KEY_P95_MS)
+
+
+SUBMIT_P95_MS = 50.0
+SUBMITS = int(os.environ.get("BENCH_SUBMITS", "20"))
+
+
+async def _submit_latencies(tmp: Path) -> list[float]:
+    from tests.tui_helpers import make_app
+
+    records = [long_article(chars=101_000, spans=1_571, shift=97 * i) for i in range(SUBMITS + 2)]
+    app = make_app(tmp / "out.jsonl", records)
+    times: list[float] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        original_refresh_view = screen.refresh_view
+        waiting: list[tuple[int, float, asyncio.Future[float]]] = []
+
+        def refresh_view_then_mark() -> None:
+            original_refresh_view()
+            # the first redraw that shows the next article (the save worker posts it once the
+            # line is on disk); the repaint that follows it is the one we time
+            if waiting and app.session.index == waiting[0][0]:
+                _target, t0, done = waiting.pop()
+                screen.call_after_refresh(
+                    lambda: done.done() or done.set_result(time.perf_counter() - t0)
+                )
+
+        screen.refresh_view = refresh_view_then_mark  # type: ignore[method-assign]
+        for _ in range(SUBMITS):
+            done: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+            waiting.append((app.session.index + 1, time.perf_counter(), done))
+            app.simulate_key("space")
+            times.append(1000 * await asyncio.wait_for(done, 30))
+            # the annotator reads the article before the next Space: let the draft, the
+            # suggestions and the preparation of the article after it finish
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.2)
+    return times
+
+
+@benchmark("tui")
+def submit(ctx: Context) -> Iterator[Row]:
+    """Space on a 101k-character article with 1,571 spans to the next such article drawn
+    (saved durably, learned, drawn), TEXTUAL_FPS=1000, same technique as `keys`."""
+    values = asyncio.run(_submit_latencies(ctx.scratch))
+    yield Row(
+        f"submit → next article p50 (101k chars, 1,571 spans, {len(values)} submits)",
+        percentile(values, 50),
+        "ms",
+    )
+    yield Row(
+        "submit → next article p95 (101k chars, 1,571 spans)",
+        percentile(values, 95),
+        "ms",
+        SUBMIT_P95_MS,
+    )
