@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer
 
 from annotations.review.state import ArticleState
+from annotations.review.status import StatusInfo, label_counts
 from annotations.tokenize import tokenizer_loaded
 from tui.commands import bindings
 from tui.screens.help import HelpScreen
@@ -21,6 +23,9 @@ from tui.widgets.status.status_bar import LabelLegend, StatusBar
 
 if TYPE_CHECKING:
     from tui.app import RelectureApp
+
+
+NARROW = 80  # below this width the span list goes under the article (the .narrow class)
 
 
 class ReviewScreen(Screen[None]):
@@ -40,8 +45,11 @@ class ReviewScreen(Screen[None]):
         with Horizontal(id="main"):
             yield ArticleView(id="article")
             yield SpanList(id="spans")
-        yield StatusBar(id="status")
+        yield StatusBar(self.rapp.session.scheme, id="status")
         yield Footer()
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width < NARROW, "narrow")
 
     def on_mount(self) -> None:
         self.query_one(LabelLegend).show(self.rapp.session.scheme)
@@ -79,14 +87,21 @@ class ReviewScreen(Screen[None]):
         self.query_one(ArticleView).show(record, state, session.scheme)
         self.query_one(SpanList).show(record, state, session.scheme, current)
         self.query_one(StatusBar).show(
-            session.annotator,
-            session.index,
-            len(session),
-            session.reviewed_count(),
-            state,
-            session.scheme,
-            app.model_state,
-            note,
+            StatusInfo(
+                annotator=session.annotator,
+                index=session.index,
+                total=len(session),
+                reviewed=session.reviewed_count(),
+                answer=state.answer,
+                changed=False,
+                counts=label_counts(state, session.scheme),
+                model=app.model_state,
+                waiting=(),
+                saved_at=None,
+                filter=app.filter,
+                held=0,
+                note=note,
+            )
         )
         if ready:
             app.article_shown(session.index)
