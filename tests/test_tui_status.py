@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 from rich.style import Style
 
-from annotations.review.status import StatusInfo
+from annotations.labels import load_scheme
+from annotations.review.state import ArticleState, ReviewSpan, Status
+from annotations.review.status import StatusInfo, label_counts
 from tui.widgets.status.fit import SEPARATOR, Part, choose, fit, plain
 from tui.widgets.status.status_bar import status_parts
 
@@ -133,3 +135,14 @@ def test_data_is_drawn_literally() -> None:
     assert "␛[31mred␛]0;title␇" in text.plain
     assert all(ord(c) >= 0x20 for c in text.plain)
     assert not any(span.style and "bold" in str(span.style) for span in text.spans)
+
+
+def test_label_counts_are_live_spans_in_scheme_order() -> None:
+    scheme = load_scheme()
+    spans = (
+        ReviewSpan(0, 0, "ORG", Status.PENDING),
+        ReviewSpan(1, 1, "PER", Status.ACCEPTED),
+        ReviewSpan(2, 2, "ORG", Status.REJECTED),
+        ReviewSpan(3, 3, "ORG", Status.NEW),
+    )
+    assert label_counts(ArticleState(spans=spans), scheme) == (("PER", 1), ("ORG", 2))
