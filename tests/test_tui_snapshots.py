@@ -1,9 +1,12 @@
 """Snapshots of the review screen (120x40, textual-dark): every label visible, the help screen, a
-long article scrolled to its middle. `pytest --snapshot-update` records new ones after a review."""
+long article scrolled to its middle; and a demo article and the help at 80x24 and 60x20 (the span
+list below the article). `pytest --snapshot-update` records new ones after a review."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import pytest
 
 from annotations.records import Record, Span
 from annotations.tokenize import tokenize
@@ -73,3 +76,30 @@ def test_long_article_scrolled_to_its_middle(snap_compare, tmp_path: Path) -> No
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+SMALL = [(80, 24), (60, 20)]
+
+
+@pytest.mark.parametrize("size", SMALL, ids=lambda size: f"{size[0]}x{size[1]}")
+def test_main_screen_small(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    app = make_app(tmp_path / "out.jsonl", demo_records())
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("u")  # a note in the status line: "nothing to undo"
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SMALL, ids=lambda size: f"{size[0]}x{size[1]}")
+def test_help_screen_small(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    app = make_app(tmp_path / "out.jsonl", demo_records())
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

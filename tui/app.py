@@ -27,6 +27,7 @@ from textual.message import Message
 from textual.worker import Worker, WorkerState
 
 from annotations.records import Record
+from annotations.review.learning import Learning
 from annotations.review.session import ReviewSession
 from annotations.store.writer import JsonlWriter, fsync_dir
 from annotations.suggest.chain import Chain
@@ -100,13 +101,14 @@ class RelectureApp(App[None]):
         self.writer = writer
         self.options = chain_options or ChainOptions(model=None)
         self.memory = memory or Memory()
+        self._chain_lock = threading.RLock()
+        self.learning = Learning(self.memory, self._chain_lock)
         self.model_state = "loading" if self.options.model else "off"
         self.draft_path = writer.path.with_name(writer.path.name + ".draft.json")
         self._fast: Chain | None = None
         self._full: Chain | None = None
         self._fast_failed = False
         self._remote: RemoteModel | None = None
-        self._chain_lock = threading.Lock()
         # article -> (stage, memory version) of the suggestions it has; the memory's version
         # goes up with every decision it learns, and articles on screen are suggested for again
         self._stage: dict[int, tuple[str, int]] = {}
@@ -119,6 +121,7 @@ class RelectureApp(App[None]):
         self._save_turn = threading.Condition()
         self._save_next = 0  # decisions are written in the order they were made
         self._save_tickets = 0
+        self._in_flight: set[int] = set()  # decisions handed to a save worker (record ids)
         self._gc_threshold = gc.get_threshold()
         self._last_shown = -1
 
@@ -195,6 +198,16 @@ class RelectureApp(App[None]):
         saving = [w for w in self.workers if w.group == "save"]
         if saving:
             await self.workers.wait_for_complete(saving)
+        # a decision made just before the quit may not have reached a save worker yet (its
+        # message is still on its way): it is written here, before leaving
+        for record in self.session.unconfirmed():
+            if id(record) not in self._in_flight:
+                try:
+                    self.writer.append(record)
+                except OSError as exc:
+                    self.notify(f"could not save: {exc}", severity="error", markup=False)
+                    return
+                self.session.saved_ok(record)
         self.exit()
 
     # -- keys wait for the article ---------------------------------------------------------------
@@ -232,10 +245,13 @@ class RelectureApp(App[None]):
     # -- decisions and saving --------------------------------------------------------------------
     @on(ReviewScreen.Decided)
     def _decided(self, message: ReviewScreen.Decided) -> None:
+        if id(message.record) not in {id(r) for r in self.session.unconfirmed()}:
+            return  # written by the quit already
+        self._in_flight.add(id(message.record))
         self._save_tickets += 1
         self.save(message.record, self._save_tickets - 1)
 
-    @work(thread=True, group="save", exit_on_error=False)
+    @work(thread=True, group="save", exit_on_error=False, description="save")
     def save(self, record: Record, ticket: int) -> None:
         with self._save_turn:
             self._save_turn.wait_for(lambda: self._save_next == ticket)
@@ -247,8 +263,7 @@ class RelectureApp(App[None]):
             finally:
                 self._save_next += 1
                 self._save_turn.notify_all()
-        with self._chain_lock:
-            self.memory.learn(record)
+        self.learning.decided(record)  # replaces what the article taught before (queued: cheap)
         self.post_message(self.Saved(record, time.time()))
 
     @on(Saved)
@@ -288,7 +303,7 @@ class RelectureApp(App[None]):
         self._last_draft = None
         self.autosave()
 
-    @work(thread=True, group="draft", exit_on_error=False)
+    @work(thread=True, group="draft", exit_on_error=False, description="write drafts")
     def write_drafts(self, drafts: dict[str, Any]) -> None:
         try:
             self._write_drafts(drafts)
@@ -330,7 +345,7 @@ class RelectureApp(App[None]):
             out.append("model")
         return tuple(out)
 
-    @work(thread=True, group="model", exit_on_error=False)
+    @work(thread=True, group="model", exit_on_error=False, description="prepare suggestions")
     def prepare_suggestions(self, saved: list[Record]) -> None:
         """The memory from this annotator's `saved` decisions and the `--learn-from` files, with
         rules and patterns (fast); then the model, loading meanwhile in a process of its own
@@ -346,9 +361,8 @@ class RelectureApp(App[None]):
         try:
             opts, scheme = self.options, self.session.scheme
             inputs = opts.inputs or check_inputs(opts.patterns, opts.learn_from, scheme)
-            with self._chain_lock:
-                self.memory.learn_all(saved)
-                self.memory.learn_all(inputs.learned)
+            # exactly the latest decision per article of OUT and the --learn-from files
+            self.learning.rebuild([*inputs.learned, *saved])
             fast, _ = build_chain(None, scheme=scheme, memory=self.memory, inputs=inputs)
         except (SuggesterError, InputError) as exc:
             self.post_message(self.ChainReady("failed"))
@@ -410,7 +424,7 @@ class RelectureApp(App[None]):
         self._asked.add((index, stage, self._version))
         self.suggest(index, stage, self._version)
 
-    @work(thread=True, group="suggest", exit_on_error=False)
+    @work(thread=True, group="suggest", exit_on_error=False, description="suggest")
     def suggest(self, index: int, stage: str, version: int) -> None:
         # read-only here: the session belongs to the UI thread
         record = deepcopy(self.session.peek(index))

@@ -59,7 +59,7 @@ class ReviewSession:
         self.future: list[Change] = []
         # decisions handed out for saving and not yet confirmed: record id -> (change, the
         # saved record it replaced), so a failed save reverts exactly that decision
-        self._unsaved: dict[int, tuple[Change | None, Record | None]] = {}
+        self._unsaved: dict[int, tuple[Change | None, Record | None, Record]] = {}
         self._reviewed = sum(1 for r in self.saved.values() if r.answer is not None)
         self.filter = "all"  # which articles n / p step through: see FILTERS
         self.advance = False  # after accepting or rejecting a span, go to the next pending one
@@ -439,9 +439,13 @@ class ReviewSession:
         decided = replace(state, answer=answer, anchor=None)
         nxt = min(self.index + 1, len(self.source) - 1)
         change = self.history[-1] if self._commit(answer, decided, nxt) else None
-        self._unsaved[id(out)] = (change, self.saved.get(out.input_hash))  # type: ignore[arg-type]
+        self._unsaved[id(out)] = (change, self.saved.get(out.input_hash), out)  # type: ignore[arg-type]
         self.saved[out.input_hash] = out  # type: ignore[index]
         return out
+
+    def unconfirmed(self) -> list[Record]:
+        """Decisions handed out by `decide` and not yet confirmed saved, in the order made."""
+        return [record for _change, _previous, record in self._unsaved.values()]
 
     def saved_ok(self, record: Record) -> None:
         """`record` (from `decide`) is on disk."""
@@ -454,7 +458,7 @@ class ReviewSession:
         entry = self._unsaved.pop(id(record), None)
         if entry is None:
             return None
-        change, previous = entry
+        change, previous, _record = entry
         key = record.input_hash
         if previous is None:
             self.saved.pop(key, None)  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ suggested at its other mentions too.
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -18,7 +19,7 @@ from typing import TypeVar
 
 from annotations.align import Policy, align
 from annotations.labels import LabelScheme
-from annotations.records import Record, Span
+from annotations.records import Record, Span, Token
 from annotations.suggest.base import Suggester
 from annotations.suggest.memory import Memory
 from annotations.suggest.model import ModelSuggester
@@ -154,9 +155,15 @@ class Chain:
                 if record.tokens is None:
                     record.tokens = tokenize(record.text)
                 mapped = [m for s in spans if (m := self._map(s)) is not None]
-                if self.memory is not None and name != self.memory.name:
+                if self.memory is not None and name != self.memory.name and mapped:
+                    memory, tokens = self.memory, record.tokens
+                    starts = [t.start for t in tokens]
                     mapped = [
-                        s for s in mapped if not self.memory.rejects(record.text[s.start : s.end])
+                        s
+                        for s in mapped
+                        if not memory.rejects(
+                            record.text[s.start : s.end], _words(tokens, starts, s)
+                        )
                     ]
                 if rank(name) == PRIORITY.index("model"):
                     mapped = make_consistent(record.text, mapped)
@@ -206,6 +213,13 @@ class Chain:
             record.spans = [replace(s) for s in spans]
             record.task_hash = None  # the task is the text with these suggestions
             record.with_hashes()
+
+
+def _words(tokens: Sequence[Token], starts: list[int], span: Span) -> list[str]:
+    """The texts of the tokens a span touches (what it covers once snapped to them)."""
+    a = max(bisect.bisect_right(starts, span.start) - 1, 0)
+    b = bisect.bisect_left(starts, span.end)
+    return [t.text for t in tokens[a:b]]
 
 
 T = TypeVar("T")

@@ -24,7 +24,6 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
 
 from annotations.records import Record, Span, Token
 from annotations.tokenize import french_tokenizer, tokenize
@@ -53,6 +52,7 @@ class _Contribution:
     words: list[str]
     covered: bytearray  # 1 for the tokens inside some kept span
     positions: dict[str, list[int]]  # word -> its token positions
+    surfaces: dict[str, tuple[str, ...]]  # surface of a kept span -> its tokens' texts
 
 
 @lru_cache(maxsize=65_536)
@@ -68,13 +68,16 @@ class Memory:
         self._contributions: dict[Key, _Contribution] = {}
         self._index: dict[str, dict[Key, list[int]]] = {}  # word -> article -> positions
         self._implicit: dict[str, int] = {}
-        self._matcher: Any = None
+        self._matcher: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         self._dirty = True
         self._order = itertools.count()
         self._taught: set[Key] = set()  # the articles that teach something (once applied)
         # Decisions not applied yet: learning costs nothing at once (it runs right after a save,
         # before the next article is drawn); the first read applies them, the latest per article.
         self._queue: dict[Key, tuple[int, Record] | None] = {}
+        # the tokens of each surface, from the articles it was learned in: matching needs no
+        # tokenizer (building it takes seconds), and agrees with the records' own tokens
+        self._words: dict[str, tuple[str, ...]] = {}
 
     # -- teaching --------------------------------------------------------------------------
     def learn(self, record: Record) -> None:
@@ -142,6 +145,8 @@ class Memory:
             self._entries.setdefault(surface, Entry()).rejected += n
         for word, positions in contribution.positions.items():
             self._index.setdefault(word, {})[key] = positions
+        for surface, words in contribution.surfaces.items():
+            self._words.setdefault(surface, words)
 
     def _remove(self, key: Key) -> None:
         contribution = self._contributions.pop(key, None)
@@ -171,12 +176,21 @@ class Memory:
                 del self._index[word]
 
     # -- reading ---------------------------------------------------------------------------
-    def unlabelled_mentions(self, surface: str) -> int:
-        """Mentions of `surface` (on token boundaries) in learned articles that no span touches."""
+    def words_of(self, surface: str) -> tuple[str, ...]:
+        """The tokens of a surface: as learned, else from the tokenizer."""
+        self._apply()
+        words = self._words.get(surface)
+        return words if words is not None else surface_words(surface)
+
+    def unlabelled_mentions(self, surface: str, words: Sequence[str] | None = None) -> int:
+        """Mentions of `surface` (on token boundaries) in learned articles that no span touches.
+        `words`: its tokens, when the caller has them (else `words_of`)."""
         self._apply()
         count = self._implicit.get(surface)
         if count is None:
-            words = list(surface_words(surface))
+            if words is None and surface not in self._words and not self._index:
+                return 0  # nothing learned: no need to tokenise anything
+            words = list(words if words is not None else self.words_of(surface))
             n = len(words)
             count = 0
             for key, positions in self._index.get(words[0], {}).items() if words else ():
@@ -188,10 +202,10 @@ class Memory:
             self._implicit[surface] = count
         return count
 
-    def rejects(self, surface: str) -> bool:
+    def rejects(self, surface: str, words: Sequence[str] | None = None) -> bool:
         entry = self.entries.get(surface)
         kept = entry.labels.total() if entry else 0
-        against = (entry.rejected if entry else 0) + self.unlabelled_mentions(surface)
+        against = (entry.rejected if entry else 0) + self.unlabelled_mentions(surface, words)
         return against > kept
 
     def decision(self, surface: str) -> tuple[str, float] | None:
@@ -207,47 +221,38 @@ class Memory:
         return label, n / total
 
     def _build(self) -> None:
-        from spacy.matcher import PhraseMatcher
-
-        nlp = french_tokenizer()
-        matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+        """Surfaces to suggest, by their first token: matched on the record's tokens in plain
+        Python, as spaCy's PhraseMatcher on exact texts would (every occurrence)."""
+        by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for surface in self.entries:
             if self.decision(surface) is not None:
-                words = surface_words(surface)
+                words = self.words_of(surface)
                 if words:
-                    matcher.add(surface, [_doc(nlp, words)])
-        self._matcher = matcher
+                    by_first.setdefault(words[0], []).append((words, surface))
+        self._matcher = by_first
         self._dirty = False
 
     def suggest(self, records: Sequence[Record]) -> list[list[Span]]:
         if self._dirty:
             self._build()
-        from spacy.tokens import Doc
-
-        nlp = french_tokenizer()
+        by_first = self._matcher
         out = []
         for record in records:
-            # the record's own tokens when it has them (no second tokenisation); offsets come
-            # from them, since a Doc rebuilt from words may not spell the text exactly
-            tokens = record.tokens or tokenize(record.text)
-            doc = Doc(
-                nlp.vocab, words=[t.text for t in tokens], spaces=[bool(t.ws) for t in tokens]
-            )
+            tokens = record.tokens if record.tokens is not None else tokenize(record.text)
+            texts = [t.text for t in tokens]
             spans = []
-            for match_id, start, end in self._matcher(doc):
-                decision = self.decision(nlp.vocab.strings[match_id])
-                if decision is not None:
-                    label, score = decision
-                    s, e = tokens[start].start, tokens[end - 1].end
-                    spans.append(Span(s, e, label, source=self.name, score=round(score, 3)))
-            out.append(spans)
+            for i, word in enumerate(texts):
+                for words, surface in by_first.get(word, ()):
+                    n = len(words)
+                    if tuple(texts[i : i + n]) != words:
+                        continue
+                    decision = self.decision(surface)
+                    if decision is not None:
+                        label, score = decision
+                        s, e = tokens[i].start, tokens[i + n - 1].end
+                        spans.append(Span(s, e, label, source=self.name, score=round(score, 3)))
+            out.append(sorted(spans, key=lambda sp: (sp.start, sp.end)))
         return out
-
-
-def _doc(nlp: Any, words: tuple[str, ...]) -> Any:
-    from spacy.tokens import Doc
-
-    return Doc(nlp.vocab, words=list(words), spaces=[False] * len(words))
 
 
 def _contribution(record: Record, order: int) -> _Contribution:
@@ -289,4 +294,10 @@ def _contribution(record: Record, order: int) -> _Contribution:
             positions[word] = [i]
         else:
             at.append(i)
-    return _Contribution(order, labels, rejected, words, covered, positions)
+    surfaces: dict[str, tuple[str, ...]] = {}
+    for span in spans:
+        a = bisect.bisect_left(token_starts, span.start)
+        b = bisect.bisect_left(token_starts, span.end)
+        if a < len(tokens) and token_starts[a] == span.start and token_ends[b - 1] == span.end:
+            surfaces.setdefault(text[span.start : span.end], tuple(words[a:b]))
+    return _Contribution(order, labels, rejected, words, covered, positions, surfaces)

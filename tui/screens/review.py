@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
@@ -17,6 +18,7 @@ from textual.widgets import Footer
 from annotations.records import Record
 from annotations.review.session import ReviewSession
 from annotations.review.state import ArticleState
+from annotations.review.status import StatusInfo, label_counts
 from annotations.tokenize import tokenizer_loaded
 from tui.commands import bindings
 from tui.screens.help import HelpScreen
@@ -35,6 +37,9 @@ class Progress:
     waiting: tuple[str, ...] = ()
     saved_at: float | None = None
     held: int = 0
+
+
+NARROW = 80  # below this width the span list goes under the article (the .narrow class)
 
 
 class ReviewScreen(Screen[None]):
@@ -66,8 +71,11 @@ class ReviewScreen(Screen[None]):
         with Horizontal(id="main"):
             yield ArticleView(id="article")
             yield SpanList(id="spans")
-        yield StatusBar(id="status")
+        yield StatusBar(self.session.scheme, id="status")
         yield Footer()
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width < NARROW, "narrow")
 
     def on_mount(self) -> None:
         self.query_one(LabelLegend).show(self.session.scheme)
@@ -104,27 +112,23 @@ class ReviewScreen(Screen[None]):
 
     def _draw_status(self, state: ArticleState) -> None:
         session, progress = self.session, self.progress
-        note = self.note
-        if not self.has_tokens():
-            note = "preparing tokens…"
-        elif session.changed_since_decided():
-            note = f"changed since {state.answer}: Space, r or i saves it again" + (
-                f" · {note}" if note else ""
-            )
-        if progress.waiting:
-            note = (note + " · " if note else "") + f"suggesting: {', '.join(progress.waiting)}…"
-        if progress.held:
-            keys = "key" if progress.held == 1 else "keys"
-            note = (note + " · " if note else "") + f"{progress.held} {keys} waiting"
+        tokens = self.has_tokens()
         self.query_one(StatusBar).show(
-            session.annotator,
-            session.index,
-            len(session),
-            session.reviewed_count(),
-            state,
-            session.scheme,
-            progress.model,
-            note,
+            StatusInfo(
+                annotator=session.annotator,
+                index=session.index,
+                total=len(session),
+                reviewed=session.reviewed_count(),
+                answer=state.answer,
+                changed=tokens and session.changed_since_decided(),
+                counts=label_counts(state, session.scheme),
+                model=progress.model,
+                waiting=progress.waiting,
+                saved_at=progress.saved_at,
+                filter=session.filter,
+                held=progress.held,
+                note=self.note if tokens else "preparing tokens…",
+            )
         )
 
     def _prepare_next(self, index: int) -> None:

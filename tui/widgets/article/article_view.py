@@ -99,7 +99,8 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         self._selection = (tokens[sel[0]].start, tokens[sel[1]].end) if sel and tokens else None
 
     def _text_width(self) -> int:
-        return max(self.scrollable_content_region.width - 1, 20)  # the last column: indicator
+        # exactly the pane, less its last column (the scroll indicator)
+        return max(self.scrollable_content_region.width - 1, 1)
 
     def prepare(self, record: Record) -> None:
         """Wrap an article ahead of time (the next one, while this one is read)."""

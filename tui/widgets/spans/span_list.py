@@ -17,6 +17,7 @@ from tui.widgets.scroll_indicator import cell, thumb
 
 CURRENT = Style(reverse=True)
 DIM = Style(color="#7f848e")
+MIN_TEXT = 12  # cells of span text kept before the source and score columns make way
 
 
 def literal(text: str, width: int) -> str:
@@ -91,7 +92,10 @@ class SpanList(ScrollView, can_focus=False):
         text = self.record.text[tokens[span.token_start].start : tokens[span.token_end].end]
         source = (span.source or "you").split(":")[0]
         score = f"{span.score:.2f}" if span.score is not None else ""
-        tail = f" {span.status.value:<8} {source:<8} {score:>4}"
+        columns = [f" {span.status.value:<8}", f" {source:<8}", f" {score:>4}"]
+        while len(columns) > 1 and width - 8 - sum(map(len, columns)) < MIN_TEXT:
+            columns.pop()  # a narrow list: the score goes first, then the source
+        tail = "".join(columns)
         name_width = max(width - len(tail) - 8, 4)
         base = CURRENT if index == self.current else Style()
         background = self._background()

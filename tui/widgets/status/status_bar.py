@@ -1,68 +1,185 @@
-"""The status line: annotator, article n/N, reviewed count, spans per label, the model's state;
-and the label legend with keys and colours. Plain `Text`: nothing from an article is markup."""
+"""The status line (what the annotator must know now first: the last message, unsaved changes,
+suggesters still coming; then the article, its answer, the model, the last save...) fitted to the
+width; and the label legend with keys and colours. Plain `Text`: nothing from data is markup."""
 
 from __future__ import annotations
 
-from collections import Counter
+import time
+from collections.abc import Callable
 
+from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
 from annotations.labels import LabelScheme
-from annotations.review.state import ArticleState
+from annotations.review.status import StatusInfo
+from tui.widgets.article.layout import glyph, is_plain
+from tui.widgets.status.fit import Form, Part, fit
+
+StyleOf = Callable[[str], Style]
 
 
-class Line(Widget):
-    """One line of `Text`. Updating it repaints the line only: no layout pass (a `Static`'s
-    `update` asks for one, which costs a whole screen layout on every key)."""
+def safe(text: str) -> str:
+    """`text` with control and format characters as visible stand-ins (as in the article)."""
+    return text if is_plain(text) else "".join(glyph(ch)[0] for ch in text)
+
+
+def words_forms(text: str, style: Style) -> tuple[Form, ...]:
+    """The whole text, then fewer and fewer of its first words followed by an ellipsis."""
+    words = text.split(" ")
+    forms: list[Form] = [((text, style),)]
+    for n in range(len(words) - 1, 0, -1):
+        head = " ".join(words[:n]).rstrip()
+        if head:
+            forms.append(((head + "…", style),))
+    return tuple(forms)
+
+
+# priorities: 0 is shown first, the last to go when the line is too narrow
+NOTE, URGENT, ARTICLE, ANSWER, MODEL, SAVED, FILTER, REVIEWED, ANNOTATOR, COUNTS = range(10)
+
+
+def status_parts(
+    info: StatusInfo, style_of: StyleOf, colours: dict[str, str] | None = None
+) -> list[Part]:
+    """The parts of the status line in display order, each with its priority and forms."""
+    colours = colours or {}
+
+    def one(priority: int, component: str, *forms: str) -> Part:
+        style = style_of(component)
+        return Part(priority, tuple(((form, style),) for form in forms))
+
+    answer = safe(info.answer) if info.answer is not None else None
+    parts = [
+        one(ANNOTATOR, "status--annotator", f" {safe(info.annotator)} "),
+        one(
+            ARTICLE,
+            "status--article",
+            f"article {info.index + 1}/{info.total}",
+            f"{info.index + 1}/{info.total}",
+        ),
+    ]
+    if info.changed:
+        since = f"changed since {answer}" if answer else "changed"
+        parts.append(one(URGENT, "status--changed", f"{since} · Space/r/i saves", since, "changed"))
+    else:
+        parts.append(one(ANSWER, "status--answer", answer or "in progress"))
+    parts.append(
+        one(REVIEWED, "status--reviewed", f"reviewed {info.reviewed}", f"✓{info.reviewed}")
+    )
+    if info.filter != "all":
+        name = safe(info.filter)
+        parts.append(one(FILTER, "status--filter", f"filter: {name}", name))
+    if info.counts:
+        parts.append(Part(COUNTS, count_forms(info.counts, colours)))
+    model_component = "status--model-failed" if info.model == "failed" else "status--model"
+    parts.append(one(MODEL, model_component, f"model: {safe(info.model)}"))
+    if info.waiting:
+        names = ", ".join(safe(name) for name in info.waiting)
+        parts.append(one(URGENT, "status--waiting", f"suggesting: {names}…", "suggesting…"))
+    if info.held:
+        keys = "key" if info.held == 1 else "keys"
+        parts.append(
+            one(URGENT, "status--held", f"{info.held} {keys} waiting", f"{info.held} {keys}")
+        )
+    if info.saved_at is not None:
+        at = time.strftime("%H:%M:%S", time.localtime(info.saved_at))
+        parts.append(one(SAVED, "status--saved", f"saved {at}", "saved"))
+    if info.note:
+        parts.append(Part(NOTE, words_forms(safe(info.note), style_of("status--note"))))
+    return parts
+
+
+def count_forms(counts: tuple[tuple[str, int], ...], colours: dict[str, str]) -> tuple[Form, ...]:
+    """Every label's count; then the first labels' and an ellipsis; then the total."""
+    pieces: list[tuple[str, Style | str]] = []
+    for name, n in counts:
+        pieces += [(" ", ""), (f"{safe(name)} {n}", colours.get(name, ""))]
+    pieces = pieces[1:]  # no space before the first
+    forms: list[Form] = [tuple(pieces)]
+    for k in range(len(counts) - 1, 0, -1):
+        forms.append((*pieces[: 2 * k - 1], (" …", "")))
+    total = sum(n for _name, n in counts)
+    forms.append(((f"{total} span" + ("" if total == 1 else "s"), ""),))
+    return tuple(forms)
+
+
+class StatusBar(Widget):
+    """`show(info)` on every change; the line is fitted to the widget's width when drawn."""
+
+    COMPONENT_CLASSES = {
+        "status--annotator",
+        "status--article",
+        "status--answer",
+        "status--changed",
+        "status--reviewed",
+        "status--filter",
+        "status--model",
+        "status--model-failed",
+        "status--waiting",
+        "status--held",
+        "status--saved",
+        "status--note",
+    }
+
+    def __init__(self, scheme: LabelScheme | None = None, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.info: StatusInfo | None = None
+        self.colours = {label.name: label.colour for label in scheme.labels} if scheme else {}
+        self._styles: dict[str, Style] = {}
+
+    def show(self, info: StatusInfo) -> None:
+        if info != self.info:
+            self.info = info
+            self.refresh()
+
+    def _style_of(self, component: str) -> Style:
+        # kept until the CSS changes: Textual forgets component styles on every refresh, and
+        # looking one up costs ~0.1 ms (a dozen per line)
+        style = self._styles.get(component)
+        if style is None:
+            style = self._styles[component] = self.get_component_rich_style(component, partial=True)
+        return style
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()  # a theme or CSS change
+
+    def render(self) -> Text:
+        if self.info is None:
+            return Text()
+        return fit(status_parts(self.info, self._style_of, self.colours), self.size.width)
+
+
+class LabelLegend(Widget):
+    """The label keys and colours: spaced out when there is room, packed when not."""
+
+    COMPONENT_CLASSES = {"legend--key", "legend--hint"}
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.text = Text()
+        self.scheme: LabelScheme | None = None
 
-    def update(self, text: Text) -> None:
-        if text != self.text:
-            self.text = text
+    def show(self, scheme: LabelScheme) -> None:
+        if scheme != self.scheme:
+            self.scheme = scheme
             self.refresh()
 
     def render(self) -> Text:
-        return self.text
-
-
-class StatusBar(Line):
-    def show(
-        self,
-        annotator: str,
-        index: int,
-        total: int,
-        reviewed: int,
-        state: ArticleState,
-        scheme: LabelScheme,
-        model: str,
-        note: str = "",
-    ) -> None:
-        counts = Counter(s.label for s in state.spans if s.live)
-        text = Text.assemble(
-            (f" {annotator} ", "bold reverse"),
-            f"  article {index + 1}/{total}",
-            f"  reviewed {reviewed}",
-            f"  {state.answer or 'in progress'}",
-            "  ",
-        )
-        for label in scheme.labels:
-            if counts[label.name]:
-                text.append(f"{label.name} {counts[label.name]} ", style=label.colour)
-        text.append(f"  model: {model}", style="dim")
-        if note:
-            text.append(f"  {note}", style="italic")
-        self.update(text)
-
-
-class LabelLegend(Line):
-    def show(self, scheme: LabelScheme) -> None:
-        text = Text()
-        for label in scheme.labels:
-            text.append(f" {label.key} ", style="bold reverse")
-            text.append(f" {label.name} ", style=f"bold {label.colour}")
-        text.append("   ? all keys", style="dim")
-        self.update(text)
+        if self.scheme is None:
+            return Text()
+        key_style = self.get_component_rich_style("legend--key", partial=True)
+        hint_style = self.get_component_rich_style("legend--hint", partial=True)
+        wide = Text()
+        packed = Text()
+        for label in self.scheme.labels:
+            key, name = safe(label.key), safe(label.name)
+            wide.append(f" {key} ", style=key_style)
+            wide.append(f" {name} ", style=f"bold {label.colour}")
+            packed.append(key, style=key_style)
+            packed.append(f"{name} ", style=f"bold {label.colour}")
+        wide.append("   ? all keys", style=hint_style)
+        packed.append(" ? keys", style=hint_style)
+        if wide.cell_len <= self.size.width:
+            return wide
+        return packed
