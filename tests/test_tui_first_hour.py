@@ -136,6 +136,7 @@ async def test_keys_pressed_before_the_tokens_exist_are_applied_in_order(
         return build()
 
     monkeypatch.setattr(tui_app, "french_tokenizer", slow_build)
+    monkeypatch.setattr(tokenize_module, "french_tokenizer", slow_build)
     out = tmp_path / "out.jsonl"
     app = make_app(out, [Record(text=TEXT), Record(text="Deuxième article sur Google.")])
     async with app.run_test(size=(120, 40)) as pilot:
@@ -225,8 +226,9 @@ async def test_undo_and_resubmit_teach_the_memory_once(tmp_path: Path) -> None:
         await ready(app, pilot)
         await pilot.press("right", "right", "shift+right", "1", "space")  # Jack Altman PER
         await ready(app, pilot)
-        await pilot.press("u")  # undo the submit
-        await pilot.press("right", "right", "3", "space")  # relabel LOC and submit again
+        await pilot.press("u")  # undo the submit: back on Jack Altman
+        assert cursor_text(app) == "Altman"
+        await pilot.press("3", "space")  # relabel LOC and submit again
         await ready(app, pilot)
         assert app.memory.decision("Jack Altman") == ("LOC", 1.0)
 

@@ -33,16 +33,7 @@ pytestmark = [
 ]
 
 APPEAR_S = 60.0  # the first article's text on the pane
-EXIT_S = 90.0  # `q` to the process gone (today it waits for the model to finish loading)
-KEYS_DROPPED = pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 2: keys pressed in the first seconds are dropped or do damage (no "
-    "tokens: ignored while 'preparing tokens…'; with tokens: Space submits the article before "
-    "its suggestions arrive); and a q right after Space loses the submit (its save worker is "
-    "cancelled by the quit: 2 runs in 3 save nothing, even with everything loaded; see item 4)",
-)
-
-
+EXIT_S = 90.0  # `q` to the process gone
 @dataclass
 class Tmux:
     """One tmux server on a private socket, running one command in a window of a given size."""
@@ -145,7 +136,6 @@ def on_pane(text: str) -> str:
     return text[:10]
 
 
-@KEYS_DROPPED
 def test_demo_keys_at_once(tmux: Tmux, tmp_path: Path) -> None:
     out = tmp_path / "demo.jsonl"
     text = first_text()
@@ -154,7 +144,6 @@ def test_demo_keys_at_once(tmux: Tmux, tmp_path: Path) -> None:
     assert_first_decided(out, text)
 
 
-@KEYS_DROPPED
 def test_annotate_without_tokens_keys_at_once(tmux: Tmux, tmp_path: Path) -> None:
     src = tmp_path / "articles"
     src.mkdir()
