@@ -37,6 +37,18 @@ def every_label() -> Record:
     return Record(text=ALL_LABELS, tokens=tokens, suggestions=spans, spans=spans)
 
 
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The status line shows when the last write was durable: a fixed clock for the pictures."""
+    import time
+
+    import tui.app
+    import tui.widgets.status.status_bar as status_bar
+
+    monkeypatch.setattr(tui.app.time, "time", lambda: 1_764_590_400.0)
+    monkeypatch.setattr(status_bar.time, "localtime", time.gmtime)
+
+
 async def settle(pilot) -> None:
     pilot.app.theme = "textual-dark"
     await pilot.app.workers.wait_for_complete()
