@@ -34,6 +34,8 @@ pytestmark = [
 
 APPEAR_S = 60.0  # the first article's text on the pane
 EXIT_S = 90.0  # `q` to the process gone
+
+
 @dataclass
 class Tmux:
     """One tmux server on a private socket, running one command in a window of a given size."""

@@ -294,6 +294,8 @@ class RelectureApp(App[None]):
     def autosave(self) -> None:
         if not self.article_ready():
             return  # nothing can have changed before the article is ready
+        if self._last_draft is None and not self.draft_path.exists() and not self.session.unsaved():
+            return  # nothing to keep yet (an untouched article is what the source says)
         drafts = self.session.drafts()
         if drafts != self._last_draft:
             self._last_draft = drafts

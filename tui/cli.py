@@ -33,7 +33,7 @@ def open_source(source: Path, fmt: str | None) -> list[Record] | JsonlIndex:
 
     if (fmt or detect(source)) in ("jsonl", "prodigy"):
         return JsonlIndex(source)
-    return [item.record for item in read(source, fmt)]
+    return [item.record for item in read(source, fmt, tokens=False)]
 
 
 def run_review(

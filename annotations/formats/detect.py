@@ -99,8 +99,11 @@ def read(
     *,
     policy: Policy | str = Policy.SPLIT,
     scheme: LabelScheme | None = None,
+    tokens: bool = True,
 ) -> Iterator[Item]:
-    """Yield every record in `path`. Bad input raises `InputError` (file:line: message)."""
+    """Yield every record in `path`. Bad input raises `InputError` (file:line: message).
+    `tokens=False`: plain-text articles come without tokens (the review screen tokenises the
+    article it shows, so that the screen opens before the tokenizer has loaded)."""
     path = Path(path)
     fmt = fmt or detect(path)
     if not path.exists():
@@ -116,5 +119,5 @@ def read(
     if fmt == "hf":
         return read_hf(path)
     if fmt == "txt":
-        return read_txt(path)
+        return read_txt(path, tokens)
     raise InputError(path, 0, f"unknown format {fmt!r} (one of {', '.join(READ_FORMATS)})")

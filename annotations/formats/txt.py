@@ -41,12 +41,15 @@ def txt_files(path: Path) -> list[Path]:
     return files
 
 
-def read_txt(path: Path) -> Iterator[Item]:
+def read_txt(path: Path, tokens: bool = True) -> Iterator[Item]:
     for file in txt_files(path):
         text = read_text_file(file)
         if not text.strip():
             raise InputError(file, 1, "empty article (the file has no text)")
         name = str(file.relative_to(path)) if path.is_dir() else file.name
         record = Record(text=text, meta={"source": name})
-        complete(record)
+        if tokens:
+            complete(record)
+        else:
+            record.with_hashes()
         yield Item(record, str(file))
