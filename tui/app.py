@@ -136,7 +136,11 @@ class RelectureApp(App[None]):
         self.push_screen(ReviewScreen(self.session))
         self.set_interval(DRAFT_EVERY_S, self.autosave)
         self.set_interval(0.1, self._release_held)  # a safety net: readiness has its own calls
-        if not tokenizer_loaded():
+        # after the first paint: the article is on screen before any of this runs
+        self.call_after_refresh(self._start_workers)
+
+    def _start_workers(self) -> None:
+        if not tokenizer_loaded() and self.session.peek(self.session.index).tokens is None:
             self.load_tokenizer()
         self.prepare_suggestions(list(self.session.saved.values()))
 

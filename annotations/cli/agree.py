@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 import typer
@@ -16,9 +17,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from annotations.agreement import AgreementError, agreement_report, records_from_files
-from annotations.agreement.report import AgreementReport
-from annotations.agreement.spans import MATCH_MODES
+if TYPE_CHECKING:  # the agreement code (numpy...) is imported when the command runs, so that
+    # `relecture` opens its screen without it
+    from annotations.agreement.report import AgreementReport
 from annotations.cli.errors import fail, one_line_errors
 
 SHOWN_ARTICLES = 10
@@ -193,6 +194,9 @@ def agree(
     ),
 ) -> None:
     """Agreement between annotators: span F1, Cohen/Fleiss κ, Krippendorff α and α_U, disagreements."""
+    from annotations.agreement import AgreementError, agreement_report, records_from_files
+    from annotations.agreement.spans import MATCH_MODES
+
     if match not in MATCH_MODES:
         raise fail(f"--match must be one of {', '.join(MATCH_MODES)}, not {match!r}")
     try:

@@ -19,7 +19,6 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from annotations.agreement import AgreementError, agreement_report
 from annotations.align import POLICIES as ALIGN_POLICIES
 from annotations.cli.errors import one_line_errors
 from annotations.export import DEFAULT_SPLIT, FORMATS, Options
@@ -78,6 +77,8 @@ def agreement_for_card(records: list[Record]) -> Mapping[str, Any] | None:
     """Agreement figures for the export's dataset card, from the current records (latest per
     annotator and article) when some article has several annotators; None when they cannot be
     computed (the card then says to run `relecture agree`)."""
+    from annotations.agreement import AgreementError, agreement_report
+
     try:
         rep = agreement_report(records)
     except AgreementError:
