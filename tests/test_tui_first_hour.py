@@ -386,3 +386,28 @@ async def test_next_pending_and_auto_advance(tmp_path: Path) -> None:
 
 def test_tokenize_reference_for_the_tests() -> None:
     assert [t.text for t in tokenize(TEXT)][7:11] == ["100", "millions", "de", "dollars"]
+
+
+async def test_the_garbage_collector_tuning_is_restored_on_exit(tmp_path: Path) -> None:
+    import gc
+
+    before = gc.get_threshold()
+    app = make_app(tmp_path / "out.jsonl", [Record(text=TEXT)])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app, pilot)
+        assert gc.get_threshold() != before  # tuned for key latency while it runs
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+def test_the_review_screen_does_not_import_the_app() -> None:
+    """Widgets and screens post messages up; nothing imports back (no tui.app ↔ screen cycle)."""
+    import ast
+
+    root = Path(__file__).resolve().parents[1] / "tui"
+    for path in [*root.glob("screens/*.py"), *root.glob("widgets/**/*.py")]:
+        tree = ast.parse(path.read_text("utf-8"))
+        imported = {
+            n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module
+        } | {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        assert "tui.app" not in imported, path
