@@ -310,8 +310,12 @@ async def main() -> None:
     app = make_app(Path(sys.argv[1]) / "out.jsonl", demo_records()[:1])
     app.options = ChainOptions(None, (Path(sys.argv[1]) / "p.jsonl",))
     async with app.run_test(size=(120, 40)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        for _ in range(500):  # the workers start after the first paint
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            if app._fast is not None:
+                break
+            await asyncio.sleep(0.01)
         assert app._fast is not None
 
 asyncio.run(main())

@@ -58,6 +58,21 @@ def test_same_spans_as_the_entity_ruler_on_real_text() -> None:
     assert fast == slow
 
 
+def test_no_break_spaces_are_whitespace_as_for_spacy() -> None:
+    """French typography: `5\u00a0%`, `12\u202f000 euros`, `3\u00a0mars\u00a02021`."""
+    texts = [
+        "Une hausse de 5\u00a0% cette année.",
+        "Il a levé 100\u00a0millions de dollars et 12\u202f000 euros le 3\u00a0mars\u00a02021.",
+    ]
+    fast, slow = both(bundled(), texts)  # type: ignore[arg-type]
+    got = [sorted(texts[i][a:b] for a, b, _label, _source in spans) for i, spans in enumerate(fast)]
+    assert got == [
+        ["5\u00a0%"],
+        ["100\u00a0millions de dollars", "12\u202f000 euros", "3\u00a0mars\u00a02021"],
+    ]
+    assert fast == slow
+
+
 def _boundaries(text: str) -> list[tuple[int, int]]:
     return [(t.start, t.end) for t in tokenize(text)]
 

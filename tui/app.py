@@ -80,6 +80,12 @@ class RelectureApp(App[None]):
         version: int  # of the memory it was made with
 
     @dataclass
+    class SuggestFailed(Message):
+        index: int
+        stage: str
+        error: str
+
+    @dataclass
     class ChainReady(Message):
         stage: str  # "fast", "full", or "failed"
 
@@ -121,7 +127,17 @@ class RelectureApp(App[None]):
         self._save_turn = threading.Condition()
         self._save_next = 0  # decisions are written in the order they were made
         self._save_tickets = 0
-        self._in_flight: set[int] = set()  # decisions handed to a save worker (record ids)
+        # decisions a save worker has written (record ids; a record stays alive, so its id
+        # unique, until its Saved message is handled, which drops it from here)
+        self._written: set[int] = set()
+        self._draft_generation = 0  # drafts are numbered: an older one never overwrites a newer
+        self._drafted = 0
+        self._releasing = False
+        # set once the first article is on screen: workers wait for it before their heavy work,
+        # so the first paint has the interpreter to itself (they exist at once, for whoever
+        # waits on them)
+        self._painted = threading.Event()
+        self._quit_cleanly = False
         self._gc_threshold = gc.get_threshold()
         self._last_shown = -1
 
@@ -136,15 +152,24 @@ class RelectureApp(App[None]):
         self.push_screen(ReviewScreen(self.session))
         self.set_interval(DRAFT_EVERY_S, self.autosave)
         self.set_interval(0.1, self._release_held)  # a safety net: readiness has its own calls
-        # after the first paint: the article is on screen before any of this runs
-        self.call_after_refresh(self._start_workers)
+        self._start_workers()
+        self.call_after_refresh(self._painted.set)
 
     def _start_workers(self) -> None:
         if not tokenizer_loaded() and self.session.peek(self.session.index).tokens is None:
             self.load_tokenizer()
+        # started here (the UI thread), so that unmounting always ends it
+        self._remote = RemoteModel(self.options.model) if self.options.model else None
         self.prepare_suggestions(list(self.session.saved.values()))
 
     def on_unmount(self) -> None:
+        if not self._quit_cleanly:  # ended otherwise (a crash, a signal): keep what can be kept
+            try:
+                self._flush_decisions()
+                self._draft_generation += 1
+                self._write_drafts(self.session.drafts(), self._draft_generation)
+            except Exception:
+                pass
         self.writer.close()
         if self._remote is not None:
             self._remote.close()
@@ -172,6 +197,7 @@ class RelectureApp(App[None]):
 
     @work(thread=True, group="tokenizer", exit_on_error=False)
     def load_tokenizer(self) -> None:
+        self._painted.wait(timeout=1.0)
         french_tokenizer()
         self.post_message(self.TokenizerReady())
 
@@ -191,11 +217,24 @@ class RelectureApp(App[None]):
         self.notify(f"{event.worker.name}: {error}", severity="error", timeout=10, markup=False)
         self.redraw()
 
+    def _flush_decisions(self) -> bool:
+        for record in self.session.unconfirmed():
+            if id(record) in self._written:
+                continue
+            try:
+                self.writer.append(record)
+            except OSError as exc:
+                self.notify(f"could not save: {exc}", severity="error", markup=False)
+                return False
+            self._written.add(id(record))
+        return True
+
     async def action_quit(self) -> None:
         """Quit at once, with nothing lost: the draft is written (fsync'd) here and now, and
         decisions still being saved are waited for."""
         try:
-            self._write_drafts(self.session.drafts())
+            self._draft_generation += 1
+            self._write_drafts(self.session.drafts(), self._draft_generation)
         except OSError as exc:
             self.notify(f"could not save the draft: {exc}", severity="error", markup=False)
             return
@@ -203,15 +242,11 @@ class RelectureApp(App[None]):
         if saving:
             await self.workers.wait_for_complete(saving)
         # a decision made just before the quit may not have reached a save worker yet (its
-        # message is still on its way): it is written here, before leaving
-        for record in self.session.unconfirmed():
-            if id(record) not in self._in_flight:
-                try:
-                    self.writer.append(record)
-                except OSError as exc:
-                    self.notify(f"could not save: {exc}", severity="error", markup=False)
-                    return
-                self.session.saved_ok(record)
+        # message is still on its way), or its save failed (its notice not shown yet): it is
+        # written here, before leaving, or the app stays with the error on screen
+        if not self._flush_decisions():
+            return
+        self._quit_cleanly = True
         self.exit()
 
     # -- keys wait for the article ---------------------------------------------------------------
@@ -240,10 +275,14 @@ class RelectureApp(App[None]):
         await super().on_event(event)
 
     async def _release_held(self) -> None:
-        if not self._held:
+        if not self._held or self._releasing:
             return
-        while self._held and not self._must_hold():
-            await super().on_event(self._held.popleft())
+        self._releasing = True  # one replay at a time: a replayed key may wait (q, prompts)
+        try:
+            while self._held and not self._must_hold():
+                await super().on_event(self._held.popleft())
+        finally:
+            self._releasing = False
         self._show_progress()
 
     # -- decisions and saving --------------------------------------------------------------------
@@ -251,7 +290,6 @@ class RelectureApp(App[None]):
     def _decided(self, message: ReviewScreen.Decided) -> None:
         if id(message.record) not in {id(r) for r in self.session.unconfirmed()}:
             return  # written by the quit already
-        self._in_flight.add(id(message.record))
         self._save_tickets += 1
         self.save(message.record, self._save_tickets - 1)
 
@@ -261,6 +299,7 @@ class RelectureApp(App[None]):
             self._save_turn.wait_for(lambda: self._save_next == ticket)
             try:
                 self.writer.append(record)  # fsync'd before this returns
+                self._written.add(id(record))
             except OSError as exc:
                 self.post_message(self.SaveFailed(record, f"could not save: {exc}"))
                 return
@@ -273,6 +312,7 @@ class RelectureApp(App[None]):
     @on(Saved)
     def _saved(self, message: Saved) -> None:
         self.session.saved_ok(message.record)
+        self._written.discard(id(message.record))
         self._saved_at = message.at
         self._version += 1  # the memory learnt it: what is on screen is suggested for again
         self.suggest_around(self.session.index)
@@ -303,16 +343,17 @@ class RelectureApp(App[None]):
         drafts = self.session.drafts()
         if drafts != self._last_draft:
             self._last_draft = drafts
-            self.write_drafts(drafts)
+            self._draft_generation += 1
+            self.write_drafts(drafts, self._draft_generation)
 
     def write_drafts_now(self) -> None:
         self._last_draft = None
         self.autosave()
 
     @work(thread=True, group="draft", exit_on_error=False, description="write drafts")
-    def write_drafts(self, drafts: dict[str, Any]) -> None:
+    def write_drafts(self, drafts: dict[str, Any], generation: int) -> None:
         try:
-            self._write_drafts(drafts)
+            self._write_drafts(drafts, generation)
         except OSError as exc:
             self._last_draft = None  # try again at the next autosave
             self.call_from_thread(
@@ -321,9 +362,13 @@ class RelectureApp(App[None]):
             return
         self.post_message(self.DraftWritten(time.time()))
 
-    def _write_drafts(self, drafts: dict[str, Any]) -> None:
-        """Write the drafts durably: a temporary file, fsync'd, renamed over the old one."""
+    def _write_drafts(self, drafts: dict[str, Any], generation: int) -> None:
+        """Write the drafts durably: a temporary file, fsync'd, renamed over the old one; never
+        over a later generation's (writers may take the lock out of order)."""
         with self._draft_lock:
+            if generation <= self._drafted:
+                return
+            self._drafted = generation
             tmp = self.draft_path.with_name(self.draft_path.name + ".tmp")
             with open(tmp, "wb") as fh:
                 fh.write(orjson.dumps(drafts))
@@ -360,10 +405,9 @@ class RelectureApp(App[None]):
         from annotations.errors import InputError
         from annotations.suggest.base import SuggesterError
         from annotations.suggest.factory import build_chain
-        from annotations.suggest.remote import RemoteModel
 
-        remote = RemoteModel(self.options.model) if self.options.model else None
-        self._remote = remote
+        remote = self._remote
+        self._painted.wait(timeout=1.0)
         try:
             opts, scheme = self.options, self.session.scheme
             inputs = opts.inputs or check_inputs(opts.patterns, opts.learn_from, scheme)
@@ -419,16 +463,23 @@ class RelectureApp(App[None]):
                 self._ask(i)
 
     def _ask(self, index: int) -> None:
-        stage = "full" if self._full is not None else "fast" if self._fast is not None else None
-        if stage is None or self._stage.get(index) == (stage, self._version):
-            return
-        if (index, stage, self._version) in self._asked:
-            return
         session = self.session
         if session.answer_at(index) is not None or not session.wants_suggestions(index):
             return
-        self._asked.add((index, stage, self._version))
-        self.suggest(index, stage, self._version)
+        stages = []
+        if self._fast is not None and index not in self._stage:
+            stages.append("fast")  # the article is ready with these, whatever the model does
+        if self._full is not None:
+            stages.append("full")
+        elif self._fast is not None and "fast" not in stages:
+            stages.append("fast")
+        for stage in stages:
+            if self._stage.get(index) == (stage, self._version):
+                continue
+            if (index, stage, self._version) in self._asked:
+                continue
+            self._asked.add((index, stage, self._version))
+            self.suggest(index, stage, self._version)
 
     @work(thread=True, group="suggest", exit_on_error=False, description="suggest")
     def suggest(self, index: int, stage: str, version: int) -> None:
@@ -438,8 +489,28 @@ class RelectureApp(App[None]):
             chain = self._full if stage == "full" else self._fast
             if chain is None:
                 return
-            chain.apply([record])
+            try:
+                chain.apply([record])
+            except Exception as exc:
+                self.post_message(self.SuggestFailed(index, stage, f"{type(exc).__name__}: {exc}"))
+                return
         self.post_message(self.Suggested(index, record, stage, version))
+
+    @on(SuggestFailed)
+    async def _suggest_failed(self, message: SuggestFailed) -> None:
+        """The article goes on without those suggestions; a model that fails is dropped (the
+        fast suggesters go on), with one notice."""
+        if message.stage == "full" and self._full is not None:
+            self._full = None
+            self.model_state = "failed"
+            self.notify(f"the model failed: {message.error}", severity="error", markup=False)
+        elif message.stage == "fast" and not self._fast_failed:
+            self._fast_failed = True
+            self.notify(f"suggestions failed: {message.error}", severity="error", markup=False)
+        self._stage.setdefault(message.index, ("failed", self._version))
+        self.suggest_around(self.session.index)
+        self.redraw()
+        await self._release_held()
 
     @on(Suggested)
     async def _suggested(self, message: Suggested) -> None:

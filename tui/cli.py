@@ -72,9 +72,17 @@ def run_review(
         session.peek(session.index)  # the first article shown is readable (a JSONL is lazy)
         model_name = None if model.lower() == "none" else model
         options = ChainOptions(model_name, patterns, learn_from, inputs)
-        RelectureApp(session, writer, options, keymap=keys).run()
+        app = RelectureApp(session, writer, options, keymap=keys)
+        app.run()
     finally:
         writer.close()
+    if app.return_code:  # the screen stopped on an error: never an exit 0
+        typer.echo(
+            f"error: the review screen stopped on an error; decisions and the draft were "
+            f"saved in {out} as far as they could be",
+            err=True,
+        )
+        raise typer.Exit(1)
     typer.echo(f"{session.reviewed_count()} articles reviewed, saved in {out}", err=True)
 
 

@@ -460,10 +460,11 @@ class ReviewSession:
             return None
         change, previous, _record = entry
         key = record.input_hash
-        if previous is None:
-            self.saved.pop(key, None)  # type: ignore[arg-type]
-        else:
-            self.saved[key] = previous  # type: ignore[index]
+        if self.saved.get(key) is record:  # type: ignore[arg-type]  # not decided again since
+            if previous is None:
+                self.saved.pop(key, None)  # type: ignore[arg-type]
+            else:
+                self.saved[key] = previous  # type: ignore[index]
         if change is None:  # the same decision again: nothing changed on screen
             return self.index
         i = change.index_before

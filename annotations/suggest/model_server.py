@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
+import time
 from typing import Any
 
 import orjson
@@ -26,9 +28,22 @@ def _write(obj: Any) -> None:
     sys.stdout.buffer.flush()
 
 
+def _end_with_parent() -> None:
+    """Leave as soon as the screen's process is gone (killed, crashed), even mid-load."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def serve(name: str) -> int:
     from annotations.suggest.model import ModelSuggester
 
+    _end_with_parent()
     with contextlib.suppress(OSError):
         os.nice(10)
     try:

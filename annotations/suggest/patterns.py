@@ -173,10 +173,13 @@ class PatternSuggester:
         for record in records:
             tokens = record.tokens if record.tokens is not None else tokenize(record.text)
             text = normalize(record.text)
-            words = [text[t.start : t.end] for t in tokens]
+            # a no-break space is a token of its own in the record's tokens, and plain
+            # whitespace once normalised (`5\u00a0%` is `5 %`): passed over, as spaCy would
+            kept = [t for t in tokens if text[t.start : t.end].strip(" ") or t.start == t.end]
+            words = [text[t.start : t.end] for t in kept]
             out.append(
                 [
-                    Span(tokens[a].start, tokens[b - 1].end, label, source=source or self.name)
+                    Span(kept[a].start, kept[b - 1].end, label, source=source or self.name)
                     for a, b, label, source in self._fast(words)
                 ]
             )

@@ -31,20 +31,22 @@ class Prompt(ModalScreen[str | None]):
             yield Input(value=self.value, placeholder=self.placeholder)
 
     def on_key(self, event: events.Key) -> None:
+        # A printable key the input took never gets here (it stops it); one sent to this
+        # screen before the input had focus does, whatever has focus by now: it goes in. Enter,
+        # Escape and Backspace are the input's or this screen's bindings: done here the same.
         box = self.query_one(Input)
-        if box.has_focus:
-            return  # the input had it first
-        event.stop()
-        event.prevent_default()
         if event.key == "enter":
             self.dismiss(box.value)
         elif event.key == "escape":
             self.dismiss(None)
         elif event.key == "backspace":
-            box.value = box.value[:-1]
-            box.cursor_position = len(box.value)
+            box.action_delete_left()
         elif event.is_printable and event.character:
             box.insert_text_at_cursor(event.character)
+        else:
+            return
+        event.stop()
+        event.prevent_default()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)

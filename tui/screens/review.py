@@ -89,10 +89,14 @@ class ReviewScreen(Screen[None]):
     def show_progress(self, progress: Progress) -> None:
         if progress != self.progress:
             self.progress = progress
+            if not self.is_mounted:
+                return  # drawn with it on mount
             self._draw_status(self.session.state if self.has_tokens() else ArticleState())
 
     def refresh_view(self) -> None:
         """Draw the session's current article and state (only changed lines repaint)."""
+        if not self.is_mounted:
+            return  # the app may ask before the screen is composed: on_mount draws it
         session = self.session
         ready = self.has_tokens()
         if ready:
