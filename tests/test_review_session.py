@@ -1563,3 +1563,32 @@ def test_drafts_keep_every_article_with_unsaved_changes() -> None:
     assert fresh.restore_drafts(drafts) == 3
     assert fresh.index == 2
     assert [fresh.state_at(i) for i in range(3)] == [s.state_at(i) for i in range(3)]
+
+
+# -- found trying it in a terminal (issue 11) -------------------------------------------------------
+def test_a_decided_article_shows_the_suggestions_it_left_out_as_rejected() -> None:
+    saved0 = _saved(T0, spans=[sugg(T0, 3, 3, "ORG")])
+    saved0.suggestions = [sugg(T0, 3, 3, "ORG"), sugg(T0, 10, 10, "LOC")]
+    s = default_session(saved={input_hash(T0): saved0})
+    assert [(x.token_start, x.status) for x in s.state_at(0).spans] == [
+        (3, Status.ACCEPTED),
+        (10, Status.REJECTED),
+    ]
+    assert not s.changed_since_decided(0)
+
+
+def test_a_decision_goes_on_to_the_next_article_not_reviewed() -> None:
+    s = default_session(saved={input_hash(T1): _saved(T1)})
+    assert s.index == 0
+    s.submit()
+    assert s.index == 2  # article 1 was decided already
+
+
+def test_a_draft_on_a_decided_unchanged_article_resumes_at_the_first_unreviewed() -> None:
+    s = default_session()
+    s.submit()
+    s.go_to(0)  # back on the decided article, nothing changed, then quit
+    drafts = orjson.loads(orjson.dumps(s.drafts()))
+    fresh = default_session(saved={input_hash(T0): s.saved[input_hash(T0)]})
+    fresh.restore_drafts(drafts)
+    assert fresh.index == 1

@@ -365,6 +365,29 @@ async def test_go_to_and_search_work_when_typed_in_one_burst(tmp_path: Path) -> 
         assert cursor_text(app).lower().startswith("meta")
 
 
+async def test_two_prompts_and_keys_after_them_in_one_burst(tmp_path: Path) -> None:
+    """Two searches typed at once used to close the review screen (the first prompt, closing,
+    took the second one's keys and was dismissed twice); keys after a prompt's Enter were lost."""
+    app = make_app(tmp_path / "out.jsonl", demo_records())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app, pilot)
+        for key in ("g", "2", "enter", "g", "3", "enter", "right", "right"):
+            app.simulate_key(key)
+        await ready(app, pilot)
+        assert app.session.index == 2 and app.session.state.cursor == 2
+        for key in ("slash", *"meta", "enter", "slash", *"meta", "enter", "x"):
+            app.simulate_key(key)
+        await ready(app, pilot)
+        assert isinstance(app.screen, type(app.screen)) and app.screen.prompt is None
+        assert cursor_text(app).lower().startswith("meta")
+        assert any(s.status is Status.REJECTED for s in app.session.state.spans)
+        for key in ("f", "u", "q"):  # the filter, then q quits (not typed into a prompt)
+            app.simulate_key(key)
+        await ready(app, pilot)
+    assert app.session.filter == "unreviewed"
+    assert app.return_code == 0
+
+
 async def test_next_pending_and_auto_advance(tmp_path: Path) -> None:
     app = make_app(tmp_path / "out.jsonl", [Record(text=TEXT)])
     async with app.run_test(size=(120, 40)) as pilot:

@@ -170,7 +170,7 @@ async def test_article_keys_and_filters(tmp_path: Path) -> None:
         await pilot.press("1", "enter")
         assert s.index == 0
         await pilot.press("f")
-        await pilot.press("down", "enter")  # second choice: unreviewed
+        await pilot.press("u")  # unreviewed
         assert app.session.filter == "unreviewed" and s.index == 3
 
 

@@ -264,15 +264,22 @@ class RelectureApp(App[None]):
         return isinstance(self.screen, ReviewScreen) and not self.article_ready()
 
     async def on_event(self, event: events.Event) -> None:
-        if (
-            isinstance(event, events.Key)
-            and event.key not in PASS_KEYS
-            and (self._held or self._must_hold())
-        ):
-            self._held.append(event)
-            self._show_progress()
-            return
+        if isinstance(event, events.Key) and event.key not in PASS_KEYS:
+            if self._held or self._must_hold():
+                self._held.append(event)
+                self._show_progress()
+                return
+            if self._to_prompt(event):
+                return
         await super().on_event(event)
+
+    def _to_prompt(self, event: events.Key) -> bool:
+        """An open prompt takes the key, in this same step (see PromptLine)."""
+        screen = self.screen
+        if isinstance(screen, ReviewScreen) and screen.prompt is not None:
+            screen.prompt_key(event)
+            return True
+        return False
 
     async def _release_held(self) -> None:
         if not self._held or self._releasing:
@@ -280,7 +287,9 @@ class RelectureApp(App[None]):
         self._releasing = True  # one replay at a time: a replayed key may wait (q, prompts)
         try:
             while self._held and not self._must_hold():
-                await super().on_event(self._held.popleft())
+                event = self._held.popleft()
+                if not self._to_prompt(event):
+                    await super().on_event(event)
         finally:
             self._releasing = False
         self._show_progress()
@@ -333,7 +342,7 @@ class RelectureApp(App[None]):
         except (OSError, orjson.JSONDecodeError):
             return
         if isinstance(drafts, dict) and self.session.restore_drafts(drafts):
-            self.notify("restored the article in progress")
+            self.notify("restored the article in progress", timeout=2)
 
     def autosave(self) -> None:
         if not self.article_ready():

@@ -83,7 +83,16 @@ def run_review(
             err=True,
         )
         raise typer.Exit(1)
-    typer.echo(f"{session.reviewed_count()} articles reviewed, saved in {out}", err=True)
+    n = session.reviewed_count()
+    typer.echo(f"{n} article{'' if n == 1 else 's'} reviewed, saved in {out}", err=True)
+    changed = [i + 1 for i in session.unsaved() if session.changed_since_decided(i)]
+    if changed:
+        listed = ", ".join(map(str, changed[:10])) + ("…" if len(changed) > 10 else "")
+        typer.echo(
+            f"note: article{'' if len(changed) == 1 else 's'} {listed} changed since decided: "
+            "kept in the draft, saved to the file once decided again (Space, r or i)",
+            err=True,
+        )
 
 
 @one_line_errors

@@ -437,7 +437,7 @@ class ReviewSession:
             extra=dict(record.extra),
         )
         decided = replace(state, answer=answer, anchor=None)
-        nxt = min(self.index + 1, len(self.source) - 1)
+        nxt = self._next_to_review()
         change = self.history[-1] if self._commit(answer, decided, nxt) else None
         self._unsaved[id(out)] = (change, self.saved.get(out.input_hash), out)  # type: ignore[arg-type]
         self.saved[out.input_hash] = out  # type: ignore[index]
@@ -446,6 +446,15 @@ class ReviewSession:
     def unconfirmed(self) -> list[Record]:
         """Decisions handed out by `decide` and not yet confirmed saved, in the order made."""
         return [record for _change, _previous, record in self._unsaved.values()]
+
+    def _next_to_review(self, look: int = 1000) -> int:
+        """After a decision: the next article not reviewed yet (within `look` articles, so that
+        a large source is not read far ahead), else simply the next one."""
+        last = len(self.source) - 1
+        for i in range(self.index + 1, min(self.index + 1 + look, last + 1)):
+            if not self.is_reviewed(i):
+                return i
+        return min(self.index + 1, last)
 
     def saved_ok(self, record: Record) -> None:
         """`record` (from `decide`) is on disk."""
@@ -537,6 +546,8 @@ class ReviewSession:
                 restored += 1
                 if i == 0:
                     index = self.index
+        if self.answer_at(index) is not None and not self.changed_since_decided(index):
+            index = self.first_unreviewed()  # a decided article, as saved: resume as usual
         self.index = index
         return restored
 

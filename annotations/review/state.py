@@ -61,7 +61,8 @@ class ArticleState:
 
 
 def initial_state(record: Record) -> ArticleState:
-    """A fresh article: its suggestions pending (or its saved spans accepted, when it has an answer)."""
+    """A fresh article: its suggestions pending (or, when it has an answer, its saved spans
+    accepted and the suggestions it left out rejected)."""
     decided = record.answer is not None
     spans = record.spans if decided else (record.suggestions or record.spans)
     status = Status.ACCEPTED if decided else Status.PENDING
@@ -77,6 +78,15 @@ def initial_state(record: Record) -> ArticleState:
         for s in spans or ()
         if s.token_start is not None and s.token_end is not None
     ]
+    if decided:  # what was suggested and left out was rejected: still shown, struck
+        kept = {(s.start, s.end, s.label) for s in spans or ()}
+        review += [
+            ReviewSpan(s.token_start, s.token_end, s.label, Status.REJECTED, s.source, s.score)
+            for s in record.suggestions or ()
+            if (s.start, s.end, s.label) not in kept
+            and s.token_start is not None
+            and s.token_end is not None
+        ]
     return ArticleState(answer=record.answer).with_spans(review)
 
 

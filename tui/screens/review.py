@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.events import Resize
@@ -22,8 +23,8 @@ from annotations.review.status import StatusInfo, label_counts
 from annotations.tokenize import tokenizer_loaded
 from tui.commands import bindings
 from tui.screens.help import HelpScreen
-from tui.screens.prompts import FilterPrompt, Prompt
 from tui.widgets.article.article_view import ArticleView
+from tui.widgets.prompt.prompt_line import OpenPrompt, PromptLine
 from tui.widgets.spans.span_list import SpanList
 from tui.widgets.status.status_bar import LabelLegend, StatusBar
 
@@ -65,12 +66,14 @@ class ReviewScreen(Screen[None]):
         self.progress = Progress()
         self._prepared: int | None = None  # the article whose next one was prepared
         self._shown: tuple[int, bool] | None = None
+        self.prompt: OpenPrompt | None = None  # open: the app hands it every key (prompt_key)
 
     def compose(self) -> ComposeResult:
         yield LabelLegend(id="legend")
         with Horizontal(id="main"):
             yield ArticleView(id="article")
             yield SpanList(id="spans")
+        yield PromptLine(id="prompt")
         yield StatusBar(self.session.scheme, id="status")
         yield Footer()
 
@@ -298,29 +301,56 @@ class ReviewScreen(Screen[None]):
         self._step(-1)
 
     def action_go_to(self) -> None:
-        def go(value: str | None) -> None:
-            if value and value.strip().isdigit() and not self.session.go_to(int(value) - 1):
-                self.note = f"no article {value.strip()}"
-                return self.refresh_view()
-            self._moved()
-
-        self.app.push_screen(Prompt(f"Go to article (1-{len(self.session)})", "number"), go)
+        self._open(OpenPrompt("go", f"Go to article (1-{len(self.session)}):"))
 
     def action_search(self) -> None:
-        def find(value: str | None) -> None:
-            if value:
-                found = self.session.search(value)
-                self.note = "" if found else f"not found: {value}"
-            self.refresh_view()
-
-        self.app.push_screen(Prompt("Search in the article (from the cursor, wraps)", "text"), find)
+        self._open(OpenPrompt("search", "Search (from the cursor, wraps):"))
 
     def action_filter(self) -> None:
-        def choose(kind: str | None) -> None:
-            if kind:
-                self.set_filter(kind)
+        choices = {"a": "all", "u": "unreviewed", "f": "flagged", "r": "rejected"}
+        title = "Show: a all · u unreviewed · f flagged · r rejected (Esc: cancel)"
+        self._open(OpenPrompt("filter", title, choices=choices))
 
-        self.app.push_screen(FilterPrompt(), choose)
+    def _open(self, prompt: OpenPrompt) -> None:
+        self.prompt = prompt
+        self.query_one(PromptLine).show(prompt)
+
+    def prompt_key(self, event: events.Key) -> None:
+        """A key while a prompt is open (the app calls this in the order keys arrive)."""
+        prompt = self.prompt
+        if prompt is None:
+            return
+        if event.key == "escape":
+            return self._close()
+        if prompt.choices is not None:
+            chosen = prompt.choices.get(event.character or "")
+            if chosen is not None:
+                self._close()
+                self.set_filter(chosen)
+            return
+        if event.key == "enter":
+            self._close()
+            return self._answer(prompt)
+        if event.key == "backspace":
+            prompt.text = prompt.text[:-1]
+        elif event.is_printable and event.character:
+            prompt.text += event.character
+        self.query_one(PromptLine).show(prompt)
+
+    def _close(self) -> None:
+        self.prompt = None
+        self.query_one(PromptLine).show(None)
+
+    def _answer(self, prompt: OpenPrompt) -> None:
+        value = prompt.text.strip()
+        if prompt.kind == "go":
+            if value.isdigit() and self.session.go_to(int(value) - 1):
+                return self._moved()
+            return self.say(f"no article {value}" if value else "")
+        if value:
+            found = self.session.search(value)
+            self.note = "" if found else f"not found: {value}"
+        self.refresh_view()
 
     def set_filter(self, kind: str) -> None:
         if not self.session.set_filter(kind):
@@ -332,11 +362,14 @@ class ReviewScreen(Screen[None]):
         change = self.session.undo()
         self._changed(change is not None, "nothing to undo")
         if change is not None:
-            self.say(f"undone: {change.what}")
+            what = {"accept": "submit", "reject": "reject article", "ignore": "ignore article"}
+            self.say(f"undone: {what.get(change.what, change.what)}")
 
     def action_redo(self) -> None:
         change = self.session.redo()
         self._changed(change is not None, "nothing to redo")
+        if change is not None:
+            self.say(f"redone: {change.what}")
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.session.scheme))
