@@ -1069,11 +1069,12 @@ class UndoRedoMachine(RuleBasedStateMachine):
             assert x.label in SCHEME
 
     def teardown(self) -> None:
+        undid = False
         while self.s.undo() is not None:
-            pass
+            undid = True
         assert content(snapshot(self.s)) == content(self.initial)
-        if self.done or self.undone:
-            first = (self.done or self.undone[::-1])[0][0]
+        if undid:  # the last undo lands on the first change's article (moving since does not)
+            first = self.done[0][0]
             assert self.s.index == first[0]
         last = self.undone[0][1] if self.undone else (self.done[-1][1] if self.done else None)
         while self.s.redo() is not None:
