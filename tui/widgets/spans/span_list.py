@@ -43,6 +43,7 @@ class SpanList(ScrollView, can_focus=False):
         self.current: int | None = None
         self.record: Record | None = None
         self.colours: dict[str, str] = {}
+        self._label_width = 7
         self._strips: dict[tuple[ReviewSpan, bool, int, Segment], Strip] = {}
         self._base: Style | None = None
 
@@ -55,6 +56,10 @@ class SpanList(ScrollView, can_focus=False):
                 self._base = None
             self.spans, self.record = state.spans, record
             self.colours = {label.name: label.colour for label in scheme.labels}
+            # the label column fits the scheme's longest name (PERCENT), within reason
+            self._label_width = min(
+                max((len(label.name) for label in scheme.labels), default=5), 12
+            )
             self.virtual_size = Size(self.size.width, len(self.spans))
             self.refresh()
         index = self.spans.index(current) if current is not None and current in self.spans else None
@@ -93,15 +98,17 @@ class SpanList(ScrollView, can_focus=False):
         source = (span.source or "you").split(":")[0]
         score = f"{span.score:.2f}" if span.score is not None else ""
         columns = [f" {span.status.value:<8}", f" {source:<8}", f" {score:>4}"]
-        while len(columns) > 1 and width - 8 - sum(map(len, columns)) < MIN_TEXT:
+        lw = self._label_width + 2  # a space each side
+        while len(columns) > 1 and width - lw - sum(map(len, columns)) < MIN_TEXT:
             columns.pop()  # a narrow list: the score goes first, then the source
         tail = "".join(columns)
-        name_width = max(width - len(tail) - 8, 4)
+        name_width = max(width - len(tail) - lw, 4)
         base = CURRENT if index == self.current else Style()
         background = self._background()
         segments = [
             Segment(
-                f" {span.label:<7}", base + Style(color=self.colours.get(span.label), bold=True)
+                f" {literal(span.label, lw - 2):<{lw - 2}} ",
+                base + Style(color=self.colours.get(span.label), bold=True),
             ),
             Segment(f"{literal(text, name_width):<{name_width}}", base),
             Segment(tail, base + DIM),
