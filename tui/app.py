@@ -127,7 +127,7 @@ class RelectureApp(App[None]):
         self._save_turn = threading.Condition()
         self._save_next = 0  # decisions are written in the order they were made
         self._save_tickets = 0
-        # decisions a save worker has written (record ids; a record stays alive, so its id
+        # decisions a save worker has written (record ids: a record stays alive, so its id stays
         # unique, until its Saved message is handled, which drops it from here)
         self._written: set[int] = set()
         self._draft_generation = 0  # drafts are numbered: an older one never overwrites a newer
