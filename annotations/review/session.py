@@ -55,6 +55,7 @@ class ReviewSession:
         self._clock = clock
         self._records: dict[int, Record] = {}
         self._states: dict[int, ArticleState] = {}
+        self._initial: dict[int, tuple[Record, ArticleState]] = {}  # per record: see initial_at
         self.history: list[Change] = []
         self.future: list[Change] = []
         # decisions handed out for saving and not yet confirmed: record id -> (change, the
@@ -85,8 +86,16 @@ class ReviewSession:
 
     def state_at(self, i: int) -> ArticleState:
         if i not in self._states:
-            self._states[i] = initial_state(self.record_at(i))
+            self._states[i] = self.initial_at(i)
         return self._states[i]
+
+    def initial_at(self, i: int) -> ArticleState:
+        """Article i as it opened (or as its latest suggestions made it): what "untouched" is."""
+        record = self.record_at(i)
+        hit = self._initial.get(i)
+        if hit is None or hit[0] is not record:
+            hit = self._initial[i] = (record, initial_state(record))
+        return hit[1]
 
     @property
     def record(self) -> Record:
@@ -518,7 +527,7 @@ class ReviewSession:
         out = []
         for i, state in self._states.items():
             if state.answer is None:
-                if state.spans != initial_state(self.record_at(i)).spans:
+                if state.spans != self.initial_at(i).spans:
                     out.append(i)
             elif self.changed_since_decided(i):
                 out.append(i)
@@ -569,7 +578,7 @@ class ReviewSession:
         if type(cursor) is not int or not 0 <= cursor < max(n, 1) or not isinstance(rows, list):
             return False
         # the scheme's labels, and those the article came with (pre-annotated input may use others)
-        labels = set(self.scheme.names) | {s.label for s in initial_state(self.record_at(i)).spans}
+        labels = set(self.scheme.names) | {s.label for s in self.initial_at(i).spans}
         spans = [_draft_span(row, n, labels) for row in rows]
         if any(s is None for s in spans):
             return False
