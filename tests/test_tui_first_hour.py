@@ -434,3 +434,14 @@ def test_the_review_screen_does_not_import_the_app() -> None:
             n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module
         } | {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         assert "tui.app" not in imported, path
+
+
+async def test_the_article_is_drawn_on_mount_whatever_the_suggesters_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first paint never waits for a worker's message (it once waited for the rules')."""
+    monkeypatch.setattr(RelectureApp, "prepare_suggestions", lambda self, saved: None)
+    app = make_app(tmp_path / "out.jsonl", [Record(text=TEXT)])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.screen.query_one(ArticleView).record is app.session.record

@@ -67,6 +67,7 @@ class ReviewScreen(Screen[None]):
         self._prepared: int | None = None  # the article whose next one was prepared
         self._shown: tuple[int, bool] | None = None
         self.prompt: OpenPrompt | None = None  # open: the app hands it every key (prompt_key)
+        self._composed = False  # its widgets exist: the app may ask for a redraw before
 
     def compose(self) -> ComposeResult:
         yield LabelLegend(id="legend")
@@ -81,6 +82,7 @@ class ReviewScreen(Screen[None]):
         self.set_class(event.size.width < NARROW, "narrow")
 
     def on_mount(self) -> None:
+        self._composed = True  # (`is_mounted` only turns true after this handler)
         self.query_one(LabelLegend).show(self.session.scheme)
         self.query_one(ArticleView).focus()
         self.refresh_view()
@@ -92,13 +94,13 @@ class ReviewScreen(Screen[None]):
     def show_progress(self, progress: Progress) -> None:
         if progress != self.progress:
             self.progress = progress
-            if not self.is_mounted:
+            if not self._composed:
                 return  # drawn with it on mount
             self._draw_status(self.session.state if self.has_tokens() else ArticleState())
 
     def refresh_view(self) -> None:
         """Draw the session's current article and state (only changed lines repaint)."""
-        if not self.is_mounted:
+        if not self._composed:
             return  # the app may ask before the screen is composed: on_mount draws it
         session = self.session
         ready = self.has_tokens()
