@@ -56,6 +56,7 @@ class ReviewSession:
         self._records: dict[int, Record] = {}
         self._states: dict[int, ArticleState] = {}
         self._initial: dict[int, tuple[Record, ArticleState]] = {}  # per record: see initial_at
+        self._pre_annotated: dict[int, bool] = {}  # see wants_suggestions
         self.history: list[Change] = []
         self.future: list[Change] = []
         # decisions handed out for saving and not yet confirmed: record id -> (change, the
@@ -125,7 +126,12 @@ class ReviewSession:
     def wants_suggestions(self, i: int) -> bool:
         """Whether suggesters should run on article i: not when it is decided, nor when it came
         pre-annotated (`relecture suggest` output keeps the suggestions it was given)."""
-        return self.answer_at(i) is None and self.source[i].suggestions is None
+        if self.answer_at(i) is not None:
+            return False
+        pre = self._pre_annotated.get(i)
+        if pre is None:  # asked on every key press: the source (maybe a large file) read once
+            pre = self._pre_annotated[i] = self.source[i].suggestions is not None
+        return not pre
 
     def replace_suggestions(self, i: int, record: Record) -> bool:
         """New suggestions arrived for article i (`record`: the article with them). They merge
