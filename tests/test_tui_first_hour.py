@@ -445,3 +445,43 @@ async def test_the_article_is_drawn_on_mount_whatever_the_suggesters_do(
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert app.screen.query_one(ArticleView).record is app.session.record
+
+
+async def test_a_draft_on_a_source_without_tokens_waits_for_the_tokenizer_not_the_first_paint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found in tmux: relaunching on a .txt folder with a draft took 4 s to show anything (the
+    draft's article was tokenised on the UI thread before the first paint)."""
+    out = tmp_path / "out.jsonl"
+    texts = ["Un premier article sur Google.", TEXT]
+    app = make_app(out, [Record(text=t) for t in texts])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("n", "x")  # reject Meta in article 2, then quit: a draft
+        await ready(app, pilot)
+        await pilot.press("q")
+    monkeypatch.setattr(tokenize_module, "_nlp", None)
+    build = tokenize_module.french_tokenizer
+
+    def slow_build():
+        import time
+
+        time.sleep(0.5)
+        return build()
+
+    monkeypatch.setattr(tui_app, "french_tokenizer", slow_build)
+    monkeypatch.setattr(tokenize_module, "french_tokenizer", slow_build)
+    app = make_app(out, [Record(text=t) for t in texts])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert not tokenize_module.tokenizer_loaded()  # on screen before the tokenizer
+        assert app.screen.query_one(ArticleView).record is not None
+        app.simulate_key("right")  # meant for the article the draft brings back
+        for _ in range(100):
+            await ready(app, pilot)
+            if app.session.index == 1 and not app._held:
+                break
+            await pilot.pause(0.05)
+        s = app.session
+        assert s.index == 1 and s.state.spans[0].status is Status.REJECTED
+        assert s.state.cursor == 1

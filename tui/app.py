@@ -138,6 +138,7 @@ class RelectureApp(App[None]):
         # waits on them)
         self._painted = threading.Event()
         self._quit_cleanly = False
+        self._pending_drafts: dict[str, Any] | None = None  # see restore_drafts
         self._gc_threshold = gc.get_threshold()
         self._last_shown = -1
 
@@ -156,7 +157,9 @@ class RelectureApp(App[None]):
         self.call_after_refresh(self._painted.set)
 
     def _start_workers(self) -> None:
-        if not tokenizer_loaded() and self.session.peek(self.session.index).tokens is None:
+        if not tokenizer_loaded() and (
+            self._pending_drafts is not None or self.session.peek(self.session.index).tokens is None
+        ):
             self.load_tokenizer()
         # started here (the UI thread), so that unmounting always ends it
         self._remote = RemoteModel(self.options.model) if self.options.model else None
@@ -166,8 +169,9 @@ class RelectureApp(App[None]):
         if not self._quit_cleanly:  # ended otherwise (a crash, a signal): keep what can be kept
             try:
                 self._flush_decisions()
-                self._draft_generation += 1
-                self._write_drafts(self.session.drafts(), self._draft_generation)
+                if self._pending_drafts is None:
+                    self._draft_generation += 1
+                    self._write_drafts(self.session.drafts(), self._draft_generation)
             except Exception:
                 pass
         self.writer.close()
@@ -203,6 +207,10 @@ class RelectureApp(App[None]):
 
     @on(TokenizerReady)
     async def _tokenizer_ready(self) -> None:
+        if self._pending_drafts is not None:
+            drafts, self._pending_drafts = self._pending_drafts, None
+            if self.session.restore_drafts(drafts):
+                self.notify("restored the article in progress", timeout=2)
         self.redraw()
         await self._release_held()
 
@@ -233,8 +241,9 @@ class RelectureApp(App[None]):
         """Quit at once, with nothing lost: the draft is written (fsync'd) here and now, and
         decisions still being saved are waited for."""
         try:
-            self._draft_generation += 1
-            self._write_drafts(self.session.drafts(), self._draft_generation)
+            if self._pending_drafts is None:  # else the file on disk is still the one to keep
+                self._draft_generation += 1
+                self._write_drafts(self.session.drafts(), self._draft_generation)
         except OSError as exc:
             self.notify(f"could not save the draft: {exc}", severity="error", markup=False)
             return
@@ -261,7 +270,9 @@ class RelectureApp(App[None]):
         return not session.wants_suggestions(i)
 
     def _must_hold(self) -> bool:
-        return isinstance(self.screen, ReviewScreen) and not self.article_ready()
+        return isinstance(self.screen, ReviewScreen) and (
+            self._pending_drafts is not None or not self.article_ready()
+        )
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and event.key not in PASS_KEYS:
@@ -337,15 +348,28 @@ class RelectureApp(App[None]):
 
     # -- drafts --------------------------------------------------------------------------------
     def restore_drafts(self) -> None:
+        """Bring back the drafts; when an article in them has no tokens yet, once the tokenizer
+        has loaded (tokenising it here would hold the first paint for seconds). Keys wait
+        meanwhile: they belong to the article the draft brings back."""
         try:
             drafts = orjson.loads(self.draft_path.read_bytes())
         except (OSError, orjson.JSONDecodeError):
             return
-        if isinstance(drafts, dict) and self.session.restore_drafts(drafts):
+        if not isinstance(drafts, dict):
+            return
+        articles = drafts.get("articles") if "articles" in drafts else [drafts]
+        indexes = [d.get("index") for d in articles or () if isinstance(d, dict)]
+        session = self.session
+        if not tokenizer_loaded() and any(
+            type(i) is int and 0 <= i < len(session) and session.peek(i).tokens is None
+            for i in indexes
+        ):
+            self._pending_drafts = drafts
+        elif session.restore_drafts(drafts):
             self.notify("restored the article in progress", timeout=2)
 
     def autosave(self) -> None:
-        if not self.article_ready():
+        if self._pending_drafts is not None or not self.article_ready():
             return  # nothing can have changed before the article is ready
         if self._last_draft is None and not self.draft_path.exists() and not self.session.unsaved():
             return  # nothing to keep yet (an untouched article is what the source says)
