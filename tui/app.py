@@ -180,24 +180,21 @@ class RelectureApp(App[None]):
         gc.unfreeze()
         gc.set_threshold(*self._gc_threshold)
 
-    @property
-    def review(self) -> ReviewScreen | None:
-        screen = self.screen
-        return screen if isinstance(screen, ReviewScreen) else None
+    def _reviews(self) -> list[ReviewScreen]:
+        return [s for s in self.screen_stack if isinstance(s, ReviewScreen)]
 
     def redraw(self) -> None:
-        for screen in self.screen_stack:
-            if isinstance(screen, ReviewScreen):
-                screen.show_progress(self.progress())
-                screen.refresh_view()
+        self._show_progress()
+        for screen in self._reviews():
+            screen.refresh_view()
 
     def progress(self) -> Progress:
         return Progress(self.model_state, self.waiting(), self._saved_at, len(self._held))
 
     def _show_progress(self) -> None:
-        for screen in self.screen_stack:
-            if isinstance(screen, ReviewScreen):
-                screen.show_progress(self.progress())
+        progress = self.progress()
+        for screen in self._reviews():
+            screen.show_progress(progress)
 
     @work(thread=True, group="tokenizer", exit_on_error=False)
     def load_tokenizer(self) -> None:
@@ -419,9 +416,10 @@ class RelectureApp(App[None]):
     def waiting(self) -> tuple[str, ...]:
         """The suggesters still to come for the article on screen."""
         i = self.session.index
-        if self.session.answer_at(i) is not None or not self.session.wants_suggestions(i):
+        if not self.session.wants_suggestions(i):  # decided, or pre-annotated
             return ()
-        stage = self._stage.get(i, ("", 0))[0] or None
+        have = self._stage.get(i)
+        stage = have[0] if have else None
         out = []
         if stage is None and not self._fast_failed:
             out.append("rules")
@@ -497,7 +495,7 @@ class RelectureApp(App[None]):
 
     def _ask(self, index: int) -> None:
         session = self.session
-        if session.answer_at(index) is not None or not session.wants_suggestions(index):
+        if not session.wants_suggestions(index):
             return
         stages = []
         if self._fast is not None and index not in self._stage:

@@ -57,6 +57,8 @@ class ReviewSession:
         self._states: dict[int, ArticleState] = {}
         self._initial: dict[int, tuple[Record, ArticleState]] = {}  # per record: see initial_at
         self._pre_annotated: dict[int, bool] = {}  # see wants_suggestions
+        self._resumed = bool(self.saved)  # saved decisions of articles not opened yet
+        self._changed: dict[int, tuple[ArticleState, Record, bool]] = {}  # see changed_since_...
         self.history: list[Change] = []
         self.future: list[Change] = []
         # decisions handed out for saving and not yet confirmed: record id -> (change, the
@@ -159,8 +161,12 @@ class ReviewSession:
         saved = self.saved.get(self.record_at(i).input_hash)  # type: ignore[arg-type]
         if saved is None:
             return False
-        now = {(s.start, s.end, s.label) for s in output_spans(self.record_at(i), state)}
-        return now != {(s.start, s.end, s.label) for s in saved.spans or ()}
+        hit = self._changed.get(i)  # asked at every redraw: computed once per state
+        if hit is None or hit[0] is not state or hit[1] is not saved:
+            now = {(s.start, s.end, s.label) for s in output_spans(self.record_at(i), state)}
+            changed = now != {(s.start, s.end, s.label) for s in saved.spans or ()}
+            hit = self._changed[i] = (state, saved, changed)
+        return hit[2]
 
     # -- moving (not undoable) ---------------------------------------------------------------
     def _set_view(self, **changes: Any) -> None:
@@ -231,6 +237,8 @@ class ReviewSession:
     def answer_at(self, i: int) -> str | None:
         if i in self._states:
             return self._states[i].answer
+        if not self._resumed:  # every decision of this session has a state: no need to read
+            return None
         saved = self.saved.get(self.source[i].with_hashes().input_hash)  # type: ignore[arg-type]
         return saved.answer if saved is not None else None
 

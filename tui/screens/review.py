@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from annotations.records import Record
-from annotations.review.session import ReviewSession
+from annotations.review.session import FILTERS, ReviewSession
 from annotations.review.state import ArticleState
 from annotations.review.status import StatusInfo, label_counts
 from annotations.tokenize import tokenizer_loaded
@@ -309,8 +309,8 @@ class ReviewScreen(Screen[None]):
         self._open(OpenPrompt("search", "Search (from the cursor, wraps):"))
 
     def action_filter(self) -> None:
-        choices = {"a": "all", "u": "unreviewed", "f": "flagged", "r": "rejected"}
-        title = "Show: a all · u unreviewed · f flagged · r rejected (Esc: cancel)"
+        choices = {kind[0]: kind for kind in FILTERS}  # a all, u unreviewed, f flagged...
+        title = "Show: " + " · ".join(f"{k} {v}" for k, v in choices.items()) + " (Esc: cancel)"
         self._open(OpenPrompt("filter", title, choices=choices))
 
     def _open(self, prompt: OpenPrompt) -> None:
