@@ -358,7 +358,10 @@ class RelectureApp(App[None]):
         indexes = [d.get("index") for d in articles or () if isinstance(d, dict)]
         session = self.session
         if not tokenizer_loaded() and any(
-            type(i) is int and 0 <= i < len(session) and session.peek(i).tokens is None
+            type(i) is int
+            and 0 <= i < len(session)
+            and session.readable(i)
+            and session.peek(i).tokens is None
             for i in indexes
         ):
             self._pending_drafts = drafts

@@ -93,6 +93,13 @@ def run_review(
             "kept in the draft, saved to the file once decided again (Space, r or i)",
             err=True,
         )
+    if session.unreadable:  # the screen passed over them: never an exit 0 after an error
+        bad = sorted(session.unreadable.items())
+        for _i, error in bad[:10]:
+            typer.echo(f"error: {error}", err=True)
+        if len(bad) > 10:
+            typer.echo(f"error: and {len(bad) - 10} more unreadable articles", err=True)
+        raise typer.Exit(1)
 
 
 @one_line_errors

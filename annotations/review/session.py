@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from annotations.errors import InputError
 from annotations.labels import LabelScheme
 from annotations.records import Record
 from annotations.review.state import ArticleState, ReviewSpan, Status, initial_state, output_spans
@@ -65,6 +66,10 @@ class ReviewSession:
         # saved record it replaced), so a failed save reverts exactly that decision
         self._unsaved: dict[int, tuple[Change | None, Record | None, Record]] = {}
         self._reviewed = sum(1 for r in self.saved.values() if r.answer is not None)
+        # articles whose line cannot be read (bad JSON, a line too long...), and why: moving
+        # passes over them and says so, the rest of the file stays workable
+        self.unreadable: dict[int, InputError] = {}
+        self.passed_over: list[int] = []  # the unreadable articles the last move passed over
         self.filter = "all"  # which articles n / p step through: see FILTERS
         self.advance = False  # after accepting or rejecting a span, go to the next pending one
         self.index = self.first_unreviewed()
@@ -82,6 +87,28 @@ class ReviewSession:
             saved = self.saved.get(record.input_hash)  # type: ignore[arg-type]
             self._records[i] = saved if saved is not None and saved.tokens else record
         return self._records[i]
+
+    def _read(self, i: int) -> Record | None:
+        """Article i from the source, or None when its line cannot be read (kept in
+        `unreadable`)."""
+        if i in self.unreadable:
+            return None
+        try:
+            return self.source[i]
+        except InputError as exc:
+            self.unreadable[i] = exc
+            return None
+
+    def readable(self, i: int) -> bool:
+        return i in self._records or self._read(i) is not None
+
+    def _readable_from(self, start: int, step: int = 1) -> int | None:
+        i = start
+        while 0 <= i < len(self.source):
+            if self.readable(i):
+                return i
+            i += step
+        return None
 
     def peek(self, i: int) -> Record:
         """Article i as it is, without tokenising it (for a first paint before the tokenizer)."""
@@ -116,9 +143,15 @@ class ReviewSession:
         return self.answer_at(i) is not None
 
     def first_unreviewed(self) -> int:
-        if not self.saved:  # nothing saved yet: no need to read a large source
+        """Where a session opens: the first readable article not reviewed yet (else the first
+        readable one; 0 when none can be read, which the caller reports)."""
+        first = self._readable_from(0)
+        if first is None:
             return 0
-        return next((i for i in range(len(self.source)) if not self.is_reviewed(i)), 0)
+        if not self.saved:  # nothing saved yet: no need to read a large source
+            return first
+        todo = (i for i in range(first, len(self.source)) if not self.is_reviewed(i))
+        return next((i for i in todo if self.readable(i)), first)
 
     def reviewed_count(self) -> int:
         """Articles with a decision now: saved ones, plus those decided in this session, less
@@ -132,7 +165,8 @@ class ReviewSession:
             return False
         pre = self._pre_annotated.get(i)
         if pre is None:  # asked on every key press: the source (maybe a large file) read once
-            pre = self._pre_annotated[i] = self.source[i].suggestions is not None
+            record = self._read(i)
+            pre = self._pre_annotated[i] = record is None or record.suggestions is not None
         return not pre
 
     def replace_suggestions(self, i: int, record: Record) -> bool:
@@ -239,7 +273,10 @@ class ReviewSession:
             return self._states[i].answer
         if not self._resumed:  # every decision of this session has a state: no need to read
             return None
-        saved = self.saved.get(self.source[i].with_hashes().input_hash)  # type: ignore[arg-type]
+        record = self._read(i)
+        if record is None:
+            return None
+        saved = self.saved.get(record.with_hashes().input_hash)  # type: ignore[arg-type]
         return saved.answer if saved is not None else None
 
     def matches(self, i: int, kind: str) -> bool:
@@ -260,17 +297,23 @@ class ReviewSession:
         return True
 
     def step(self, delta: int, kind: str = "all") -> bool:
-        """Move to the next (+1) or previous (-1) article that matches the filter."""
+        """Move to the next (+1) or previous (-1) readable article that matches the filter;
+        the unreadable ones passed over are in `passed_over`."""
         i = self.index + delta
+        passed: list[int] = []
         while 0 <= i < len(self.source):
             if self.matches(i, kind):
-                self.index = i
-                return True
+                if self.readable(i):
+                    self.index, self.passed_over = i, passed
+                    return True
+                passed.append(i)
             i += delta
+        self.passed_over = passed
         return False
 
     def go_to(self, i: int) -> bool:
-        if 0 <= i < len(self.source):
+        """Go to article i, if it exists and can be read (see `unreadable`)."""
+        if 0 <= i < len(self.source) and self.readable(i):
             self.index = i
             return True
         return False
@@ -474,10 +517,14 @@ class ReviewSession:
         """After a decision: the next article not reviewed yet (within `look` articles, so that
         a large source is not read far ahead), else simply the next one."""
         last = len(self.source) - 1
+        self.passed_over = []
         for i in range(self.index + 1, min(self.index + 1 + look, last + 1)):
             if not self.is_reviewed(i):
-                return i
-        return min(self.index + 1, last)
+                if self.readable(i):
+                    return i
+                self.passed_over.append(i)
+        after = self._readable_from(min(self.index + 1, last))
+        return self.index if after is None else after
 
     def saved_ok(self, record: Record) -> None:
         """`record` (from `decide`) is on disk."""
@@ -579,7 +626,7 @@ class ReviewSession:
         valid state of that article (stale, edited by hand, another scheme, decided otherwise
         since) is refused whole: False, nothing changed."""
         i = draft.get("index")
-        if type(i) is not int or not 0 <= i < len(self.source):
+        if type(i) is not int or not 0 <= i < len(self.source) or not self.readable(i):
             return False
         answer = draft.get("answer")
         if self.record_at(i).input_hash != draft.get("_input_hash"):

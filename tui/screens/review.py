@@ -144,7 +144,7 @@ class ReviewScreen(Screen[None]):
         """Once an article is on screen, get the next one ready (tokens, state, wrapped lines),
         so that `n` only has to draw it."""
         session = self.session
-        if session.index != index or index + 1 >= len(session):
+        if session.index != index or index + 1 >= len(session) or not session.readable(index + 1):
             return
         if session.peek(index + 1).tokens is None and not tokenizer_loaded():
             return  # never load the tokenizer on the UI thread (its worker is doing it)
@@ -157,8 +157,17 @@ class ReviewScreen(Screen[None]):
 
     # -- moving --------------------------------------------------------------------------------
     def _moved(self) -> None:
-        self.note = ""
+        self.note = self._passed_over()
         self.refresh_view()
+
+    def _passed_over(self) -> str:
+        """What the last move passed over: articles whose line cannot be read, and why."""
+        passed = self.session.passed_over
+        if not passed:
+            return ""
+        first = self.session.unreadable[passed[0]]
+        more = f" (and {len(passed) - 1} more)" if len(passed) > 1 else ""
+        return f"skipped article {passed[0] + 1}{more}: {first}"
 
     def _to(self, token: int | None) -> None:
         if token is not None:
@@ -274,7 +283,7 @@ class ReviewScreen(Screen[None]):
     # -- articles --------------------------------------------------------------------------------
     def _decide(self, answer: str) -> None:
         record = self.session.decide(answer)  # the app saves it durably, in a worker
-        self.note = ""
+        self.note = self._passed_over()
         self.post_message(self.Decided(record))
         self.refresh_view()
 
@@ -291,7 +300,8 @@ class ReviewScreen(Screen[None]):
         session = self.session
         if not session.step(delta, session.filter):
             self.say(
-                "no more articles" + ("" if session.filter == "all" else f" ({session.filter})")
+                self._passed_over()
+                or "no more articles" + ("" if session.filter == "all" else f" ({session.filter})")
             )
             return
         self._moved()
@@ -348,6 +358,9 @@ class ReviewScreen(Screen[None]):
         if prompt.kind == "go":
             if value.isdigit() and self.session.go_to(int(value) - 1):
                 return self._moved()
+            error = self.session.unreadable.get(int(value) - 1) if value.isdigit() else None
+            if error is not None:
+                return self.say(f"article {value} cannot be read: {error}")
             return self.say(f"no article {value}" if value else "")
         if value:
             found = self.session.search(value)
