@@ -26,6 +26,7 @@ from textual.app import App
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
+from annotations.curation.session import CurationSession
 from annotations.records import Record
 from annotations.review.learning import Learning
 from annotations.review.session import ReviewSession
@@ -36,6 +37,7 @@ from annotations.suggest.memory import Memory
 from annotations.suggest.remote import RemoteModel
 from annotations.tokenize import french_tokenizer, tokenizer_loaded
 from tui.palette import RelectureCommands
+from tui.screens.curation import CurationScreen
 from tui.screens.review import Progress, ReviewScreen
 
 DRAFT_EVERY_S = 0.5
@@ -100,8 +102,10 @@ class RelectureApp(App[None]):
         chain_options: ChainOptions | None = None,
         memory: Memory | None = None,
         keymap: Mapping[str, str] | None = None,
+        note: str = "",
     ) -> None:
         super().__init__()
+        self.start_note = note  # said on the status line when the screen opens
         self.user_keymap = dict(keymap or {})  # checked before the app starts (tui.keymap)
         self.session = session
         self.writer = writer
@@ -150,11 +154,16 @@ class RelectureApp(App[None]):
         if self.user_keymap:
             self.set_keymap(self.user_keymap)
         self.restore_drafts()
-        self.push_screen(ReviewScreen(self.session))
+        self.push_screen(self.review_screen())
         self.set_interval(DRAFT_EVERY_S, self.autosave)
         self.set_interval(0.1, self._release_held)  # a safety net: readiness has its own calls
         self._start_workers()
         self.call_after_refresh(self._painted.set)
+
+    def review_screen(self) -> ReviewScreen:
+        if isinstance(self.session, CurationSession):
+            return CurationScreen(self.session, self.start_note)
+        return ReviewScreen(self.session)
 
     def _start_workers(self) -> None:
         if not tokenizer_loaded() and (

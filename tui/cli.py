@@ -20,6 +20,7 @@ from annotations.review.session import ReviewSession
 from annotations.store.index import JsonlIndex
 from annotations.store.writer import JsonlWriter
 from annotations.suggest.check import check_inputs
+from tui.cli_review import review
 
 
 def data_dir() -> Path:
@@ -143,6 +144,7 @@ def demo(
 def build() -> typer.Typer:
     app = build_app()
     app.command()(annotate)
+    app.command()(review)
     app.command()(demo)
 
     @app.callback(invoke_without_command=True)

@@ -3,7 +3,7 @@ come from `COMMANDS`. Each binding has an id (`relecture.<name>`) so users can r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from textual.binding import Binding
 
@@ -17,6 +17,8 @@ class Command:
     display: str  # how the help screen shows the keys
     footer: bool = False
     action: str = ""  # defaults to `name`
+    modes: tuple[str, ...] = ("annotate", "curate")  # the screens that have it
+    curate_title: str = ""  # what it does when curating, when that differs
 
     @property
     def id(self) -> str:
@@ -28,6 +30,7 @@ class Command:
 
 
 MOVE, SPANS, ARTICLE, APP = "Move", "Spans", "Article", "App"
+ANNOTATE, CURATE = "annotate", "curate"
 
 COMMANDS: tuple[Command, ...] = (
     Command("cursor_left", "left", "Previous token", MOVE, "←"),
@@ -42,8 +45,15 @@ COMMANDS: tuple[Command, ...] = (
     Command("article_end", "ctrl+end", "End of the article", MOVE, "Ctrl+End"),
     Command("select_left", "shift+left", "Extend the selection left", MOVE, "Shift+←"),
     Command("select_right", "shift+right", "Extend the selection right", MOVE, "Shift+→"),
-    Command("next_span", "tab", "Next span", MOVE, "Tab"),
-    Command("previous_span", "shift+tab", "Previous span", MOVE, "Shift+Tab"),
+    Command("next_span", "tab", "Next span", MOVE, "Tab", curate_title="Next open disagreement"),
+    Command(
+        "previous_span",
+        "shift+tab",
+        "Previous span",
+        MOVE,
+        "Shift+Tab",
+        curate_title="Previous open disagreement",
+    ),
     Command("clear_selection", "escape", "Clear the selection", MOVE, "Esc"),
     Command("next_pending", "full_stop", "Next pending suggestion", MOVE, "."),
     Command("accept_span", "enter,a", "Accept the span", SPANS, "Enter / a", footer=True),
@@ -59,7 +69,23 @@ COMMANDS: tuple[Command, ...] = (
     Command("start_right", "]", "Move the span's start one token right", SPANS, "]"),
     Command("end_left", "{", "Move the span's end one token left", SPANS, "{"),
     Command("end_right", "}", "Move the span's end one token right", SPANS, "}"),
-    Command("accept_all", "A", "Accept all pending suggestions", SPANS, "A"),
+    Command(
+        "cycle",
+        "c",
+        "Next alternative of the disagreement (then none of them)",
+        SPANS,
+        "c",
+        footer=True,
+        modes=(CURATE,),
+    ),
+    Command(
+        "accept_all",
+        "A",
+        "Accept all pending suggestions",
+        SPANS,
+        "A",
+        curate_title="Take the majority in every open disagreement",
+    ),
     Command(
         "toggle_advance",
         "t",
@@ -74,6 +100,7 @@ COMMANDS: tuple[Command, ...] = (
         ARTICLE,
         "Space / Ctrl+Enter",
         footer=True,
+        curate_title="Submit the gold article (once no disagreement is open)",
     ),
     Command("reject_article", "r", "Reject the article (unusable)", ARTICLE, "r"),
     Command("ignore_article", "i", "Ignore the article (skip, flagged)", ARTICLE, "i"),
@@ -102,7 +129,18 @@ LABEL_KEYS = "123456789"
 # the same burst is looked at (`g 5 Enter` typed at once goes to the prompt).
 
 
-def bindings() -> list[Binding]:
+def commands(mode: str = ANNOTATE) -> list[Command]:
+    """The commands of a screen (`annotate` or `curate`), titled for it."""
+    return [
+        replace(c, title=c.curate_title) if mode == CURATE and c.curate_title else c
+        for c in COMMANDS
+        if mode in c.modes
+    ]
+
+
+def bindings(mode: str | None = ANNOTATE) -> list[Binding]:
+    """The bindings of a screen; `None`: of every screen (what a keymap may rebind)."""
+    chosen = list(COMMANDS) if mode is None else commands(mode)
     out = [
         Binding(
             c.keys,
@@ -113,7 +151,7 @@ def bindings() -> list[Binding]:
             key_display=c.display,
             priority=True,
         )
-        for c in COMMANDS
+        for c in chosen
     ]
     out += [
         Binding(

@@ -74,7 +74,7 @@ SYNTAX = KeySyntax(is_key=is_key, canonical=canonical, reserved=_reserved())
 
 def default_keys() -> dict[str, str]:
     """Every binding id of the registry (commands and label keys) and its default keys."""
-    return {b.id: b.key for b in bindings() if b.id is not None}
+    return {b.id: b.key for b in bindings(None) if b.id is not None}
 
 
 def load_user_keymap(option: Path | None) -> dict[str, str]:
@@ -85,7 +85,7 @@ def load_user_keymap(option: Path | None) -> dict[str, str]:
 def active_bindings(app: App[Any]) -> dict[str, list[Binding]]:
     """The registry's bindings by id, with the app's keymap applied the way Textual applies it to
     every screen's bindings (`BindingsMap.apply_keymap`)."""
-    bindings_map = BindingsMap(bindings())
+    bindings_map = BindingsMap(bindings(None))
     keymap = app._keymap  # what set_keymap stored, normalised
     if keymap:
         bindings_map.apply_keymap(keymap)

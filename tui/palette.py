@@ -12,7 +12,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 from textual.screen import Screen
 
-from tui.commands import COMMANDS
+from tui.commands import commands
 from tui.keymap import key_displays
 from tui.screens.review import ReviewScreen
 
@@ -29,10 +29,11 @@ class Entry:
     keys: str  # the active keys, as shown
 
 
-def entries(app: RelectureApp) -> list[Entry]:
-    """The registry's commands in their order, then one "Label as X" per label of the scheme."""
+def entries(app: RelectureApp, mode: str) -> list[Entry]:
+    """The registry's commands of the screen's mode in their order, then one "Label as X" per
+    label of the scheme."""
     keys = key_displays(app)
-    out = [Entry(c.title, c.action_name, keys.get(c.id, "")) for c in COMMANDS]
+    out = [Entry(c.title, c.action_name, keys.get(c.id, "")) for c in commands(mode)]
     for label in app.session.scheme.labels:
         keys_shown = keys.get(f"relecture.label_{label.key}", "")
         out.append(Entry(f"Label as {label.name}", f"label({label.key!r})", keys_shown))
@@ -68,7 +69,7 @@ class RelectureCommands(Provider):
     def _entries(self) -> list[Entry]:
         if not isinstance(self.screen, ReviewScreen):
             return []
-        return entries(cast("RelectureApp", self.app))
+        return entries(cast("RelectureApp", self.app), self.screen.MODE)
 
     async def discover(self) -> Hits:
         for entry in self._entries():

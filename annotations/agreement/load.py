@@ -123,12 +123,15 @@ class Corpus:
         return self.span_end + self.offset[self.span_article]
 
 
-def records_from_files(paths: Iterable[str | Path], fmt: str | None = None) -> list[Record]:
-    """Every record of every file, its annotator named (`_annotator_id`, else the file's stem)."""
+def records_from_files(
+    paths: Iterable[str | Path], fmt: str | None = None, tokens: bool = True
+) -> list[Record]:
+    """Every record of every file, its annotator named (`_annotator_id`, else the file's stem).
+    `tokens=False`: records that come without tokens are left without (see `read`)."""
     out: list[Record] = []
     for path in map(Path, paths):
         default = annotator_name(path)
-        for item in read(path, fmt):
+        for item in read(path, fmt, tokens=tokens):
             record = item.record
             if record.annotator is None:
                 record.annotator = default

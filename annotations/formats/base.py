@@ -17,8 +17,15 @@ class Item:
     issues: list[AlignIssue] = field(default_factory=list)
 
 
-def complete(record: Record, policy: Policy | str = Policy.SPLIT) -> list[AlignIssue]:
-    """Add spaCy French tokens if missing, snap spans and suggestions to them, fill hashes."""
+def complete(
+    record: Record, policy: Policy | str = Policy.SPLIT, tokens_needed: bool = True
+) -> list[AlignIssue]:
+    """Add spaCy French tokens if missing, snap spans and suggestions to them, fill hashes.
+    `tokens_needed=False`: a record without tokens only gets its hashes (whoever reads it
+    tokenises and aligns it when it needs to: the review screens, article by article)."""
+    if record.tokens is None and not tokens_needed:
+        record.with_hashes()
+        return []
     tokens = record.tokens if record.tokens is not None else tokenize(record.text)
     spans = record.spans or []
     suggestions = record.suggestions or []

@@ -28,20 +28,22 @@ def is_brat(path: Path) -> bool:
     return bool(ann_files(path)) or any(ann_files(d) for d in path.iterdir() if d.is_dir())
 
 
-def read_brat(path: Path, policy: Policy | str = Policy.SPLIT) -> Iterator[Item]:
+def read_brat(
+    path: Path, policy: Policy | str = Policy.SPLIT, tokens: bool = True
+) -> Iterator[Item]:
     if path.is_file():
-        yield _read_pair(path, None, policy)
+        yield _read_pair(path, None, policy, tokens)
         return
     if ann_files(path):
         for ann in ann_files(path):
-            yield _read_pair(ann, None, policy)
+            yield _read_pair(ann, None, policy, tokens)
         return
     for sub in sorted(d for d in path.iterdir() if d.is_dir()):
         for ann in ann_files(sub):
-            yield _read_pair(ann, sub.name, policy)
+            yield _read_pair(ann, sub.name, policy, tokens)
 
 
-def _read_pair(ann: Path, annotator: str | None, policy: Policy | str) -> Item:
+def _read_pair(ann: Path, annotator: str | None, policy: Policy | str, tokens: bool = True) -> Item:
     txt = ann.with_suffix(".txt")
     if not txt.is_file():
         raise InputError(ann, 0, f"no text file {txt.name} beside it")
@@ -87,5 +89,5 @@ def _read_pair(ann: Path, annotator: str | None, policy: Policy | str) -> Item:
     if skipped:
         log.info("%s: %d non-span lines (relations, attributes, notes) not read", ann, skipped)
     record = Record(text=text, meta={"source": txt.name}, spans=spans, annotator=annotator)
-    issues = complete(record, policy)
+    issues = complete(record, policy, tokens)
     return Item(record, str(ann), issues)

@@ -102,8 +102,9 @@ def read(
     tokens: bool = True,
 ) -> Iterator[Item]:
     """Yield every record in `path`. Bad input raises `InputError` (file:line: message).
-    `tokens=False`: plain-text articles come without tokens (the review screen tokenises the
-    article it shows, so that the screen opens before the tokenizer has loaded)."""
+    `tokens=False`: articles from formats without tokens (text, brat, doccano) come without
+    them (the review screens tokenise the article they show, so that they open before the
+    tokenizer has loaded)."""
     path = Path(path)
     fmt = fmt or detect(path)
     if not path.exists():
@@ -111,9 +112,9 @@ def read(
     if fmt in ("jsonl", "prodigy"):
         return read_jsonl(path, scheme)
     if fmt == "doccano":
-        return read_doccano(path, policy)
+        return read_doccano(path, policy, tokens)
     if fmt == "brat":
-        return read_brat(path, policy)
+        return read_brat(path, policy, tokens)
     if fmt == "conll":
         return read_conll(path)
     if fmt == "hf":

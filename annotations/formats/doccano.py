@@ -66,10 +66,12 @@ def _json_stream(path: Path) -> Iterator[tuple[int, Any]]:
             yield line, obj
 
 
-def read_doccano(path: Path, policy: Policy | str = Policy.SPLIT) -> Iterator[Item]:
+def read_doccano(
+    path: Path, policy: Policy | str = Policy.SPLIT, tokens: bool = True
+) -> Iterator[Item]:
     for lineno, obj in iter_objects(path):
         for record in _records(obj, path, lineno):
-            issues = complete(record, policy)
+            issues = complete(record, policy, tokens)
             yield Item(record, f"{path}:{lineno}", issues)
 
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from annotations.errors import InputError
+from annotations.formats.base import complete
 from annotations.labels import LabelScheme
-from annotations.records import Record
+from annotations.records import Record, Span
 from annotations.review.state import ArticleState, ReviewSpan, Status, initial_state, output_spans
-from annotations.tokenize import tokenize
 
 FILTERS = {
     "all": "All articles",
@@ -81,8 +81,8 @@ class ReviewSession:
     def record_at(self, i: int) -> Record:
         if i not in self._records:
             record = self.source[i]
-            if record.tokens is None:
-                record.tokens = tokenize(record.text)
+            if record.tokens is None or _unaligned(record):
+                complete(record)  # tokens, and the spans and suggestions snapped to them
             record.with_hashes()
             saved = self.saved.get(record.input_hash)  # type: ignore[arg-type]
             self._records[i] = saved if saved is not None and saved.tokens else record
@@ -124,8 +124,11 @@ class ReviewSession:
         record = self.record_at(i)
         hit = self._initial.get(i)
         if hit is None or hit[0] is not record:
-            hit = self._initial[i] = (record, initial_state(record))
+            hit = self._initial[i] = (record, self._initial_state(i, record))
         return hit[1]
+
+    def _initial_state(self, i: int, record: Record) -> ArticleState:
+        return initial_state(record)
 
     @property
     def record(self) -> Record:
@@ -197,7 +200,7 @@ class ReviewSession:
             return False
         hit = self._changed.get(i)  # asked at every redraw: computed once per state
         if hit is None or hit[0] is not state or hit[1] is not saved:
-            now = {(s.start, s.end, s.label) for s in output_spans(self.record_at(i), state)}
+            now = {(s.start, s.end, s.label) for s in self._output_spans(self.record_at(i), state)}
             changed = now != {(s.start, s.end, s.label) for s in saved.spans or ()}
             hit = self._changed[i] = (state, saved, changed)
         return hit[2]
@@ -495,7 +498,7 @@ class ReviewSession:
             input_hash=record.input_hash,
             task_hash=record.task_hash,
             tokens=record.tokens,
-            spans=output_spans(record, state),
+            spans=self._output_spans(record, state),
             suggestions=record.suggestions,
             answer=answer,
             annotator=self.annotator,
@@ -508,6 +511,13 @@ class ReviewSession:
         self._unsaved[id(out)] = (change, self.saved.get(out.input_hash), out)  # type: ignore[arg-type]
         self.saved[out.input_hash] = out  # type: ignore[index]
         return out
+
+    def _output_spans(self, record: Record, state: ArticleState) -> list[Span]:
+        return output_spans(record, state)
+
+    def cannot_decide(self, answer: str) -> str | None:
+        """Why article can not be decided with `answer` now (None: it can)."""
+        return None
 
     def unconfirmed(self) -> list[Record]:
         """Decisions handed out by `decide` and not yet confirmed saved, in the order made."""
@@ -646,6 +656,10 @@ class ReviewSession:
         self._states[i] = replace(self.state_at(i), cursor=cursor).with_spans(spans)  # type: ignore[arg-type]
         self.index = i
         return True
+
+
+def _unaligned(record: Record) -> bool:
+    return any(s.token_start is None for s in (*(record.spans or ()), *(record.suggestions or ())))
 
 
 def merge_pending(state: ArticleState, fresh: list[ReviewSpan]) -> ArticleState:

@@ -13,11 +13,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from annotations.labels import LabelScheme
-from tui.commands import COMMANDS
+from tui.commands import ANNOTATE, CURATE, commands
 from tui.keymap import key_displays
 
 
-def help_table(scheme: LabelScheme, keys: Mapping[str, str] | None = None) -> Table:
+def help_table(
+    scheme: LabelScheme, keys: Mapping[str, str] | None = None, mode: str = ANNOTATE
+) -> Table:
     """`keys`: how each binding id's active keys are shown (`tui.keymap.key_displays`); without
     it, the registry's defaults."""
     shown = keys or {}
@@ -25,7 +27,7 @@ def help_table(scheme: LabelScheme, keys: Mapping[str, str] | None = None) -> Ta
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
     group = None
-    for command in COMMANDS:
+    for command in commands(mode):
         if command.group != group:
             group = command.group
             table.add_row(Text(group, style="underline"), "")
@@ -41,20 +43,29 @@ def help_table(scheme: LabelScheme, keys: Mapping[str, str] | None = None) -> Ta
     return table
 
 
+INTROS = {
+    ANNOTATE: " — review the suggested spans, fix them, submit. Every decision is saved at once;"
+    " pending suggestions count as accepted when you submit. Shift+←/→ selects tokens,"
+    " a label key makes the selection a span. Esc closes this help.\n",
+    CURATE: " review — make the gold version of each article from the annotators' versions."
+    " Spans every annotator gave are accepted; every other one is pending, with its voters."
+    " Tab goes to the next open disagreement, Enter accepts the span under the cursor (and"
+    " rejects its alternatives), c cycles through them, A takes the majority everywhere;"
+    " every key of the review screen still fixes spans. Space submits once nothing is open."
+    " Esc closes this help.\n",
+}
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [("escape,question_mark,q", "app.pop_screen", "Close")]
 
-    def __init__(self, scheme: LabelScheme) -> None:
+    def __init__(self, scheme: LabelScheme, mode: str = ANNOTATE) -> None:
         super().__init__()
         self.scheme = scheme
+        self.mode = mode
 
     def compose(self) -> ComposeResult:
-        intro = Text.assemble(
-            ("relecture", "bold"),
-            " — review the suggested spans, fix them, submit. Every decision is saved at once;"
-            " pending suggestions count as accepted when you submit. Shift+←/→ selects tokens,"
-            " a label key makes the selection a span. Esc closes this help.\n",
-        )
+        intro = Text.assemble(("relecture", "bold"), INTROS[self.mode])
         with VerticalScroll(id="help"):
             yield Static(intro)
-            yield Static(help_table(self.scheme, key_displays(self.app)))
+            yield Static(help_table(self.scheme, key_displays(self.app), self.mode))

@@ -21,7 +21,7 @@ from annotations.review.session import FILTERS, ReviewSession
 from annotations.review.state import ArticleState
 from annotations.review.status import StatusInfo, label_counts
 from annotations.tokenize import tokenizer_loaded
-from tui.commands import bindings
+from tui.commands import ANNOTATE, bindings
 from tui.screens.help import HelpScreen
 from tui.widgets.article.article_view import ArticleView
 from tui.widgets.prompt.prompt_line import OpenPrompt, PromptLine
@@ -44,7 +44,8 @@ NARROW = 80  # below this width the span list goes under the article (the .narro
 
 
 class ReviewScreen(Screen[None]):
-    BINDINGS = bindings()  # type: ignore[assignment]
+    MODE = ANNOTATE
+    BINDINGS = bindings(ANNOTATE)  # type: ignore[assignment]
 
     @dataclass
     class Decided(Message):
@@ -73,10 +74,13 @@ class ReviewScreen(Screen[None]):
         yield LabelLegend(id="legend")
         with Horizontal(id="main"):
             yield ArticleView(id="article")
-            yield SpanList(id="spans")
+            yield from self.compose_side()
         yield PromptLine(id="prompt")
         yield StatusBar(self.session.scheme, id="status")
         yield Footer()
+
+    def compose_side(self) -> ComposeResult:
+        yield SpanList(id="spans")
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width < NARROW, "narrow")
@@ -282,6 +286,9 @@ class ReviewScreen(Screen[None]):
 
     # -- articles --------------------------------------------------------------------------------
     def _decide(self, answer: str) -> None:
+        refusal = self.session.cannot_decide(answer)
+        if refusal is not None:
+            return self.say(refusal)
         record = self.session.decide(answer)  # the app saves it durably, in a worker
         self.note = self._passed_over()
         self.post_message(self.Decided(record))
@@ -387,4 +394,4 @@ class ReviewScreen(Screen[None]):
             self.say(f"redone: {change.what}")
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self.session.scheme))
+        self.app.push_screen(HelpScreen(self.session.scheme, self.MODE))

@@ -1,0 +1,115 @@
+"""What several annotators said about one article, as the curator meets it.
+
+Spans every counted annotator gave identically are *agreed*. Every other span is a *candidate*
+carrying its voters. Candidates that overlap (the same text covered with another label or other
+boundaries) are the *alternatives* of one *disagreement*; a candidate that overlaps nothing is a
+disagreement with itself against "nothing". Annotators who answered `reject` or `ignore` are shown
+but not counted: they neither vote for a span nor against it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+SpanKey = tuple[int, int, str]  # character start, end (exclusive), label
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    start: int
+    end: int
+    label: str
+    voters: tuple[str, ...]  # in the annotators' order
+
+    @property
+    def key(self) -> SpanKey:
+        return (self.start, self.end, self.label)
+
+    def source(self) -> str:
+        """How a gold span records who had it: `review:alice+bruno`."""
+        return "review:" + "+".join(self.voters)
+
+
+@dataclass(frozen=True, slots=True)
+class Disagreement:
+    alternatives: tuple[Vote, ...]  # most voted first, then by position
+    start: int  # the characters the alternatives cover, together
+    end: int
+    silent: tuple[str, ...]  # counted annotators who gave none of the alternatives
+
+    def said_by(self, annotator: str) -> Vote | None:
+        return next((v for v in self.alternatives if annotator in v.voters), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    annotators: tuple[str, ...]  # everyone who saw the article
+    counted: tuple[str, ...]  # those whose spans count (not rejected / ignored)
+    answers: Mapping[str, str | None]
+    agreed: tuple[Vote, ...]
+    disagreements: tuple[Disagreement, ...]
+
+    @property
+    def unanimous(self) -> bool:
+        """Nothing to resolve: at least two counted annotators and no disagreement."""
+        return len(self.counted) >= 2 and not self.disagreements
+
+
+def gather(
+    spans: Mapping[str, Sequence[SpanKey]],
+    answers: Mapping[str, str | None],
+    excluded: Sequence[str] = ("reject", "ignore"),
+) -> Candidates:
+    """Group the annotators' spans of one article (`spans`: annotator -> its spans, in the
+    order the annotators should be listed)."""
+    annotators = tuple(spans)
+    counted = tuple(a for a in annotators if answers.get(a) not in excluded)
+    voters: dict[SpanKey, list[str]] = {}
+    for annotator in counted:
+        for key in dict.fromkeys(spans[annotator]):  # the same span twice counts once
+            voters.setdefault(key, []).append(annotator)
+    votes = [Vote(s, e, label, tuple(who)) for (s, e, label), who in voters.items()]
+    everyone = len(counted)
+    agreed = sorted(
+        (v for v in votes if len(v.voters) == everyone and everyone >= 1), key=_position
+    )
+    open_votes = sorted((v for v in votes if len(v.voters) < everyone), key=_position)
+    return Candidates(
+        annotators,
+        counted,
+        dict(answers),
+        tuple(agreed),
+        tuple(_clusters(open_votes, counted)),
+    )
+
+
+def _position(vote: Vote) -> tuple[int, int, str]:
+    return (vote.start, -vote.end, vote.label)
+
+
+def _clusters(votes: list[Vote], counted: tuple[str, ...]) -> list[Disagreement]:
+    """Overlapping candidates, chained (a overlaps b overlaps c: one disagreement)."""
+    out: list[Disagreement] = []
+    group: list[Vote] = []
+    end = -1
+    for vote in votes:  # sorted by start: a sweep
+        if group and vote.start >= end:
+            out.append(_disagreement(group, counted))
+            group = []
+        group.append(vote)
+        end = max(end, vote.end) if len(group) > 1 else vote.end
+    if group:
+        out.append(_disagreement(group, counted))
+    return out
+
+
+def _disagreement(group: list[Vote], counted: tuple[str, ...]) -> Disagreement:
+    ranked = sorted(group, key=lambda v: (-len(v.voters), v.start, -v.end, v.label))
+    said = {a for v in group for a in v.voters}
+    return Disagreement(
+        tuple(ranked),
+        min(v.start for v in group),
+        max(v.end for v in group),
+        tuple(a for a in counted if a not in said),
+    )

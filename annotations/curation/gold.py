@@ -1,0 +1,49 @@
+"""The gold file of a curation: the records a curator writes (provenance under `_review`), the
+unanimous articles `--auto-accept` writes without showing them, and what a GOLD file already
+holds when curation resumes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from annotations.agreement.load import records_from_files
+from annotations.curation.articles import REVIEW_KEY, Versions, group_versions, review_info
+from annotations.formats import read
+from annotations.records import Record, Span, input_hash
+
+
+def load_versions(paths: Iterable[Path], fmt: str | None = None) -> list[Versions]:
+    """Every annotator's latest version of every article of the inputs (annotators named as
+    `relecture agree` names them), without tokenising anything yet."""
+    return group_versions(records_from_files(paths, fmt, tokens=False))
+
+
+def saved_gold(path: Path, curator: str) -> dict[int, Record]:
+    """The curator's latest gold record per article in GOLD (empty when there is none yet)."""
+    if not path.exists() or not path.stat().st_size:
+        return {}
+    return {
+        item.record.key[1]: item.record
+        for item in read(path, "jsonl")
+        if item.record.annotator == curator
+    }
+
+
+def unanimous_gold(
+    versions: Versions, curator: str, clock: Callable[[], float] = time.time
+) -> Record:
+    """The gold record of an article every annotator annotated identically (`--auto-accept`)."""
+    first = next(iter(versions.records.values()))
+    spans = [Span(v.start, v.end, v.label, source=v.source()) for v in versions.candidates.agreed]
+    return Record(
+        text=versions.text,
+        meta=first.meta,
+        input_hash=first.input_hash if first.input_hash is not None else input_hash(first.text),
+        spans=spans,
+        answer="accept",
+        annotator=curator,
+        timestamp=int(clock()),
+        extra={REVIEW_KEY: {**review_info(versions), "auto_accepted": True}},
+    ).with_hashes()

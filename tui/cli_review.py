@@ -1,0 +1,99 @@
+"""`relecture review FILE... -o GOLD.jsonl --curator NAME`: curate several annotators' versions
+into a gold file on the curation screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from annotations.cli import options
+from annotations.cli.errors import one_line_errors
+from annotations.curation.articles import CurationSource, order
+from annotations.curation.gold import load_versions, saved_gold, unanimous_gold
+from annotations.curation.session import CurationSession
+from annotations.errors import UsageError
+from annotations.labels import load_scheme
+from annotations.store.writer import JsonlWriter
+
+ORDERS = ("input", "worst")
+
+
+def run_curation(
+    files: list[Path],
+    out: Path,
+    curator: str,
+    labels: Path | None = None,
+    auto_accept: bool = False,
+    how: str = "input",
+    fmt: str | None = None,
+    keymap: Path | None = None,
+) -> None:
+    from tui.app import ChainOptions, RelectureApp
+    from tui.keymap import load_user_keymap
+
+    if how not in ORDERS:
+        raise UsageError(f"--order must be input or worst (got {how!r})")
+    keys = load_user_keymap(keymap)
+    scheme = load_scheme(labels)
+    versions = load_versions(files, fmt)
+    if not versions:
+        raise UsageError(f"{', '.join(map(str, files))}: no articles")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    writer = JsonlWriter(out)  # one curator per GOLD at a time
+    try:
+        if writer.torn:
+            typer.echo(f"warning: {writer.torn}", err=True)
+        saved = saved_gold(out, curator)
+        note = ""
+        if auto_accept:
+            unanimous = [v for v in versions if v.candidates.unanimous]
+            fresh = [unanimous_gold(v, curator) for v in unanimous]
+            fresh = [r for r in fresh if r.input_hash not in saved]
+            writer.append_many(fresh)  # durable before the screen says so
+            for record in fresh:
+                saved[record.input_hash] = record  # type: ignore[index]
+            versions = [v for v in versions if not v.candidates.unanimous]
+            earlier = len(unanimous) - len(fresh)
+            note = f"auto-accepted {len(fresh)} unanimous article{'s' if len(fresh) != 1 else ''}"
+            note += f" ({earlier} earlier)" if earlier else ""
+            note += f", written to {out}"
+            typer.echo(note, err=True)
+            if not versions:
+                typer.echo("nothing left to curate: every article was unanimous", err=True)
+                return
+        session = CurationSession(CurationSource(order(versions, how)), scheme, curator, saved)
+        app = RelectureApp(session, writer, ChainOptions(model=None), keymap=keys, note=note)
+        app.run()
+    finally:
+        writer.close()
+    if app.return_code:
+        typer.echo(
+            f"error: the curation screen stopped on an error; decisions and the draft were "
+            f"saved in {out} as far as they could be",
+            err=True,
+        )
+        raise typer.Exit(1)
+    n = session.reviewed_count()
+    typer.echo(f"{n} article{'' if n == 1 else 's'} curated, saved in {out}", err=True)
+
+
+@one_line_errors
+def review(
+    files: list[Path] = typer.Argument(
+        ..., help="The annotators' files (one per annotator, or records with _annotator_id)."
+    ),
+    out: Path = typer.Option(..., "-o", "--out", help="The gold JSONL (appended; resumes)."),
+    curator: str = typer.Option(..., "--curator", help="Your name, written in every record."),
+    labels: Path | None = options.LABELS,
+    auto_accept: bool = typer.Option(
+        False, "--auto-accept", help="Write unanimous articles to GOLD without showing them."
+    ),
+    how: str = typer.Option(
+        "input", "--order", help="input: as they come; worst: least agreed first."
+    ),
+    fmt: str | None = options.FORMAT,
+    keymap: Path | None = options.KEYMAP,
+) -> None:
+    """Curate the annotators' versions of each article into a gold file, from the keyboard."""
+    run_curation(files, out, curator, labels, auto_accept, how, fmt, keymap)

@@ -1,0 +1,66 @@
+"""What each annotator said about the span or disagreement under the cursor, and the article's
+agreement: the curator's evidence, beside the span list. Plain `Text`: nothing from data is
+markup, every data string drawn through `safe`."""
+
+from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
+from textual.widget import Widget
+
+from annotations.curation.session import Explanation
+from tui.widgets.status.status_bar import safe
+
+ANSWER_WORDS = {"reject": "rejected the article", "ignore": "ignored the article"}
+
+
+class VotesPanel(Widget):
+    COMPONENT_CLASSES = {"votes--title", "votes--annotator", "votes--nothing", "votes--excluded"}
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.text = ""
+        self.explanation: Explanation | None = None
+        self.open = 0
+        self.colours: dict[str, str] = {}
+
+    def show(
+        self, text: str, explanation: Explanation | None, open_here: int, colours: dict[str, str]
+    ) -> None:
+        if (text, explanation, open_here) != (self.text, self.explanation, self.open):
+            self.text, self.explanation, self.open, self.colours = (
+                text,
+                explanation,
+                open_here,
+                colours,
+            )
+            self.refresh(layout=True)
+
+    def _style(self, component: str) -> Style:
+        return self.get_component_rich_style(component, partial=True)
+
+    def render(self) -> Text:
+        out = Text(no_wrap=True, overflow="ellipsis")
+        e = self.explanation
+        f1 = "" if e is None or e.f1 is None else f"agreement F1 {e.f1:.2f} · "
+        out.append(f"{f1}{self.open} open here\n", self._style("votes--title"))
+        if e is None:
+            out.append("(no span or disagreement under the cursor)", self._style("votes--nothing"))
+            return out
+        out.append(f"«{safe(self.text[e.start : e.end])}»\n")
+        width = max((len(safe(s.annotator)) for s in e.said), default=0)
+        for n, said in enumerate(e.said):
+            out.append(safe(said.annotator).ljust(width), self._style("votes--annotator"))
+            out.append("  ")
+            if not said.counted:
+                word = ANSWER_WORDS.get(said.answer or "", "not counted")
+                out.append(word, self._style("votes--excluded"))
+            elif said.what is None:
+                out.append("nothing", self._style("votes--nothing"))
+            else:
+                v = said.what
+                out.append(safe(v.label), self.colours.get(v.label, ""))
+                out.append(f" «{safe(self.text[v.start : v.end])}»")
+            if n < len(e.said) - 1:
+                out.append("\n")
+        return out
