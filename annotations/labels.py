@@ -17,8 +17,10 @@ from annotations.errors import InputError
 from annotations.schema_files import bundled_label_file
 
 DEFAULT_SCHEME = "news-fr"
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# whole strings (`fullmatch`: a `$` would let a trailing newline through, which then breaks the
+# legend): no space, control or format character can be in a label's name
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,11 +87,16 @@ def scheme_from_dict(data: Any, file: str | Path = "<labels>") -> LabelScheme:
         if not isinstance(raw, dict):
             raise bad(f"label {i + 1} must be an object")
         lname, key, colour = raw.get("name"), raw.get("key"), raw.get("colour")
-        if not isinstance(lname, str) or not _NAME.match(lname):
-            raise bad(f"label {i + 1}: 'name' must match {_NAME.pattern}")
+        if not isinstance(lname, str):
+            raise bad(f"label {i + 1}: 'name' must be a string")
+        if not _NAME.fullmatch(lname):
+            raise bad(
+                f"label {lname!r}: a name is a letter then letters, digits, '_' or '-' "
+                "(no space, control or format character)"
+            )
         if not isinstance(key, str) or key not in "123456789" or len(key) != 1:
             raise bad(f"label {lname}: 'key' must be one of 1-9")
-        if not isinstance(colour, str) or not _COLOUR.match(colour):
+        if not isinstance(colour, str) or not _COLOUR.fullmatch(colour):
             raise bad(f"label {lname}: 'colour' must look like #1a2b3c")
         labels.append(Label(lname, key, colour, str(raw.get("description", ""))))
     for attr in ("name", "key"):

@@ -9,9 +9,10 @@ from pathlib import Path
 from rich.cells import cell_len
 
 from annotations.records import Record
+from annotations.text_safety import glyph
 from tests.tui_helpers import make_app
 from tui.widgets.article.article_view import ArticleView
-from tui.widgets.article.layout import glyph, wrap
+from tui.widgets.article.layout import wrap
 from tui.widgets.spans.span_list import SpanList
 
 HOSTILE = (

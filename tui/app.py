@@ -24,6 +24,7 @@ import orjson
 from textual import events, on, work
 from textual.app import App
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
 
 from annotations.curation.session import CurationSession
@@ -35,6 +36,7 @@ from annotations.suggest.chain import Chain
 from annotations.suggest.check import SuggestInputs, check_inputs
 from annotations.suggest.memory import Memory
 from annotations.suggest.remote import RemoteModel
+from annotations.text_safety import safe_text
 from annotations.tokenize import french_tokenizer, tokenizer_loaded
 from tui.palette import RelectureCommands
 from tui.screens.curation import CurationScreen
@@ -188,6 +190,25 @@ class RelectureApp(App[None]):
             self._remote.close()
         gc.unfreeze()
         gc.set_threshold(*self._gc_threshold)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notice is drawn literally: its message quotes data (file names, labels, a
+        model's error), so it is never markup and its control characters are made visible."""
+        super().notify(
+            safe_text(message),
+            title=safe_text(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def _reviews(self) -> list[ReviewScreen]:
         return [s for s in self.screen_stack if isinstance(s, ReviewScreen)]

@@ -10,7 +10,7 @@ import typer
 
 from annotations.cli import options
 from annotations.cli.app import build_app
-from annotations.cli.errors import one_line_errors
+from annotations.cli.errors import echo, one_line_errors
 from annotations.demo import demo_path
 from annotations.errors import UsageError
 from annotations.formats import read
@@ -63,7 +63,7 @@ def run_review(
     writer = JsonlWriter(out)  # a second instance on the same OUT stops here with a clear message
     try:
         if writer.torn:
-            typer.echo(f"warning: {writer.torn}", err=True)
+            echo(f"warning: {writer.torn}", err=True)
         saved = {}
         if out.stat().st_size:
             for item in read(out, "jsonl"):
@@ -78,18 +78,18 @@ def run_review(
     finally:
         writer.close()
     if app.return_code:  # the screen stopped on an error: never an exit 0
-        typer.echo(
+        echo(
             f"error: the review screen stopped on an error; decisions and the draft were "
             f"saved in {out} as far as they could be",
             err=True,
         )
         raise typer.Exit(1)
     n = session.reviewed_count()
-    typer.echo(f"{n} article{'' if n == 1 else 's'} reviewed, saved in {out}", err=True)
+    echo(f"{n} article{'' if n == 1 else 's'} reviewed, saved in {out}", err=True)
     changed = [i + 1 for i in session.unsaved() if session.changed_since_decided(i)]
     if changed:
         listed = ", ".join(map(str, changed[:10])) + ("…" if len(changed) > 10 else "")
-        typer.echo(
+        echo(
             f"note: article{'' if len(changed) == 1 else 's'} {listed} changed since decided: "
             "kept in the draft, saved to the file once decided again (Space, r or i)",
             err=True,

@@ -12,6 +12,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 from textual.screen import Screen
 
+from annotations.text_safety import safe_text
 from tui.commands import commands
 from tui.keymap import key_displays
 from tui.screens.review import ReviewScreen
@@ -33,10 +34,10 @@ def entries(app: RelectureApp, mode: str) -> list[Entry]:
     """The registry's commands of the screen's mode in their order, then one "Label as X" per
     label of the scheme."""
     keys = key_displays(app)
-    out = [Entry(c.title, c.action_name, keys.get(c.id, "")) for c in commands(mode)]
+    out = [Entry(c.title, c.action_name, safe_text(keys.get(c.id, ""))) for c in commands(mode)]
     for label in app.session.scheme.labels:
-        keys_shown = keys.get(f"relecture.label_{label.key}", "")
-        out.append(Entry(f"Label as {label.name}", f"label({label.key!r})", keys_shown))
+        keys_shown = safe_text(keys.get(f"relecture.label_{label.key}", ""))
+        out.append(Entry(f"Label as {safe_text(label.name)}", f"label({label.key!r})", keys_shown))
     return out
 
 

@@ -7,7 +7,6 @@ values are shown as "—" with a note saying why, never as NaN.
 
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +20,7 @@ if TYPE_CHECKING:  # the agreement code (numpy...) is imported when the command 
     # `relecture` opens its screen without it
     from annotations.agreement.report import AgreementReport
 from annotations.cli.errors import fail, one_line_errors
+from annotations.text_safety import literal, safe_json
 
 SHOWN_ARTICLES = 10
 SHOWN_DISAGREEMENTS = 20
@@ -28,19 +28,13 @@ SNIPPET = 60
 
 
 def _plain(value: object, limit: int | None = None) -> Text:
-    """Text shown literally: no markup, control and format characters made visible."""
-    out = []
-    for ch in str(value):
-        if ch == "\n":
-            out.append("⏎")
-        elif unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    s = "".join(out)
-    if limit is not None and len(s) > limit:
-        s = s[: limit - 1] + "…"
-    return Text(s)
+    """Text shown literally (`text_safety`: no markup, control and format characters made
+    visible), cut to `limit` characters."""
+    text = literal(value)
+    if limit is not None and len(text) > limit:
+        text.truncate(limit - 1)
+        text.append("…")
+    return text
 
 
 def _num(value: float | None, digits: int = 4) -> str:
@@ -55,7 +49,7 @@ def _summary(r: AgreementReport) -> Table:
     t.add_row("articles annotated by ≥ 2 (counted)", str(r.articles))
     t.add_row("  of which by all annotators", str(r.articles_all_annotators))
     left_out = [f"{n} {what.replace('_', ' ')}" for what, n in sorted(r.excluded.items()) if n]
-    t.add_row("left out", ", ".join(left_out) or "nothing")
+    t.add_row("left out", _plain(", ".join(left_out) or "nothing"))
     t.add_row(
         f"span F1 ({r.match}), mean ± SD over pairs",
         f"{_num(r.f1_mean)} ± {_num(r.f1_std)}" if r.f1_mean is not None else "—",
@@ -153,7 +147,7 @@ def _disagreements(r: AgreementReport) -> Table:
             for k, s in enumerate(spans):
                 if k:
                     said.append("\n")
-                said.append(f"{s['label']} ", style="bold")
+                said.append_text(literal(f"{s['label']} ", "bold"))
                 said.append_text(_plain(f"«{s['text']}»", 40))
                 said.append(f" {s['start']}-{s['end']}", style="dim")
             if not spans:
@@ -204,6 +198,6 @@ def agree(
     except AgreementError as exc:
         raise fail(str(exc)) from None
     if as_json:
-        typer.echo(orjson.dumps(report.as_dict()).decode())
+        typer.echo(safe_json(orjson.dumps(report.as_dict()).decode()))
     else:
         render(report, Console())

@@ -6,7 +6,7 @@ import typer
 
 from annotations.cli.agree import agree
 from annotations.cli.convert import convert
-from annotations.cli.errors import OneLineGroup
+from annotations.cli.errors import OneLineGroup, log_literally
 from annotations.cli.export import export
 from annotations.cli.stats import stats
 from annotations.cli.suggest import suggest
@@ -14,6 +14,7 @@ from annotations.cli.validate import validate
 
 
 def build_app() -> typer.Typer:
+    log_literally()
     app = typer.Typer(
         name="relecture",
         cls=OneLineGroup,

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from annotations.align import POLICIES, Policy
-from annotations.cli.errors import one_line_errors
+from annotations.cli.errors import echo, one_line_errors
 from annotations.errors import InputError, UsageError
 from annotations.formats import READ_FORMATS, WRITE_FORMATS, complete, read, write_records
 from annotations.records import Record
@@ -50,9 +50,9 @@ def convert(
                     raise InputError(item.where, 0, str(issue))
                 if issue.error or issue.label:
                     warnings += 1
-                    typer.echo(f"warning: {item.where}: {issue}", err=True)
+                    echo(f"warning: {item.where}: {issue}", err=True)
             yield item.record
 
     count = write_records(records(), out, to, force=force)
     note = f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
-    typer.echo(f"wrote {count} records to {out} ({to}){note}", err=True)
+    echo(f"wrote {count} records to {out} ({to}){note}", err=True)

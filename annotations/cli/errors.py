@@ -1,8 +1,10 @@
-"""Turning bad input into one line on stderr and exit code 1, never a traceback."""
+"""Turning bad input into one line on stderr and exit code 1, never a traceback; and the one way
+a command prints a line that may quote data (`echo`: shown literally, see `text_safety`)."""
 
 from __future__ import annotations
 
 import functools
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -11,12 +13,20 @@ import typer
 from typer.core import TyperGroup
 
 from annotations.errors import InputError, UsageError
+from annotations.text_safety import safe_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def echo(message: str, err: bool = False) -> None:
+    """Print one line that may quote data (file names, labels, annotator ids): its control and
+    format characters are shown as visible stand-ins, never obeyed by the terminal."""
+    typer.echo(safe_text(message), err=err)
+
+
 def fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    """The one error line (`error: file[:line]: what is wrong`, drawn literally) and exit 1."""
+    echo(f"error: {message}", err=True)
     return typer.Exit(1)
 
 
@@ -70,9 +80,24 @@ class OneLineGroup(TyperGroup):
             # `typer.Exit(code)` (from --help, `fail`, Ctrl+C) comes back as its code
             code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
         except typer.TyperException as exc:
-            typer.echo(f"error: {usage_line(exc)}", err=True)
+            echo(f"error: {usage_line(exc)}", err=True)
             sys.exit(1)
         except typer.Abort:
             typer.echo("error: aborted", err=True)
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+class _LiteralLog(logging.Handler):
+    """The `relecture.*` loggers' warnings (a brat file's discontinuous span...) as `warning: ...`
+    lines on stderr drawn literally: without a handler, Python's last resort prints them raw."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
+
+
+def log_literally() -> None:
+    """Route the `relecture` loggers through `_LiteralLog` (once per process)."""
+    logger = logging.getLogger("relecture")
+    if not any(isinstance(h, _LiteralLog) for h in logger.handlers):
+        logger.addHandler(_LiteralLog(logging.WARNING))

@@ -20,11 +20,12 @@ from rich.progress import (
 )
 
 from annotations.align import POLICIES as ALIGN_POLICIES
-from annotations.cli.errors import one_line_errors
+from annotations.cli.errors import echo, one_line_errors
 from annotations.export import DEFAULT_SPLIT, FORMATS, Options
 from annotations.export import export as run_export
 from annotations.formats import READ_FORMATS
 from annotations.records import Record
+from annotations.text_safety import safe_text
 
 PROGRESS_FROM = 5_000  # records: below that, an export takes well under a second
 
@@ -42,16 +43,16 @@ class _RichProgress:
         self.done = 0
 
     def phase(self, name: str, total: int | None) -> None:
-        self.name, self.total, self.done = name, total, 0
+        self.name, self.total, self.done = safe_text(name), total, 0
         if self.bar is not None and self.task is not None:
-            self.bar.update(self.task, description=name, total=total, completed=0)
+            self.bar.update(self.task, description=self.name, total=total, completed=0)
 
     def advance(self, n: int = 1) -> None:
         self.done += n
         if self.bar is None and self.done >= PROGRESS_FROM and self.console.is_terminal:
             self.bar = Progress(
                 SpinnerColumn(),
-                TextColumn("{task.description}"),
+                TextColumn("{task.description}", markup=False),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
@@ -142,7 +143,7 @@ def export(
     console = Console(stderr=True, highlight=False)
 
     def warn(message: str) -> None:
-        typer.echo(f"warning: {message}", err=True)
+        echo(f"warning: {message}", err=True)
 
     options = Options(
         fmt=fmt,
@@ -161,7 +162,7 @@ def export(
     with _RichProgress(console) as progress:
         result = run_export(files, out, options, warn=warn, progress=progress)
     for line in result.report_lines():
-        typer.echo(line, err=True)
+        echo(line, err=True)
     n = len(result.warnings)
     note = f" ({n:,} warning{'s' * (n != 1)})" if n else ""
-    typer.echo(f"wrote {fmt} export to {out}{note}", err=True)
+    echo(f"wrote {fmt} export to {out}{note}", err=True)

@@ -7,12 +7,12 @@ from pathlib import Path
 import orjson
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from annotations.cli.errors import one_line_errors
 from annotations.formats import read
 from annotations.stats import Stats, compute
+from annotations.text_safety import literal, safe_json
 
 
 def _table(stats: Stats) -> Table:
@@ -24,13 +24,13 @@ def _table(stats: Stats) -> Table:
     if stats.lines != stats.records:
         table.add_row("lines (with superseded)", str(stats.lines))
     for answer, n in sorted(stats.answers.items()):
-        table.add_row(f"  answer {answer}", str(n))
+        table.add_row(literal(f"  answer {answer}"), str(n))
     table.add_row("spans", str(sum(stats.labels.values())))
     for label, n in stats.labels.most_common():
-        table.add_row(f"  {label}", str(n))
+        table.add_row(literal(f"  {label}"), str(n))
     table.add_row("annotators", str(len(stats.annotators)))
     for name, n in stats.annotators.most_common():
-        table.add_row(f"  {name}", f"{n} records")
+        table.add_row(literal(f"  {name}"), f"{n} records")
     return table
 
 
@@ -45,7 +45,7 @@ def stats(
     for path in files:
         result = compute(item.record for item in read(path, fmt))
         if as_json:
-            typer.echo(orjson.dumps({"file": str(path), **result.as_dict()}).decode())
+            typer.echo(safe_json(orjson.dumps({"file": str(path), **result.as_dict()}).decode()))
         else:
-            console.print(f"[bold]{escape(str(path))}[/]", highlight=False)
+            console.print(literal(path, "bold"))
             console.print(_table(result))

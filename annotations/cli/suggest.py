@@ -19,6 +19,7 @@ from annotations.records import Record
 from annotations.store.writer import JsonlWriter
 from annotations.suggest.base import SuggesterError
 from annotations.suggest.factory import build_chain
+from annotations.text_safety import literal
 
 
 @one_line_errors
@@ -45,16 +46,15 @@ def suggest(
         raise UsageError(str(exc)) from None
     with JsonlWriter(out) as writer:
         if writer.torn:
-            console.print(f"warning: {writer.torn}", highlight=False)
+            console.print(literal(f"warning: {writer.torn}"))
         done = {item.record.key[1] for item in read(out, "jsonl")} if out.stat().st_size else set()
         todo = [item.record for item in read(source, fmt) if item.record.key[1] not in done]
         if done:
-            console.print(f"resuming: {len(done)} articles already in {out}", highlight=False)
+            console.print(literal(f"resuming: {len(done)} articles already in {out}"))
         count, elapsed = _run(chain.stream(iter(todo)), writer, len(todo), console)
     rate = count / max(elapsed, 1e-9)
     console.print(
-        f"suggested {count} articles in {elapsed:.2f} s ({rate:.1f} articles/s) → {out}",
-        highlight=False,
+        literal(f"suggested {count} articles in {elapsed:.2f} s ({rate:.1f} articles/s) → {out}")
     )
 
 

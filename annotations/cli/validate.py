@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from annotations.checks import problems
-from annotations.cli.errors import one_line_errors
+from annotations.cli.errors import echo, one_line_errors
 from annotations.errors import InputError
 from annotations.formats import detect, read
 from annotations.labels import LabelScheme, load_scheme
@@ -72,10 +72,10 @@ def validate(
     for path in files:
         _count, found = file_problems(path, fmt, scheme, not any_label)
         for line in found:
-            typer.echo(line)
+            echo(line)
         total += len(found)
         if not found:
-            typer.echo(f"{path}: ok", err=True)
+            echo(f"{path}: ok", err=True)
     if total:
         typer.echo(f"{total} problem{'s' * (total != 1)} in {len(files)} file(s)", err=True)
         raise typer.Exit(1)

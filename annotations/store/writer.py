@@ -67,8 +67,8 @@ class JsonlWriter:
         if not existed:
             fsync_dir(self.path.resolve().parent)
         self.torn: TornTail | None = self._recover_torn_tail()
-        if self.torn:
-            log.warning("%s", self.torn)
+        if self.torn:  # the commands print it themselves, drawn literally
+            log.info("%s", self.torn)
 
     def _recover_torn_tail(self) -> TornTail | None:
         size = os.fstat(self._fd).st_size

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from annotations.labels import LabelScheme
+from annotations.text_safety import safe_text
 from tui.commands import ANNOTATE, CURATE, commands
 from tui.keymap import key_displays
 
@@ -31,14 +32,16 @@ def help_table(
         if command.group != group:
             group = command.group
             table.add_row(Text(group, style="underline"), "")
-        table.add_row(Text(shown.get(command.id, command.display)), command.title)
+        table.add_row(Text(safe_text(shown.get(command.id, command.display))), command.title)
         if command.name == "accept_span":
-            label_keys = [shown.get(f"relecture.label_{x.key}", x.key) for x in scheme.labels]
+            label_keys = [
+                safe_text(shown.get(f"relecture.label_{x.key}", x.key)) for x in scheme.labels
+            ]
             labels = Text(
                 "Label the selection, relabel the span under the cursor, or label the token: "
             )
             for label, key in zip(scheme.labels, label_keys, strict=True):
-                labels.append(f"{key} {label.name} ", style=label.colour)
+                labels.append(f"{key} {safe_text(label.name)} ", style=label.colour)
             table.add_row(Text("/".join(label_keys)), labels)
     return table
 

@@ -17,7 +17,8 @@ from textual.strip import Strip
 from annotations.labels import LabelScheme
 from annotations.records import Record
 from annotations.review.state import ArticleState, Status
-from tui.widgets.article.layout import Layout, glyph, is_plain, wrap
+from annotations.text_safety import glyph, is_plain
+from tui.widgets.article.layout import Layout, wrap
 from tui.widgets.scroll_indicator import cell, thumb
 
 BASE = Style()

@@ -1,52 +1,17 @@
 """Wrapping an article into screen lines, with every character shown literally and safely.
 
-Control characters (ESC, BEL, C1...) become visible control pictures, format characters
-(zero-width, right-to-left marks and overrides) a dim middle dot, tabs spaces: an article can
-never style, move or retitle the terminal, nor shift a column. Each character keeps its offset.
+How each character is drawn (`glyph`: control characters as visible control pictures, format
+characters as a dim middle dot, tabs as spaces) is `annotations.text_safety`'s, the one definition
+every other place that shows data shares: an article can never style, move or retitle the
+terminal, nor shift a column. Each character keeps its offset.
 """
 
 from __future__ import annotations
 
 import bisect
-import re
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
-from rich.cells import get_character_cell_size
-
-TAB = "    "
-# characters that are drawn as themselves, one cell wide: most text (the fast path)
-_NOT_PLAIN = re.compile(
-    r"[^\x20-\x7e\xa1-\u02ff\u0370-\u052f\u2010-\u2027\u2030-\u205e\u20a0-\u20bf]"
-)
-
-
-def is_plain(text: str) -> bool:
-    return _NOT_PLAIN.search(text) is None
-
-
-@lru_cache(maxsize=4096)
-def glyph(ch: str) -> tuple[str, int, bool]:
-    """(what to draw, its width in cells, is it a stand-in) for one character of the text."""
-    code = ord(ch)
-    if ch == "\t":
-        return TAB, len(TAB), False
-    if code < 0x20:
-        return chr(0x2400 + code), 1, True  # ␛ ␇ ...
-    if code == 0x7F:
-        return "␡", 1, True
-    if 0x80 <= code < 0xA0:
-        return "¤", 1, True
-    category = unicodedata.category(ch)
-    if category in ("Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
-        return "·", 1, True
-    width = get_character_cell_size(ch)
-    if width == 0 and category.startswith("M"):
-        return ch, 0, False  # combining mark: joins the previous character
-    if width == 0:
-        return "·", 1, True
-    return ch, width, False
+from annotations.text_safety import glyph, is_plain
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from annotations.curation.session import Explanation
-from tui.widgets.status.status_bar import safe
+from annotations.text_safety import safe_text as safe
 
 ANSWER_WORDS = {"reject": "rejected the article", "ignore": "ignored the article"}
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widget import Widget
 
-from tui.widgets.status.status_bar import safe
+from annotations.text_safety import safe_text
 
 
 @dataclass
@@ -37,7 +37,9 @@ class PromptLine(Widget):
             self.text = Text()
             self.refresh()
             return
-        text = Text.assemble((f" {prompt.title} ", "bold reverse"), " ", safe(prompt.text))
+        text = Text.assemble(
+            (f" {safe_text(prompt.title)} ", "bold reverse"), " ", safe_text(prompt.text)
+        )
         if prompt.choices is None:
             text.append("▏", style="blink")
             text.append("   Enter: go · Esc: cancel", style="dim")

@@ -12,7 +12,7 @@ from textual.strip import Strip
 from annotations.labels import LabelScheme
 from annotations.records import Record
 from annotations.review.state import ArticleState, ReviewSpan
-from tui.widgets.article.layout import glyph, is_plain
+from annotations.text_safety import glyph, is_plain, safe_text
 from tui.widgets.scroll_indicator import cell, thumb
 
 CURRENT = Style(reverse=True)
@@ -95,7 +95,7 @@ class SpanList(ScrollView, can_focus=False):
         assert self.record is not None
         tokens = self.record.tokens or []
         text = self.record.text[tokens[span.token_start].start : tokens[span.token_end].end]
-        source = (span.source or "you").split(":")[0]
+        source = safe_text((span.source or "you").split(":")[0])
         score = f"{span.score:.2f}" if span.score is not None else ""
         columns = [f" {span.status.value:<8}", f" {source:<8}", f" {score:>4}"]
         lw = self._label_width + 2  # a space each side

@@ -13,15 +13,10 @@ from textual.widget import Widget
 
 from annotations.labels import LabelScheme
 from annotations.review.status import StatusInfo
-from tui.widgets.article.layout import glyph, is_plain
+from annotations.text_safety import safe_text
 from tui.widgets.status.fit import Form, Part, fit
 
 StyleOf = Callable[[str], Style]
-
-
-def safe(text: str) -> str:
-    """`text` with control and format characters as visible stand-ins (as in the article)."""
-    return text if is_plain(text) else "".join(glyph(ch)[0] for ch in text)
 
 
 def words_forms(text: str, style: Style) -> tuple[Form, ...]:
@@ -49,9 +44,9 @@ def status_parts(
         style = style_of(component)
         return Part(priority, tuple(((form, style),) for form in forms))
 
-    answer = safe(info.answer) if info.answer is not None else None
+    answer = safe_text(info.answer) if info.answer is not None else None
     parts = [
-        one(ANNOTATOR, "status--annotator", f" {safe(info.annotator)} "),
+        one(ANNOTATOR, "status--annotator", f" {safe_text(info.annotator)} "),
         one(
             ARTICLE,
             "status--article",
@@ -68,14 +63,14 @@ def status_parts(
         one(REVIEWED, "status--reviewed", f"reviewed {info.reviewed}", f"✓{info.reviewed}")
     )
     if info.filter != "all":
-        name = safe(info.filter)
+        name = safe_text(info.filter)
         parts.append(one(FILTER, "status--filter", f"filter: {name}", name))
     if info.counts:
         parts.append(Part(COUNTS, count_forms(info.counts, colours)))
     model_component = "status--model-failed" if info.model == "failed" else "status--model"
-    parts.append(one(MODEL, model_component, f"model: {safe(info.model)}"))
+    parts.append(one(MODEL, model_component, f"model: {safe_text(info.model)}"))
     if info.waiting:
-        names = ", ".join(safe(name) for name in info.waiting)
+        names = ", ".join(safe_text(name) for name in info.waiting)
         parts.append(one(URGENT, "status--waiting", f"suggesting: {names}…", "suggesting…"))
     if info.held:
         keys = "key" if info.held == 1 else "keys"
@@ -86,7 +81,7 @@ def status_parts(
         at = time.strftime("%H:%M:%S", time.localtime(info.saved_at))
         parts.append(one(SAVED, "status--saved", f"saved {at}", "saved"))
     if info.note:
-        parts.append(Part(NOTE, words_forms(safe(info.note), style_of("status--note"))))
+        parts.append(Part(NOTE, words_forms(safe_text(info.note), style_of("status--note"))))
     return parts
 
 
@@ -94,7 +89,7 @@ def count_forms(counts: tuple[tuple[str, int], ...], colours: dict[str, str]) ->
     """Every label's count; then the first labels' and an ellipsis; then the total."""
     pieces: list[tuple[str, Style | str]] = []
     for name, n in counts:
-        pieces += [(" ", ""), (f"{safe(name)} {n}", colours.get(name, ""))]
+        pieces += [(" ", ""), (f"{safe_text(name)} {n}", colours.get(name, ""))]
     pieces = pieces[1:]  # no space before the first
     forms: list[Form] = [tuple(pieces)]
     for k in range(len(counts) - 1, 0, -1):
@@ -173,7 +168,7 @@ class LabelLegend(Widget):
         wide = Text()
         packed = Text()
         for label in self.scheme.labels:
-            key, name = safe(label.key), safe(label.name)
+            key, name = safe_text(label.key), safe_text(label.name)
             wide.append(f" {key} ", style=key_style)
             wide.append(f" {name} ", style=f"bold {label.colour}")
             packed.append(key, style=key_style)
