@@ -97,9 +97,9 @@ def run_review(
     if session.unreadable:  # the screen passed over them: never an exit 0 after an error
         bad = sorted(session.unreadable.items())
         for _i, error in bad[:10]:
-            typer.echo(f"error: {error}", err=True)
+            echo(f"error: {error}", err=True)
         if len(bad) > 10:
-            typer.echo(f"error: and {len(bad) - 10} more unreadable articles", err=True)
+            echo(f"error: and {len(bad) - 10} more unreadable articles", err=True)
         raise typer.Exit(1)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from annotations.cli import options
-from annotations.cli.errors import one_line_errors
+from annotations.cli.errors import echo, one_line_errors
 from annotations.curation.articles import CurationSource, order
 from annotations.curation.gold import load_versions, saved_gold, unanimous_gold
 from annotations.curation.session import CurationSession
@@ -43,7 +43,7 @@ def run_curation(
     writer = JsonlWriter(out)  # one curator per GOLD at a time
     try:
         if writer.torn:
-            typer.echo(f"warning: {writer.torn}", err=True)
+            echo(f"warning: {writer.torn}", err=True)
         saved = saved_gold(out, curator)
         note = ""
         if auto_accept:
@@ -58,9 +58,9 @@ def run_curation(
             note = f"auto-accepted {len(fresh)} unanimous article{'s' if len(fresh) != 1 else ''}"
             note += f" ({earlier} earlier)" if earlier else ""
             note += f", written to {out}"
-            typer.echo(note, err=True)
+            echo(note, err=True)
             if not versions:
-                typer.echo("nothing left to curate: every article was unanimous", err=True)
+                echo("nothing left to curate: every article was unanimous", err=True)
                 return
         session = CurationSession(CurationSource(order(versions, how)), scheme, curator, saved)
         app = RelectureApp(session, writer, ChainOptions(model=None), keymap=keys, note=note)
@@ -68,14 +68,14 @@ def run_curation(
     finally:
         writer.close()
     if app.return_code:
-        typer.echo(
+        echo(
             f"error: the curation screen stopped on an error; decisions and the draft were "
             f"saved in {out} as far as they could be",
             err=True,
         )
         raise typer.Exit(1)
     n = session.reviewed_count()
-    typer.echo(f"{n} article{'' if n == 1 else 's'} curated, saved in {out}", err=True)
+    echo(f"{n} article{'' if n == 1 else 's'} curated, saved in {out}", err=True)
 
 
 @one_line_errors
