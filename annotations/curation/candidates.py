@@ -52,8 +52,9 @@ class Candidates:
 
     @property
     def unanimous(self) -> bool:
-        """Nothing to resolve: at least two counted annotators and no disagreement."""
-        return len(self.counted) >= 2 and not self.disagreements
+        """Nothing to resolve: two annotators or more, all of them counted (none rejected or
+        ignored the article), and no disagreement."""
+        return len(self.counted) >= 2 and self.counted == self.annotators and not self.disagreements
 
 
 def gather(
