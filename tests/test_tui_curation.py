@@ -1,0 +1,133 @@
+"""The curation screen from the keyboard: a scripted curation of the four-annotator brat project
+gives a known gold line; `relecture review --auto-accept` writes exactly the unanimous articles;
+the votes panel says who said what."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from annotations.curation.articles import CurationSource
+from annotations.curation.gold import load_versions, saved_gold
+from annotations.curation.session import CurationSession
+from annotations.formats import read
+from annotations.labels import load_scheme
+from annotations.store.writer import JsonlWriter
+from tests.test_curation_domain import PROJECT, needs_brat
+from tui.app import ChainOptions, RelectureApp
+from tui.cli import build
+from tui.screens.curation import CurationScreen
+from tui.widgets.curation.votes_panel import VotesPanel
+
+
+def curation_app(files: list[Path], out: Path) -> RelectureApp:
+    session = CurationSession(
+        CurationSource(load_versions(files)), load_scheme(), "lead", saved_gold(out, "lead")
+    )
+    return RelectureApp(session, JsonlWriter(out), ChainOptions(model=None))
+
+
+def spans_of(line: dict[str, object]) -> dict[str, tuple[str, str]]:
+    text = str(line["text"])
+    return {
+        text[s["start"] : s["end"]]: (s["label"], s.get("source"))  # type: ignore[index]
+        for s in line["spans"]  # type: ignore[attr-defined]
+    }
+
+
+@needs_brat
+async def test_a_scripted_curation_from_keys_alone(tmp_path: Path) -> None:
+    out = tmp_path / "gold.jsonl"
+    app = curation_app([PROJECT], out)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, CurationScreen)
+        session = app.session
+        assert isinstance(session, CurationSession)
+        opened = len(session.open_groups())
+        await pilot.press("tab", "enter")  # "EFE": accept the majority candidate (3/4)
+        await pilot.press("tab", "c")  # "Juegos" / "Juegos de Sydney": c picks the most voted
+        await pilot.press("tab", "enter", "}")  # "Liga Mundial" (Maria's), its end fixed by hand
+        await pilot.press("slash", *"voleibol", "enter", "4")  # a span nobody had: MISC
+        await pilot.pause()
+        assert len(session.open_groups()) == opened - 3
+        panel = app.screen.query_one(VotesPanel)
+        assert panel.open == opened - 3
+        await pilot.press("A")  # the majority everywhere it is clear
+        await pilot.pause()
+        while session.open_groups():  # ties: the curator accepts the most voted, one by one
+            await pilot.press("tab", "c")
+            await pilot.pause()
+        await pilot.press("space")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert session.index == 1
+        await pilot.press("q")
+    (line,) = [orjson.loads(x) for x in out.read_bytes().splitlines()]
+    assert line["_annotator_id"] == "lead" and line["answer"] == "accept"
+    spans = spans_of(line)
+    assert spans["EFE"] == ("ORG", "review:Lisa+Maria+Max")
+    assert spans["Juegos de Sydney"] == ("MISC", "review:Lisa+Max+Peter")
+    assert spans["Liga Mundial 2000"] == ("MISC", "curator")
+    assert spans["voleibol"] == ("MISC", "curator")
+    text = line["text"]
+    at = {(s["start"], s["label"]): text[s["start"] : s["end"]] for s in line["spans"]}
+    assert at[(text.index("Juegos de Sydney"), "MISC")] == "Juegos de Sydney"  # not "Juegos"
+    assert at[(text.index("Liga Mundial 2000"), "MISC")] == "Liga Mundial 2000"
+    assert line["_review"]["annotators"] == ["Lisa", "Maria", "Max", "Peter"]
+    assert line["meta"] == {"source": "esp.train-doc-100.txt"}
+    (item,) = list(read(out, "jsonl"))  # the gold file validates
+    assert item.record.annotator == "lead"
+
+
+@needs_brat
+async def test_resume_opens_the_next_article_with_the_gold_kept(tmp_path: Path) -> None:
+    out = tmp_path / "gold.jsonl"
+    app = curation_app([PROJECT], out)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("r")  # reject the first article: allowed with disagreements open
+        await app.workers.wait_for_complete()
+        await pilot.press("q")
+    again = curation_app([PROJECT], out)
+    assert again.session.index == 1 and again.session.reviewed_count() == 1
+
+
+def two_annotators(tmp_path: Path) -> list[Path]:
+    texts = ["Paris est belle.", "Meta recrute.", "Lyon et Rome."]
+    alice = [
+        {"text": texts[0], "spans": [{"start": 0, "end": 5, "label": "LOC"}], "answer": "accept"},
+        {"text": texts[1], "spans": [{"start": 0, "end": 4, "label": "ORG"}], "answer": "accept"},
+        {"text": texts[2], "spans": [{"start": 0, "end": 4, "label": "LOC"}], "answer": "accept"},
+    ]
+    bruno = [dict(alice[0]), {**alice[1], "spans": []}, dict(alice[2])]
+    paths = []
+    for name, lines in (("alice", alice), ("bruno", bruno)):
+        path = tmp_path / f"{name}.jsonl"
+        path.write_bytes(b"".join(orjson.dumps(x) + b"\n" for x in lines))
+        paths.append(path)
+    return paths
+
+
+def test_auto_accept_writes_exactly_the_unanimous_articles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[int] = []
+    monkeypatch.setattr(RelectureApp, "run", lambda self: shown.append(len(self.session)))
+    out = tmp_path / "gold.jsonl"
+    args = ["review", *map(str, two_annotators(tmp_path)), "-o", str(out)]
+    args += ["--curator", "lead", "--auto-accept"]
+    result = CliRunner().invoke(build(), args)
+    assert result.exit_code == 0, result.output
+    assert "auto-accepted 2 unanimous articles" in result.output
+    lines = [orjson.loads(x) for x in out.read_bytes().splitlines()]
+    assert [x["text"] for x in lines] == ["Paris est belle.", "Lyon et Rome."]
+    assert all(x["_review"]["auto_accepted"] and x["_annotator_id"] == "lead" for x in lines)
+    assert shown == [1]  # only the disputed article is shown
+    again = CliRunner().invoke(build(), args)  # resumed: nothing written twice
+    assert "auto-accepted 0 unanimous articles (2 earlier)" in again.output
+    assert len(out.read_bytes().splitlines()) == 2
