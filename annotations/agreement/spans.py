@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +37,7 @@ from annotations.agreement.load import Corpus
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 SpanTuple = tuple[int, int, int]  # start, end, label index
+L = TypeVar("L", int, str)  # a label: its index, or its name
 
 MATCH_MODES = ("exact", "overlap")
 
@@ -82,11 +84,13 @@ class SpanAgreement:
         )
 
 
-def _overlap(a: SpanTuple, b: SpanTuple) -> int:
+def _overlap(a: tuple[int, int, L], b: tuple[int, int, L]) -> int:
     return min(a[1], b[1]) - max(a[0], b[0])
 
 
-def match_spans(a: list[SpanTuple], b: list[SpanTuple], same_label: bool) -> list[tuple[int, int]]:
+def match_spans(
+    a: list[tuple[int, int, L]], b: list[tuple[int, int, L]], same_label: bool
+) -> list[tuple[int, int]]:
     """Greedy one-to-one alignment of overlapping spans: pairs of indices (into a, into b).
 
     Candidates are ordered by: same label first (when labels may differ), exact offsets first,
