@@ -144,6 +144,9 @@ def export(
     def warn(message: str) -> None:
         typer.echo(f"warning: {message}", err=True)
 
+    def echo(message: str) -> None:
+        typer.echo(message, err=True)
+
     options = Options(
         fmt=fmt,
         policy=policy,
@@ -159,7 +162,7 @@ def export(
         agreement=agreement_for_card,
     )
     with _RichProgress(console) as progress:
-        result = run_export(files, out, options, warn=warn, progress=progress)
+        result = run_export(files, out, options, warn=warn, progress=progress, notice=echo)
     for line in result.report_lines():
         typer.echo(line, err=True)
     n = len(result.warnings)
