@@ -74,14 +74,14 @@ class OutputError(UsageError):
 
 def draft_path(out: Path) -> Path:
     """Where the review screen autosaves the article in progress for output `out`."""
-    return out.with_name(out.name + ".draft.json")
+    return out.parent / (out.name + ".draft.json")  # (with_name refuses a nameless `.`)
 
 
 def review_side_files(out: Path) -> tuple[Path, ...]:
     """The files the review screen writes beside its output: the draft and the draft's
     temporary file (written through `open`, so a link there would write into its target)."""
     draft = draft_path(out)
-    return draft, draft.with_name(draft.name + ".tmp")
+    return draft, draft.parent / (draft.name + ".tmp")
 
 
 def check_output(
@@ -95,15 +95,15 @@ def check_output(
     back by one. `folder`: the output is a folder written whole (an export), so an input inside
     it is refused too."""
     out = Path(out)
-    targets = [(out, "")] + [(side, f"its side file {side} ") for side in side_files]
+    targets = [(out, "")] + [(side, f"its side file {side}") for side in side_files]
     for read in reads:
         if not _exists(read.path):
             continue  # the reader will say so; a missing file is nobody's output
         for target, which in targets:
             if (which or not read.may_be_output) and _same(target, read.path):
                 raise OutputIsInput(
-                    f"{out}: {which}is {read.role} {read.path} (the same file); "
-                    "write somewhere else"
+                    f"{out}: {which or 'this output'} is {read.role} {read.path} (the same "
+                    "file); write somewhere else"
                 )
         if read.path.is_dir() and _inside(out, read.path):
             raise OutputIsInput(
@@ -157,7 +157,11 @@ def naming_output(out: str | Path) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        names = [Path(os.fsdecode(n)) for n in (exc.filename, exc.filename2) if n is not None]
+        names = [
+            Path(os.fsdecode(n))
+            for n in (exc.filename, exc.filename2)
+            if isinstance(n, (str, bytes, os.PathLike))
+        ]
         if names and not any(n == out or scratch_of(n, out) for n in names):
             above = [n for n in names if _above(n, out)]
             if not above:

@@ -54,7 +54,7 @@ def refused(out: Path | str, *reads: Input, **kw: object) -> str:
 # -- the domain function -----------------------------------------------------------------------
 def test_the_same_path_is_refused(src: Path) -> None:
     message = refused(src, Input(src))
-    assert message.startswith(f"{src}: is the input {src} (the same file)")
+    assert message.startswith(f"{src}: this output is the input {src} (the same file)")
 
 
 def test_a_symlink_to_the_input_is_refused(src: Path, tmp_path: Path) -> None:
@@ -188,7 +188,7 @@ def annotate(src: Path | str, out: Path | str, *more: str | Path) -> list[str | 
 
 def test_annotate_refuses_its_source_as_output(src: Path, tmp_path: Path) -> None:
     assert assert_refused(annotate(src, src), src) == (
-        f"error: {src}: is the input {src} (the same file); write somewhere else"
+        f"error: {src}: this output is the input {src} (the same file); write somewhere else"
     )
     hard = tmp_path / "hard.jsonl"
     os.link(src, hard)
@@ -233,7 +233,10 @@ def test_suggest_refuses_a_hard_link_to_its_input(src: Path, tmp_path: Path) -> 
     hard = tmp_path / "hard.jsonl"
     os.link(src, hard)
     line = assert_refused(["suggest", src, "-o", hard, "--model", "none"], src)
-    assert line == f"error: {hard}: is the input {src} (the same file); write somewhere else"
+    assert (
+        line
+        == f"error: {hard}: this output is the input {src} (the same file); write somewhere else"
+    )
     patterns = tmp_path / "patterns.jsonl"
     patterns.write_bytes(b'{"label": "ORG", "pattern": "Meta"}\n')
     args: list[str | Path] = ["suggest", src, "-o", patterns, "--patterns", patterns]
