@@ -28,6 +28,7 @@ from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
 
 from annotations.curation.session import CurationSession
+from annotations.outputs import draft_path
 from annotations.records import Record
 from annotations.review.learning import Learning
 from annotations.review.session import ReviewSession
@@ -116,7 +117,7 @@ class RelectureApp(App[None]):
         self._chain_lock = threading.RLock()
         self.learning = Learning(self.memory, self._chain_lock)
         self.model_state = "loading" if self.options.model else "off"
-        self.draft_path = writer.path.with_name(writer.path.name + ".draft.json")
+        self.draft_path = draft_path(writer.path)  # checked against the inputs (tui.cli)
         self._fast: Chain | None = None
         self._full: Chain | None = None
         self._fast_failed = False

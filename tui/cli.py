@@ -14,7 +14,9 @@ from annotations.cli.errors import echo, one_line_errors
 from annotations.demo import demo_path
 from annotations.errors import UsageError
 from annotations.formats import read
+from annotations.keymap import default_path as default_keymap_path
 from annotations.labels import load_scheme
+from annotations.outputs import check_output, command_inputs, review_side_files
 from annotations.records import Record
 from annotations.review.session import ReviewSession
 from annotations.store.index import JsonlIndex
@@ -51,6 +53,12 @@ def run_review(
     from tui.app import ChainOptions, RelectureApp
     from tui.keymap import load_user_keymap
 
+    # OUT (and its draft) is never an input: refused before anything is read or written
+    check_output(
+        out,
+        command_inputs(source, patterns, labels, learn_from, keymap or default_keymap_path()),
+        side_files=review_side_files(out),
+    )
     keys = load_user_keymap(keymap)  # a bad keymap stops here, before anything is opened
     # every input is checked before OUT is touched and before the screen opens: a bad file is
     # one line and exit 1 here, never a traceback from a worker inside the app

@@ -110,12 +110,9 @@ def _spans(spans: Iterable[Any]) -> list[SpanTuple]:
 def compare(pred: list[SpanTuple], gold: list[SpanTuple], match: str, into: Scored) -> None:
     """Add one article's comparison to `into`."""
     if match == "exact":
-        hits = set(pred) & set(gold)
-        matched_pred, matched_gold = hits, hits
+        matched_pred = set(pred) & set(gold)
     else:
-        pairs = match_spans(pred, gold, same_label=True)
-        matched_pred = {pred[x] for x, _ in pairs}
-        matched_gold = {gold[y] for _, y in pairs}
+        matched_pred = {pred[x] for x, _ in match_spans(pred, gold, same_label=True)}
     into.overall.add(Score(len(matched_pred), len(pred), len(gold)))
     for label in {s[2] for s in pred} | {s[2] for s in gold}:
         into.per_label.setdefault(label, Score()).add(
@@ -145,9 +142,7 @@ def gold_report(
     records: Iterable[Record], gold_records: Iterable[Record], match: str = "exact"
 ) -> GoldReport:
     gold = {
-        _article(r): _spans(r.spans or ())
-        for r in latest(gold_records)
-        if r.answer not in EXCLUDED
+        _article(r): _spans(r.spans or ()) for r in latest(gold_records) if r.answer not in EXCLUDED
     }
     scored: dict[str, Scored] = {}
     shown: dict[tuple[int, str], list[Any]] = {}  # the suggestions of each gold article

@@ -11,6 +11,7 @@ from annotations.align import POLICIES, Policy
 from annotations.cli.errors import echo, one_line_errors
 from annotations.errors import InputError, UsageError
 from annotations.formats import READ_FORMATS, WRITE_FORMATS, complete, read, write_records
+from annotations.outputs import check_output, command_inputs
 from annotations.records import Record
 
 
@@ -35,10 +36,9 @@ def convert(
         raise UsageError(f"--to must be one of {', '.join(WRITE_FORMATS)}")
     if policy not in POLICIES:
         raise UsageError(f"--align must be one of {', '.join(POLICIES)}")
+    check_output(out, command_inputs(source))
     if out.exists() and not force:
         raise UsageError(f"{out} exists; pass --force to replace it")
-    if out.resolve() == source.resolve():
-        raise UsageError("OUT is the input file; write somewhere else")
     warnings = 0
 
     def records() -> Iterator[Record]:
@@ -53,6 +53,6 @@ def convert(
                     echo(f"warning: {item.where}: {issue}", err=True)
             yield item.record
 
-    count = write_records(records(), out, to, force=force)
+    count = write_records(records(), out, to, force=force, notice=lambda m: typer.echo(m, err=True))
     note = f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
     echo(f"wrote {count} records to {out} ({to}){note}", err=True)

@@ -145,6 +145,9 @@ def export(
     def warn(message: str) -> None:
         echo(f"warning: {message}", err=True)
 
+    def notice(message: str) -> None:
+        echo(message, err=True)
+
     options = Options(
         fmt=fmt,
         policy=policy,
@@ -160,7 +163,7 @@ def export(
         agreement=agreement_for_card,
     )
     with _RichProgress(console) as progress:
-        result = run_export(files, out, options, warn=warn, progress=progress)
+        result = run_export(files, out, options, warn=warn, progress=progress, notice=notice)
     for line in result.report_lines():
         echo(line, err=True)
     n = len(result.warnings)

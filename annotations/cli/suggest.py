@@ -15,6 +15,7 @@ from annotations.cli.errors import one_line_errors
 from annotations.errors import UsageError
 from annotations.formats import read
 from annotations.labels import load_scheme
+from annotations.outputs import check_output, command_inputs
 from annotations.records import Record
 from annotations.store.writer import JsonlWriter
 from annotations.suggest.base import SuggesterError
@@ -36,8 +37,7 @@ def suggest(
     fmt: str | None = options.FORMAT,
 ) -> None:
     """Pre-annotate articles with suggestions (model, rules, patterns, memory)."""
-    if out.resolve() == source.resolve():
-        raise UsageError("OUT is the input file; write somewhere else")
+    check_output(out, command_inputs(source, patterns, labels, learn_from))
     scheme = load_scheme(labels)
     console = Console(stderr=True)
     try:

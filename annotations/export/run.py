@@ -1,8 +1,9 @@
 """The export, start to finish: read, select, split, align, write to a temporary folder beside DIR,
 fsync, and put it in DIR's place in one rename.
 
-DIR is never half written: everything goes to `.DIR.<random>.tmp` next to it first. An existing
-DIR is refused unless `force`, and even then only when it is empty or an earlier export (it holds
+DIR is never half written: everything goes to `.DIR.relecture-export-PID-XXXXXXXX.tmp` next to
+it first (`annotations.store.scratch`: what a killed export left there, the next one removes). An
+existing DIR is refused unless `force`, and even then only when it is empty or an earlier export (it holds
 `.relecture-export.json`), so that `-o ~ --force` cannot delete a home folder. With `force`, the
 new folder and the old one are swapped atomically (Linux `renameat2(RENAME_EXCHANGE)`; elsewhere the
 old one is renamed aside first) and the old one is then deleted. A failure at any point before the
@@ -17,7 +18,6 @@ import errno
 import gc
 import os
 import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from annotations import outputs
 from annotations.align import POLICIES as ALIGN_POLICIES
 from annotations.align import Policy
 from annotations.errors import InputError, UsageError
@@ -35,6 +36,7 @@ from annotations.export.select import Row, Selection, parse_policy, select
 from annotations.export.splits import DEFAULT_SPLIT, SPLIT_NAMES, assign, parse_split
 from annotations.labels import DEFAULT_SCHEME, load_scheme
 from annotations.records import Record
+from annotations.store.scratch import clean_leftovers, scratch_folder
 from annotations.store.writer import fsync_dir
 
 FORMATS = ("hf", "spacy", "conll", "jsonl", "doccano", "prodigy")
@@ -97,13 +99,13 @@ class Options:
     agreement: Mapping[str, Any] | Callable[[list[Record]], Mapping[str, Any] | None] | None = None
 
 
-def check_target(out: Path, force: bool, inputs: Sequence[Path] = ()) -> None:
-    """Refuse a target that exists (without force), is a file, is not an export, or holds input."""
-    target = out.resolve()
-    for path in inputs:
-        p = Path(path).resolve()
-        if p == target or target in p.parents:
-            raise UsageError(f"{out}: the input {path} is inside it; write the export elsewhere")
+def check_target(
+    out: Path, force: bool, inputs: Sequence[Path] = (), labels: str | Path | None = None
+) -> None:
+    """Refuse a target that exists (without force), is a file, is not an export, is or holds an
+    input (by identity: see `annotations.outputs`), or lies inside an input folder."""
+    reads = [*outputs.inputs("the input", inputs), *outputs.inputs("the --labels file", [labels])]
+    outputs.check_output(out, reads, folder=True)
     if not out.exists() and not out.is_symlink():
         return
     if not out.is_dir() or out.is_symlink():
@@ -182,16 +184,24 @@ def export(
     *,
     warn: Callable[[str], None] | None = None,
     progress: Progress | None = None,
+    notice: Callable[[str], None] | None = None,
 ) -> ExportResult:
-    """Read `inputs` (any readable format) and write the export to `out` as `options` say."""
+    """Read `inputs` (any readable format) and write the export to `out` as `options` say.
+    `notice` is told of each leftover of a killed export that is removed."""
     paths = [Path(p) for p in inputs]
     _check_options(options)
-    check_target(Path(out), options.force, paths)
+    check_target(Path(out), options.force, paths, options.labels)
     warnings = _Warnings(warn)
     prog = progress or _NoProgress()
     records = read_inputs(paths, options.input_format, Policy(options.align), warnings, prog)
     return export_records(
-        records, out, options, inputs=[str(p) for p in paths], progress=prog, _warnings=warnings
+        records,
+        out,
+        options,
+        inputs=[str(p) for p in paths],
+        progress=prog,
+        notice=notice,
+        _warnings=warnings,
     )
 
 
@@ -212,12 +222,13 @@ def export_records(
     inputs: Sequence[str] = (),
     warn: Callable[[str], None] | None = None,
     progress: Progress | None = None,
+    notice: Callable[[str], None] | None = None,
     _warnings: _Warnings | None = None,
 ) -> ExportResult:
     """The export from (record, `file:line`) pairs (what `export` and the benchmark call).
     Writes `out` whole or not at all. Records are changed in place (tokens, aligned spans)."""
     with _gc_paused():
-        return _export_records(records, out, options, inputs, warn, progress, _warnings)
+        return _export_records(records, out, options, inputs, warn, progress, notice, _warnings)
 
 
 def _export_records(
@@ -227,11 +238,12 @@ def _export_records(
     inputs: Sequence[str],
     warn: Callable[[str], None] | None,
     progress: Progress | None,
+    notice: Callable[[str], None] | None,
     _warnings: _Warnings | None,
 ) -> ExportResult:
     out = Path(out)
     _check_options(options)
-    check_target(out, options.force, [Path(i) for i in inputs])
+    check_target(out, options.force, [Path(i) for i in inputs], options.labels)
     prog = progress or _NoProgress()
     report = _warnings if _warnings is not None else _Warnings(warn)
 
@@ -285,18 +297,23 @@ def _export_records(
         language="fr" if scheme.name == DEFAULT_SCHEME and not options.any_label else None,
     )
     prog.phase("writing", len(selection.rows))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
-        features = _write(tmp, options.fmt, splits, labels, summary, report, prog, prepare, ready)
-        summary.warnings = len(report.items)
-        (tmp / "README.md").write_text(readme(summary, features), encoding="utf-8")
-        (tmp / MARKER).write_bytes(orjson.dumps(_manifest(summary), option=orjson.OPT_INDENT_2))
-        _make_durable(tmp)
-        _swap_into_place(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with outputs.naming_output(out):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        clean_leftovers(out, "export", notice)
+        with scratch_folder(out, "export") as tmp:
+            try:
+                features = _write(
+                    tmp, options.fmt, splits, labels, summary, report, prog, prepare, ready
+                )
+                summary.warnings = len(report.items)
+                (tmp / "README.md").write_text(readme(summary, features), encoding="utf-8")
+                manifest = orjson.dumps(_manifest(summary), option=orjson.OPT_INDENT_2)
+                (tmp / MARKER).write_bytes(manifest)
+                _make_durable(tmp)
+                _swap_into_place(tmp, out)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
     return ExportResult(out, summary, report.items)
 
 
@@ -467,12 +484,12 @@ def _swap_into_place(tmp: Path, out: Path) -> None:
         fsync_dir(parent)
         shutil.rmtree(tmp, ignore_errors=True)
         return
-    aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-    os.rename(out, aside / "old")
-    try:
-        os.rename(tmp, out)
-    except BaseException:
-        os.rename(aside / "old", out)
-        raise
-    fsync_dir(parent)
-    shutil.rmtree(aside, ignore_errors=True)
+    with scratch_folder(out, "export", suffix=".old") as aside:
+        os.rename(out, aside / "old")
+        try:
+            os.rename(tmp, out)
+        except BaseException:
+            os.rename(aside / "old", out)
+            raise
+        fsync_dir(parent)
+        shutil.rmtree(aside, ignore_errors=True)

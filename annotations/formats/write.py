@@ -4,7 +4,6 @@ beside the target, fsync'd, then renamed. An existing target is refused unless `
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,9 @@ from typing import Any
 import orjson
 
 from annotations.errors import UsageError
+from annotations.outputs import naming_output
 from annotations.records import Record
+from annotations.store.scratch import clean_leftovers, scratch_file
 from annotations.store.writer import fsync_dir
 
 WRITE_FORMATS = ("jsonl", "prodigy", "doccano")
@@ -55,30 +56,38 @@ def _file_mode(out: Path) -> int:
 
 
 def write_records(
-    records: Iterable[Record], out: str | Path, fmt: str = "jsonl", force: bool = False
+    records: Iterable[Record],
+    out: str | Path,
+    fmt: str = "jsonl",
+    force: bool = False,
+    notice: Callable[[str], None] | None = None,
 ) -> int:
-    """Write all records to `out` or nothing at all. Returns the number written."""
+    """Write all records to `out` or nothing at all. Returns the number written. `notice` is
+    told of each leftover of a killed run that is removed (see `annotations.store.scratch`)."""
     out = Path(out)
     if fmt not in _SERIALISERS:
         raise UsageError(f"cannot write {fmt!r} (one of {', '.join(WRITE_FORMATS)})")
     if out.exists() and not force:
         raise UsageError(f"{out} exists; pass --force to replace it")
     serialise = _SERIALISERS[fmt]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     count = 0
-    try:
-        os.fchmod(fd, _file_mode(out))
-        with os.fdopen(fd, "wb") as fh:
-            for record in records:
-                fh.write(orjson.dumps(serialise(record)))
-                fh.write(b"\n")
-                count += 1
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
-        fsync_dir(out.resolve().parent)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with naming_output(out):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        clean_leftovers(out, "convert", notice)
+        with scratch_file(out, "convert") as (fd, tmp):
+            try:
+                os.fchmod(fd, _file_mode(out))
+                fh = os.fdopen(fd, "wb", closefd=False)  # the scratch keeps fd (and its lock)
+                with fh:
+                    for record in records:
+                        fh.write(orjson.dumps(serialise(record)))
+                        fh.write(b"\n")
+                        count += 1
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, out)
+                fsync_dir(out.resolve().parent)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
     return count

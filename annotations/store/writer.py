@@ -4,6 +4,7 @@ a torn last line (crash mid-write) set aside in a sidecar file on open, never dr
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -107,10 +108,18 @@ class JsonlWriter:
             (r.to_json() if isinstance(r, Record) else orjson.dumps(r)) + b"\n" for r in records
         )
         view = memoryview(data)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
-        os.fsync(self._fd)
+        start = os.fstat(self._fd).st_size  # one writer per file: nobody else appends
+        try:
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+            os.fsync(self._fd)
+        except OSError as exc:
+            # disk full (a part may be written): cut it off, or the next record would be glued
+            # to it; and name the file, which os.write's error does not
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, start)
+            raise OSError(exc.errno, exc.strerror or str(exc), str(self.path)) from exc
         return len(data)
 
     def close(self) -> None:
