@@ -131,3 +131,14 @@ def test_auto_accept_writes_exactly_the_unanimous_articles(
     again = CliRunner().invoke(build(), args)  # resumed: nothing written twice
     assert "auto-accepted 0 unanimous articles (2 earlier)" in again.output
     assert len(out.read_bytes().splitlines()) == 2
+
+
+def test_gold_is_never_an_annotators_file(tmp_path: Path) -> None:
+    alice, bruno = two_annotators(tmp_path)
+    before = alice.read_bytes()
+    (tmp_path / "gold.jsonl").symlink_to(alice)
+    args = ["review", str(alice), str(bruno), "-o", str(tmp_path / "gold.jsonl")]
+    result = CliRunner().invoke(build(), [*args, "--curator", "lead"])
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and "is an annotator's file" in result.output
+    assert alice.read_bytes() == before

@@ -13,7 +13,9 @@ from annotations.curation.articles import CurationSource, order
 from annotations.curation.gold import load_versions, saved_gold, unanimous_gold
 from annotations.curation.session import CurationSession
 from annotations.errors import UsageError
+from annotations.keymap import default_path as default_keymap_path
 from annotations.labels import load_scheme
+from annotations.outputs import check_output, command_inputs, inputs, review_side_files
 from annotations.store.writer import JsonlWriter
 
 ORDERS = ("input", "worst")
@@ -34,6 +36,12 @@ def run_curation(
 
     if how not in ORDERS:
         raise UsageError(f"--order must be input or worst (got {how!r})")
+    # GOLD (and its draft) is never one of the annotators' files: refused before anything
+    reads = [
+        *inputs("an annotator's file", files),
+        *command_inputs(None, (), labels, (), keymap or default_keymap_path()),
+    ]
+    check_output(out, reads, side_files=review_side_files(out))
     keys = load_user_keymap(keymap)
     scheme = load_scheme(labels)
     versions = load_versions(files, fmt)
