@@ -186,6 +186,12 @@ def agree(
     as_json: bool = typer.Option(
         False, "--json", help="Print the whole report as one JSON object."
     ),
+    gold: Path | None = typer.Option(
+        None,
+        "--gold",
+        help="A gold file (from `relecture review`): score each annotator, and the suggestions "
+        "they were shown, against it instead.",
+    ),
 ) -> None:
     """Agreement between annotators: span F1, Cohen/Fleiss κ, Krippendorff α and α_U, disagreements."""
     from annotations.agreement import AgreementError, agreement_report, records_from_files
@@ -193,6 +199,8 @@ def agree(
 
     if match not in MATCH_MODES:
         raise fail(f"--match must be one of {', '.join(MATCH_MODES)}, not {match!r}")
+    if gold is not None:
+        return _against_gold(files, gold, match, as_json)
     try:
         report = agreement_report(records_from_files(files), match)
     except AgreementError as exc:
@@ -201,3 +209,17 @@ def agree(
         typer.echo(safe_json(orjson.dumps(report.as_dict()).decode()))
     else:
         render(report, Console())
+
+
+def _against_gold(files: list[Path], gold: Path, match: str, as_json: bool) -> None:
+    from annotations.agreement import records_from_files
+    from annotations.agreement.gold import gold_report
+    from annotations.cli.agree_gold import render_gold
+    from annotations.formats import read
+
+    gold_records = [item.record for item in read(gold)]
+    report = gold_report(records_from_files(files, tokens=False), gold_records, match)
+    if as_json:
+        typer.echo(safe_json(orjson.dumps(report.as_dict()).decode()))
+    else:
+        render_gold(report, Console())
