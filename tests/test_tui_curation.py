@@ -10,17 +10,19 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from annotations.curation.articles import CurationSource
+from annotations.curation.articles import CurationSource, group_versions
 from annotations.curation.gold import load_versions, saved_gold
 from annotations.curation.session import CurationSession
 from annotations.formats import read
 from annotations.labels import load_scheme
+from annotations.records import Record
 from annotations.store.writer import JsonlWriter
 from tests.test_curation_domain import PROJECT, needs_brat
 from tui.app import ChainOptions, RelectureApp
 from tui.cli import build
 from tui.screens.curation import CurationScreen
 from tui.widgets.curation.votes_panel import VotesPanel
+from tui.widgets.spans.span_list import SpanList
 
 
 def curation_app(files: list[Path], out: Path) -> RelectureApp:
@@ -142,3 +144,50 @@ def test_gold_is_never_an_annotators_file(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.output.count("\n") == 1 and "is an annotator's file" in result.output
     assert alice.read_bytes() == before
+
+
+@needs_brat
+async def test_the_votes_panel_and_the_span_list_say_who_gave_what(tmp_path: Path) -> None:
+    app = curation_app([PROJECT], tmp_path / "gold.jsonl")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("tab", "tab")  # "Juegos" (Maria) / "Juegos de Sydney" (the others)
+        await pilot.pause()
+        screen = app.screen
+        panel = str(screen.query_one(VotesPanel).render())
+        assert "«Juegos de Sydney»" in panel
+        lines = {line.split()[0]: line for line in panel.splitlines()[2:]}
+        assert "MISC «Juegos»" in lines["Maria"] and "«Juegos de Sydney»" in lines["Peter"]
+        assert "agreement F1 0.80" in panel
+        rows = [
+            str(line.text)
+            for line in screen.query_one(SpanList).render_lines(
+                screen.query_one(SpanList).region.reset_offset
+            )
+        ]
+        assert any("Juegos de Sy" in row and "3/4" in row for row in rows)
+        assert any("Viruca Atanes" in row and "4/4" in row for row in rows)
+
+
+def test_the_disputed_filter_steps_over_settled_articles() -> None:
+    alice = {"text": "Paris.", "spans": [{"start": 0, "end": 5, "label": "LOC"}]}
+    versions = group_versions(
+        [
+            Record.from_dict({**alice, "_annotator_id": "a"}),
+            Record.from_dict({**alice, "_annotator_id": "b"}),
+            Record.from_dict({"text": "Lyon.", "_annotator_id": "a", "spans": []}),
+            Record.from_dict(
+                {
+                    "text": "Lyon.",
+                    "_annotator_id": "b",
+                    "spans": [{"start": 0, "end": 4, "label": "LOC"}],
+                }
+            ),
+        ]
+    )
+    session = CurationSession(CurationSource(versions), load_scheme(), "lead")
+    assert session.index == 0 and session.set_filter("disputed") and session.index == 1
+    assert session.take_majority() == 0  # 1 of 2 is no majority
+    session.next_open()
+    session.cycle()
+    assert not session.matches(1, "disputed")

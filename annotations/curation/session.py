@@ -17,7 +17,7 @@ from annotations.curation.articles import CurationSource, Versions
 from annotations.curation.candidates import Disagreement, Vote
 from annotations.labels import LabelScheme
 from annotations.records import Record, Span
-from annotations.review.session import ReviewSession
+from annotations.review.session import FILTERS, ReviewSession
 from annotations.review.state import ArticleState, ReviewSpan, Status, output_spans
 
 CURATOR = "curator"  # the source of a gold span no annotator gave as it is
@@ -47,6 +47,8 @@ def _key(record: Record, span: ReviewSpan) -> tuple[int, int, str]:
 
 
 class CurationSession(ReviewSession):
+    FILTERS = {**FILTERS, "disputed": "Articles with a disagreement still open"}
+
     def __init__(
         self,
         source: CurationSource,
@@ -77,6 +79,15 @@ class CurationSession(ReviewSession):
             if s.status in (Status.NEW, Status.EDITED):
                 kept[_key(record, s)].source = CURATOR
         return list(kept.values())
+
+    def matches(self, i: int, kind: str) -> bool:
+        if kind != "disputed":
+            return super().matches(i, kind)
+        if self.answer_at(i) is not None:
+            return False
+        if i in self._states:  # opened: what is open on screen
+            return bool(self.open_groups(self._states[i]))
+        return bool(self.versions(i).candidates.disagreements)
 
     # -- disagreements -----------------------------------------------------------------------
     def open_groups(self, state: ArticleState | None = None) -> list[list[ReviewSpan]]:

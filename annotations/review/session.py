@@ -41,6 +41,8 @@ class ReviewSession:
     """`source[i]` gives article i (a list, or an index over a large file); `saved` maps input
     hashes to this annotator's latest saved record, so reviewed articles open as decided."""
 
+    FILTERS: Mapping[str, str] = FILTERS  # the filters this session offers
+
     def __init__(
         self,
         source: Sequence[Record],
@@ -292,7 +294,7 @@ class ReviewSession:
     def set_filter(self, kind: str) -> bool:
         """Step through `kind` articles from now on, moving to the nearest one when the current
         article is not one; False (nothing changed) when there is none."""
-        if kind not in FILTERS:
+        if kind not in self.FILTERS:
             return False
         if not self.matches(self.index, kind) and not (self.step(1, kind) or self.step(-1, kind)):
             return False

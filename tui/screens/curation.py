@@ -38,6 +38,7 @@ class CurationScreen(ReviewScreen):
         if not self._composed or not self.has_tokens():
             return
         session = self.curation
+        self.query_one(SpanList).set_voters(len(session.versions().candidates.counted))
         colours = {label.name: label.colour for label in session.scheme.labels}
         self.query_one(VotesPanel).show(
             session.record.text, session.explain(), len(session.open_groups()), colours

@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from annotations.records import Record
-from annotations.review.session import FILTERS, ReviewSession
+from annotations.review.session import ReviewSession
 from annotations.review.state import ArticleState
 from annotations.review.status import StatusInfo, label_counts
 from annotations.tokenize import tokenizer_loaded
@@ -326,7 +326,7 @@ class ReviewScreen(Screen[None]):
         self._open(OpenPrompt("search", "Search (from the cursor, wraps):"))
 
     def action_filter(self) -> None:
-        choices = {kind[0]: kind for kind in FILTERS}  # a all, u unreviewed, f flagged...
+        choices = {kind[0]: kind for kind in self.session.FILTERS}  # a all, u unreviewed...
         title = "Show: " + " · ".join(f"{k} {v}" for k, v in choices.items()) + " (Esc: cancel)"
         self._open(OpenPrompt("filter", title, choices=choices))
 

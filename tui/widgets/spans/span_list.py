@@ -41,6 +41,7 @@ class SpanList(ScrollView, can_focus=False):
         super().__init__(id=id)
         self.spans: tuple[ReviewSpan, ...] = ()
         self.current: int | None = None
+        self.voters = 0  # curation: the counted annotators of the article (see _source)
         self.record: Record | None = None
         self.colours: dict[str, str] = {}
         self._label_width = 7
@@ -90,12 +91,28 @@ class SpanList(ScrollView, can_focus=False):
             strip = self._strips[key] = Strip([*row, indicator], width)
         return strip
 
+    def set_voters(self, n: int) -> None:
+        if n != self.voters:
+            self.voters = n
+            self._strips.clear()
+            self.refresh()
+
+    def _source(self, source: str | None) -> str:
+        """The source column: the suggester's kind (`model`, `rules`...), `you`; in curation,
+        how many of the counted annotators gave the span (`3/4`)."""
+        if source is None:
+            return "you"
+        kind, _, rest = source.partition(":")
+        if kind == "review" and self.voters:
+            return f"{len(rest.split('+'))}/{self.voters}"
+        return safe_text(kind)
+
     def _render_row(self, index: int, width: int) -> Strip:
         span = self.spans[index]
         assert self.record is not None
         tokens = self.record.tokens or []
         text = self.record.text[tokens[span.token_start].start : tokens[span.token_end].end]
-        source = safe_text((span.source or "you").split(":")[0])
+        source = self._source(span.source)
         score = f"{span.score:.2f}" if span.score is not None else ""
         columns = [f" {span.status.value:<8}", f" {source:<8}", f" {score:>4}"]
         lw = self._label_width + 2  # a space each side
