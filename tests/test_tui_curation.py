@@ -191,3 +191,64 @@ def test_the_disputed_filter_steps_over_settled_articles() -> None:
     session.next_open()
     session.cycle()
     assert not session.matches(1, "disputed")
+
+
+TEXTS = [
+    "Meta Platforms recrute Yann LeCun à Paris .",
+    "La Banque de France publie ses chiffres à Paris .",
+    "Emmanuel Macron reçoit Olaf Scholz à Berlin .",
+]
+VERSIONS = {  # per annotator, per article: (first word, last word, label)
+    "alice": [
+        [(0, 1, "ORG"), (3, 4, "PER"), (6, 6, "LOC")],
+        [(0, 3, "ORG"), (8, 8, "LOC")],
+        [(0, 1, "PER"), (3, 4, "PER"), (6, 6, "LOC")],
+    ],
+    "bruno": [
+        [(0, 0, "ORG"), (3, 4, "PER"), (6, 6, "LOC")],
+        [(1, 3, "ORG"), (8, 8, "LOC")],
+        [(0, 1, "PER"), (3, 4, "PER")],
+    ],
+    "chloe": [
+        [(0, 1, "ORG"), (3, 4, "PER")],
+        [(0, 2, "ORG"), (8, 8, "LOC")],
+        [(0, 1, "PER"), (3, 4, "PER"), (6, 6, "ORG")],
+    ],
+}
+
+
+def three_annotators(tmp_path: Path) -> list[Path]:
+    """Three annotators' files over three articles, with whitespace tokens (so that nothing
+    has to load spaCy's tokenizer)."""
+    paths = []
+    for name, per_article in VERSIONS.items():
+        lines = []
+        for text, spans in zip(TEXTS, per_article, strict=True):
+            words, at = [], 0
+            for n, word in enumerate(text.split(" ")):
+                words.append(
+                    {"text": word, "start": at, "end": at + len(word), "id": n, "ws": True}
+                )
+                at += len(word) + 1
+            words[-1]["ws"] = False
+            lines.append(
+                {
+                    "text": text,
+                    "tokens": words,
+                    "spans": [
+                        {
+                            "start": words[a]["start"],
+                            "end": words[b]["end"],
+                            "label": label,
+                            "token_start": a,
+                            "token_end": b,
+                        }
+                        for a, b, label in spans
+                    ],
+                    "answer": "accept",
+                }
+            )
+        path = tmp_path / f"{name}.jsonl"
+        path.write_bytes(b"".join(orjson.dumps(x) + b"\n" for x in lines))
+        paths.append(path)
+    return paths
