@@ -59,7 +59,8 @@ def _sources(state: Any) -> list[str]:
 
 async def editable(app: Any, want: set[str]) -> dict[str, Any]:
     marks: dict[str, float | None] = {"running": time.time(), "shown": None, "key": None}
-    marks["fast"] = None
+    if "fast" in want:  # (curation has no suggesters: WANT is "none")
+        marks["fast"] = None
     if "model" in want:
         marks["model"] = None
     sent = 0
