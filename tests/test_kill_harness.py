@@ -11,6 +11,7 @@ the timing of the machine is not).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import random
 import shutil
@@ -242,7 +243,9 @@ def test_annotate_killed_at_random_points(server: Server, tmp_path: Path) -> Non
         delay = None if last else rng.uniform(0, OPENING_WINDOW if opening else TYPING_WINDOW)
         when = "the fork" if opening else "ready"
         where = f"{REPLAY}, annotate run {run}, killed {delay}s after {when}"
-        drive = {"log": str(log), "seed": rng.randrange(1 << 32), "keys": 0 if last else 400}
+        # one run in three quits (q) after a few keys: the kill may come while it quits
+        keys = 0 if last else rng.randint(2, 30) if rng.random() < 1 / 3 else 400
+        drive = {"log": str(log), "seed": rng.randrange(1 << 32), "keys": keys}
 
         def is_ready(run: int = run) -> bool:
             return log.exists() and any(e["kind"] == "ready" for e in log_entries(log, run))
@@ -256,6 +259,8 @@ def test_annotate_killed_at_random_points(server: Server, tmp_path: Path) -> Non
         entries = log_entries(log, run)
         ready = [e for e in entries if e["kind"] == "ready"]
         assert ready or outcome.killed, f"{where}: never ready: {outcome.stderr[-3000:]}"
+        if not outcome.killed:
+            assert outcome.code == 0 and "saved in" in outcome.stderr, f"{where}: {outcome}"
         if ready:  # reopened on what the previous kill left: every decision and the draft back
             assert ready[0]["problems"] == [], f"{where}: {ready[0]['problems']}"
         if not out.exists():  # killed before it opened OUT
@@ -267,7 +272,7 @@ def test_annotate_killed_at_random_points(server: Server, tmp_path: Path) -> Non
         if run == torn_at and not torn_tail(out.read_bytes()) and out.stat().st_size:
             tear(out, rng)
         before = out.read_bytes()
-    assert outcome.code == 0 and not outcome.killed, outcome.stderr[-3000:]
+    assert not outcome.killed, "the last run was not left to finish"
 
 
 # -- suggest -------------------------------------------------------------------------------------
@@ -343,10 +348,11 @@ def test_suggest_killed_at_random_points(
 
 
 # -- export --------------------------------------------------------------------------------------
-# Helper `alias` (issue 12, item 5) makes the next run of a command recognise and remove the
-# temporary folders a killed export leaves beside its target. Until that has landed, leftovers are
-# only listed (the test is marked xfail when there are some); once it has, set this to True.
-LEFTOVERS_REMOVED_BY_RERUN = False
+# EXPECTATION (issue 12, item 5, helper `alias`): the next run of a command recognises and removes
+# the temporary folders a killed export left beside its target. Until that work (its module
+# `annotations.store.scratch`) has landed, leftovers are only listed and the test is marked xfail
+# when there are some; from then on they fail it.
+LEFTOVERS_REMOVED_BY_RERUN = importlib.util.find_spec("annotations.store.scratch") is not None
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -422,5 +428,5 @@ def test_export_killed_at_random_points(
     if leftovers:
         pytest.xfail(
             f"killed exports left {sorted(leftovers)} beside the target, which the rerun kept "
-            "(issue 12 item 5, helper alias: set LEFTOVERS_REMOVED_BY_RERUN once it has landed)"
+            "(expected once issue 12 item 5, helper alias, has landed: annotations.store.scratch)"
         )
