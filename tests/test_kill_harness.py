@@ -83,7 +83,6 @@ class Server:
         request = {"argv": [str(a) for a in argv], "stdout": str(out), "stderr": str(err)}
         self._send(orjson.dumps({**request, "drive": drive, "batch": batch}))
         pid = self._read()["pid"]
-        self.started = time.monotonic()
         if kill_after is not None:
             until = time.monotonic() + 30
             while counting_from is not None and not counting_from() and time.monotonic() < until:

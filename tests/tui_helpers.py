@@ -4,7 +4,6 @@ the scripted annotator of the kill harness."""
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -63,7 +62,7 @@ class KillLog:
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
 
     def write(self, **entry: Any) -> None:
-        os.write(self._fd, orjson.dumps({**entry, "t": time.monotonic()}) + b"\n")
+        os.write(self._fd, orjson.dumps(entry) + b"\n")
         os.fsync(self._fd)
 
 
@@ -156,7 +155,6 @@ def scripted_run(spec: dict[str, Any]) -> None:
         keys, weights = list(SCRIPT_KEYS), list(SCRIPT_KEYS.values())
         async with app.run_test(size=(120, 40)) as pilot:
             await app.workers.wait_for_complete()
-            await pilot.pause()
             log.write(
                 kind="ready", run=spec["run"], problems=resume_problems(app.session, out, draft)
             )
