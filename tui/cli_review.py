@@ -3,13 +3,14 @@ into a gold file on the curation screen."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import typer
 
 from annotations.cli import options
 from annotations.cli.errors import echo, one_line_errors
-from annotations.curation.articles import CurationSource, order
+from annotations.curation.articles import CurationSource, Versions, order
 from annotations.curation.gold import load_versions, saved_gold, unanimous_gold
 from annotations.curation.session import CurationSession
 from annotations.errors import UsageError
@@ -44,7 +45,7 @@ def run_curation(
     check_output(out, reads, side_files=review_side_files(out))
     keys = load_user_keymap(keymap)
     scheme = load_scheme(labels)
-    versions = load_versions(files, fmt)
+    versions: Sequence[Versions] = load_versions(files, fmt)
     if not versions:
         raise UsageError(f"{', '.join(map(str, files))}: no articles")
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -62,8 +62,9 @@ def group_versions(records: Iterable[Record]) -> list[Versions]:
     ]
 
 
-def order(articles: list[Versions], how: str) -> list[Versions]:
-    """`input`: as they came; `worst`: least agreed first (unscored articles last)."""
+def order(articles: Sequence[Versions], how: str) -> Sequence[Versions]:
+    """`input`: as they came; `worst`: least agreed first (unscored articles last; this reads
+    every article)."""
     if how == "input":
         return articles
     if how == "worst":
@@ -102,7 +103,7 @@ def review_info(versions: Versions) -> dict[str, object]:
 class CurationSource(Sequence[Record]):
     """Article i as a `Record` (see `to_record`), built on first use."""
 
-    def __init__(self, articles: list[Versions]) -> None:
+    def __init__(self, articles: Sequence[Versions]) -> None:
         self.articles = articles
         self._built: dict[int, Record] = {}
 

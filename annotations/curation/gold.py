@@ -8,16 +8,16 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from annotations.agreement.load import records_from_files
-from annotations.curation.articles import REVIEW_KEY, Versions, group_versions, review_info
+from annotations.curation.articles import REVIEW_KEY, Versions, review_info
+from annotations.curation.index import VersionIndex
 from annotations.formats import read
 from annotations.records import Record, Span, input_hash
 
 
-def load_versions(paths: Iterable[Path], fmt: str | None = None) -> list[Versions]:
+def load_versions(paths: Iterable[Path], fmt: str | None = None) -> VersionIndex:
     """Every annotator's latest version of every article of the inputs (annotators named as
-    `relecture agree` names them), without tokenising anything yet."""
-    return group_versions(records_from_files(paths, fmt, tokens=False))
+    `relecture agree` names them), read lazily, without tokenising anything yet."""
+    return VersionIndex(list(paths), fmt)
 
 
 def saved_gold(path: Path, curator: str) -> dict[int, Record]:

@@ -83,7 +83,7 @@ async def editable(app: Any, want: set[str]) -> dict[str, Any]:
             sources = _sources(state)
             if marks["key"] is None and state.cursor > 0:
                 marks["key"] = now
-            if marks["fast"] is None and any(s.startswith(FAST) for s in sources):
+            if marks.get("fast", 0) is None and any(s.startswith(FAST) for s in sources):
                 marks["fast"] = now
             if marks.get("model", 0) is None and any(s.startswith("model:") for s in sources):
                 marks["model"] = now

@@ -1,0 +1,114 @@
+"""The annotators' versions of each article across their files, found without parsing them:
+JSONL files are indexed (line offsets) and each line's article and annotator are peeked from its
+bytes (`annotations.store.peek`), so 10k articles × 3 annotators with their tokens open in well
+under a second; an article's lines are parsed when it is opened. Other formats (brat, doccano...)
+are read whole, as they are small.
+
+`VersionIndex` is a lazy sequence of `Versions`; `index[i]` raises `InputError` (file:line)
+when one of the article's lines is bad, which the review session shows and passes over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import overload
+
+import orjson
+
+from annotations.curation.articles import Versions
+from annotations.formats import annotator_name, detect, read
+from annotations.records import Record, input_hash
+from annotations.store.index import JsonlIndex
+from annotations.store.lines import MAX_LINE_BYTES
+from annotations.store.peek import peek, text_of
+
+Ref = tuple[int, int]  # (source, line in it)
+Key = tuple[int, bytes]  # input hash, the text as JSON string content
+
+
+class VersionIndex(Sequence[Versions]):
+    def __init__(self, paths: Sequence[Path], fmt: str | None = None) -> None:
+        self.sources: list[JsonlIndex | list[Record]] = []
+        self.defaults: list[str] = []  # the annotator of a record that does not say
+        groups: dict[Key, dict[str, Ref]] = {}
+        for path in map(Path, paths):
+            n = len(self.sources)
+            default = annotator_name(path)
+            self.defaults.append(default)
+            if (fmt or detect(path)) in ("jsonl", "prodigy"):
+                index = JsonlIndex(path)
+                self.sources.append(index)
+                for i in range(len(index)):
+                    key, who = self._peek(index, i, default)
+                    groups.setdefault(key, {})[who] = (n, i)  # later lines win
+            else:
+                records = [item.record for item in read(path, fmt, tokens=False)]
+                self.sources.append(records)
+                for i, record in enumerate(records):
+                    who = record.annotator if record.annotator is not None else default
+                    groups.setdefault(_key(record), {})[who] = (n, i)
+        self.articles = [{a: refs[a] for a in sorted(refs)} for refs in _merged(groups)]
+        self._built: dict[int, Versions] = {}
+
+    def _peek(self, index: JsonlIndex, i: int, default: str) -> tuple[Key, str]:
+        raw = index.raw(i)
+        seen = peek(raw) if len(raw) <= MAX_LINE_BYTES else None
+        if seen is not None:
+            return (seen.input_hash, seen.text), seen.annotator or default
+        record = index[i]  # another shape: parsed (a bad line is reported here, file:line)
+        return _key(record), record.annotator if record.annotator is not None else default
+
+    def record(self, ref: Ref) -> Record:
+        source, i = ref
+        record = self.sources[source][i]
+        if record.annotator is None:
+            record.annotator = self.defaults[source]
+        return record
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+    @overload
+    def __getitem__(self, i: int) -> Versions: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Versions]: ...
+    def __getitem__(self, i: int | slice) -> Versions | Sequence[Versions]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(len(self))[i]]
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        i %= len(self)
+        if i not in self._built:
+            records = {a: self.record(ref) for a, ref in self.articles[i].items()}
+            self._built[i] = Versions(next(iter(records.values())).text, records)
+        return self._built[i]
+
+    def __iter__(self) -> Iterator[Versions]:
+        return (self[i] for i in range(len(self)))
+
+
+def _key(record: Record) -> Key:
+    h = record.input_hash if record.input_hash is not None else input_hash(record.text)
+    return (h, orjson.dumps(record.text)[1:-1])
+
+
+def _merged(groups: dict[Key, dict[str, Ref]]) -> list[dict[str, Ref]]:
+    """One group per article: texts written differently (escapes) under one hash are one
+    article when they decode to the same text; different texts stay apart."""
+    by_hash: dict[int, list[Key]] = {}
+    for key in groups:
+        by_hash.setdefault(key[0], []).append(key)
+    alias: dict[Key, Key] = {}
+    for keys in by_hash.values():
+        if len(keys) > 1:
+            first_of: dict[str, Key] = {}
+            for key in keys:
+                alias[key] = first_of.setdefault(text_of(key[1]), key)
+    out: dict[Key, dict[str, Ref]] = {}
+    for key, refs in groups.items():  # in the order articles first appeared
+        target = out.setdefault(alias.get(key, key), {})
+        for who, ref in refs.items():
+            if who not in target or target[who] < ref:
+                target[who] = ref
+    return list(out.values())
