@@ -34,7 +34,7 @@ class VotesPanel(Widget):
                 open_here,
                 colours,
             )
-            self.refresh(layout=True)
+            self.refresh()
 
     def _style(self, component: str) -> Style:
         return self.get_component_rich_style(component, partial=True)
