@@ -9,12 +9,12 @@ built (tokens aligned, candidates as suggestions) only when the curator opens it
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import overload
 
 from annotations.curation.candidates import Candidates, SpanKey, Vote, gather
+from annotations.curation.lazy import Lazy
 from annotations.records import Record, Span, input_hash
 
 REVIEW_KEY = "_review"  # the provenance object of a gold record
@@ -100,29 +100,15 @@ def review_info(versions: Versions) -> dict[str, object]:
     }
 
 
-class CurationSource(Sequence[Record]):
+class CurationSource(Lazy[Record]):
     """Article i as a `Record` (see `to_record`), built on first use."""
 
     def __init__(self, articles: Sequence[Versions]) -> None:
+        super().__init__()
         self.articles = articles
-        self._built: dict[int, Record] = {}
 
     def __len__(self) -> int:
         return len(self.articles)
 
-    @overload
-    def __getitem__(self, i: int) -> Record: ...
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[Record]: ...
-    def __getitem__(self, i: int | slice) -> Record | Sequence[Record]:
-        if isinstance(i, slice):
-            return [self[k] for k in range(len(self))[i]]
-        if not -len(self) <= i < len(self):
-            raise IndexError(i)
-        i %= len(self)
-        if i not in self._built:
-            self._built[i] = to_record(self.articles[i])
-        return self._built[i]
-
-    def __iter__(self) -> Iterator[Record]:
-        return (self[i] for i in range(len(self)))
+    def _build(self, i: int) -> Record:
+        return to_record(self.articles[i])

@@ -10,13 +10,13 @@ when one of the article's lines is bad, which the review session shows and passe
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import overload
 
 import orjson
 
 from annotations.curation.articles import Versions
+from annotations.curation.lazy import Lazy
 from annotations.formats import annotator_name, detect, read
 from annotations.records import Record, input_hash
 from annotations.store.index import JsonlIndex
@@ -27,8 +27,9 @@ Ref = tuple[int, int]  # (source, line in it)
 Key = tuple[int, bytes]  # input hash, the text as JSON string content
 
 
-class VersionIndex(Sequence[Versions]):
+class VersionIndex(Lazy[Versions]):
     def __init__(self, paths: Sequence[Path], fmt: str | None = None) -> None:
+        super().__init__()
         self.sources: list[JsonlIndex | list[Record]] = []
         self.defaults: list[str] = []  # the annotator of a record that does not say
         groups: dict[Key, dict[str, Ref]] = {}
@@ -49,7 +50,6 @@ class VersionIndex(Sequence[Versions]):
                     who = record.annotator if record.annotator is not None else default
                     groups.setdefault(_key(record), {})[who] = (n, i)
         self.articles = [{a: refs[a] for a in sorted(refs)} for refs in _merged(groups)]
-        self._built: dict[int, Versions] = {}
 
     def _peek(self, index: JsonlIndex, i: int, default: str) -> tuple[Key, str]:
         raw = index.raw(i)
@@ -69,23 +69,9 @@ class VersionIndex(Sequence[Versions]):
     def __len__(self) -> int:
         return len(self.articles)
 
-    @overload
-    def __getitem__(self, i: int) -> Versions: ...
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[Versions]: ...
-    def __getitem__(self, i: int | slice) -> Versions | Sequence[Versions]:
-        if isinstance(i, slice):
-            return [self[k] for k in range(len(self))[i]]
-        if not -len(self) <= i < len(self):
-            raise IndexError(i)
-        i %= len(self)
-        if i not in self._built:
-            records = {a: self.record(ref) for a, ref in self.articles[i].items()}
-            self._built[i] = Versions(next(iter(records.values())).text, records)
-        return self._built[i]
-
-    def __iter__(self) -> Iterator[Versions]:
-        return (self[i] for i in range(len(self)))
+    def _build(self, i: int) -> Versions:
+        records = {a: self.record(ref) for a, ref in self.articles[i].items()}
+        return Versions(next(iter(records.values())).text, records)
 
 
 def _key(record: Record) -> Key:
