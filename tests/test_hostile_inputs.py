@@ -199,8 +199,8 @@ def deep_pretty_json(tmp: Path) -> Path:
 def huge_line(tmp: Path) -> Path:
     path = tmp / "huge.jsonl"
     with open(path, "wb") as fh:
-        fh.write(GOOD)
         fh.write(b'{"text": "' + b"a" * 40_000_000 + b'"}\n')
+        fh.write(GOOD)
     return path
 
 
@@ -331,6 +331,26 @@ CASES: dict[str, Case] = {
         ),
         "is a FIFO",
     ),
+    "FIFO as --labels": Case(
+        "export",
+        made(
+            lambda t: _write(t / "good.jsonl", GOOD),
+            "--labels",
+            "FIFO",
+            named=lambda t: t / "p.jsonl",
+        ),
+        "cannot read label scheme: is a FIFO",
+    ),
+    "FIFO as --keymap": Case(
+        "annotate",
+        made(
+            lambda t: _write(t / "good.jsonl", GOOD),
+            "--keymap",
+            "FIFO",
+            named=lambda t: t / "p.jsonl",
+        ),
+        "cannot read keymap: is a FIFO",
+    ),
     "character device": Case("stats", lambda t: (["/dev/null"], "/dev/null"), "character device"),
     "socket": Case("validate", made(unix_socket), "is a socket"),
     "folder as --patterns": Case(
@@ -377,10 +397,19 @@ CASES: dict[str, Case] = {
         "permission denied",
         root_ok=False,
     ),
+    "unreadable subfolder in a folder of .txt": Case(
+        "stats",
+        made(
+            lambda t: unreadable(_write(t / "arts" / "sub" / "b.txt", b"Jean.").parent).parent,
+            named=lambda t: t / "arts" / "sub",
+        ),
+        "permission denied",
+        root_ok=False,
+    ),
     # --- size and structure ---------------------------------------------------------------
     "empty file": Case("convert", source("in.jsonl", b""), "empty"),
     "only whitespace": Case("stats", source("in.jsonl", b"  \n\t\r\n\n"), "empty"),
-    "40 MB single line": Case("convert", made(huge_line), "over the 16 MB limit", line=2),
+    "40 MB single line": Case("convert", made(huge_line), "over the 16 MB limit", line=1),
     "deeply nested pretty JSON": Case("convert", made(deep_pretty_json), "nested too deeply"),
     "deeply nested JSONL line": Case(
         "validate",
@@ -767,7 +796,8 @@ def test_hostile_input(tmp_path: Path, name: str, alarm: None) -> None:
         assert len(lines) == 1, stdout + stderr
         assert re.fullmatch(rf"error: {at}: .+", lines[0]), lines[0]
         assert stdout == ""
-    assert case.phrase in lines[0], lines[0]
+    message = lines[0].split(f"{where}", 1)[1]  # what is wrong (the path may hold the phrase)
+    assert case.phrase in message, lines[0]
     assert after == before  # inputs, outputs, earlier export: untouched; no leftovers
 
 
