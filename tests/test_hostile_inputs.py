@@ -10,6 +10,7 @@ guarded by an alarm, so the test fails instead of hanging.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -43,7 +44,7 @@ class Case:
     build: Callable[[Path], tuple[list[str], Path | str]]
     phrase: str  # a key phrase of the message
     line: int | None = None  # the line the message names, when it names one
-    root_ok: bool = True  # False: meaningless as root (permissions)
+    root_ok: bool = True  # False: a permission case (root runs it in a user namespace)
 
 
 def _write(path: Path, data: bytes) -> Path:
@@ -103,6 +104,11 @@ def brat(tmp: Path, ann: bytes, txt: bytes = b"Jean Dupont est l\xc3\xa0.") -> P
     return folder
 
 
+def symlink(path: Path, target: Path) -> Path:
+    path.symlink_to(target)
+    return path
+
+
 def unix_socket(tmp: Path) -> Path:
     path = tmp / "in.jsonl"
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -123,19 +129,16 @@ def unreadable(path: Path) -> Path:
 UNMAPPED = 54321
 
 
-def _can_unshare() -> bool:
-    if not AS_ROOT:
-        return False
+@functools.cache
+def can_unshare() -> bool:
+    """Whether root may run a command in a user namespace (not in every container)."""
     try:
         return subprocess.run(["unshare", "-U", "-r", "true"], timeout=10).returncode == 0
     except (OSError, subprocess.SubprocessError):
         return False
 
 
-CAN_UNSHARE = _can_unshare()
-
-
-def _unprivileged(args: list[str], tmp: Path) -> tuple[int, str, str]:
+def _unprivileged(args: list[str]) -> tuple[int, str, str]:
     """Root runs the command in a user namespace, where it has no right over files it does not
     map (the permission cases): the real console script, so a subprocess."""
     proc = subprocess.run(
@@ -146,10 +149,6 @@ def _unprivileged(args: list[str], tmp: Path) -> tuple[int, str, str]:
         timeout=120,
     )
     return proc.returncode, proc.stdout, proc.stderr
-
-
-def utf16(text: str, codec: str) -> bytes:
-    return text.encode(codec)
 
 
 def parquet(
@@ -219,14 +218,14 @@ TEXT = "Jean Dupont"
 CASES: dict[str, Case] = {
     # --- encodings: named, never "cannot tell the format" ---------------------------------
     "jsonl UTF-16 with BOM": Case(
-        "stats", source("in.jsonl", utf16(UTF16_TEXT, "utf-16")), "UTF-16 (byte-order mark)"
+        "stats", source("in.jsonl", UTF16_TEXT.encode("utf-16")), "UTF-16 (byte-order mark)"
     ),
     "jsonl UTF-16 LE without BOM": Case(
-        "validate", source("in.jsonl", utf16(UTF16_TEXT, "utf-16-le")), "looks like UTF-16"
+        "validate", source("in.jsonl", UTF16_TEXT.encode("utf-16-le")), "looks like UTF-16"
     ),
     "jsonl UTF-16 BE with BOM, --format jsonl": Case(
         "convert",
-        source("in.jsonl", b"\xfe\xff" + utf16(UTF16_TEXT, "utf-16-be"), "--format", "jsonl"),
+        source("in.jsonl", b"\xfe\xff" + UTF16_TEXT.encode("utf-16-be"), "--format", "jsonl"),
         "UTF-16 (byte-order mark)",
     ),
     "jsonl latin-1": Case(
@@ -235,9 +234,9 @@ CASES: dict[str, Case] = {
     "jsonl latin-1, suggest": Case(
         "suggest", source("in.jsonl", LATIN1_JSONL), "looks like latin-1 / cp1252", line=2
     ),
-    "txt UTF-16": Case("convert", source("a.txt", utf16(TEXT, "utf-16")), "UTF-16"),
+    "txt UTF-16": Case("convert", source("a.txt", TEXT.encode("utf-16")), "UTF-16"),
     "txt UTF-32 with BOM": Case(
-        "stats", source("a.txt", utf16(TEXT, "utf-32")), "UTF-32 (byte-order mark)"
+        "stats", source("a.txt", TEXT.encode("utf-32")), "UTF-32 (byte-order mark)"
     ),
     "brat .ann in latin-1": Case(
         "convert",
@@ -275,7 +274,7 @@ CASES: dict[str, Case] = {
     ),
     "learn-from in UTF-16": Case(
         "annotate",
-        option("--learn-from", "l.jsonl", utf16(UTF16_TEXT, "utf-16")),
+        option("--learn-from", "l.jsonl", UTF16_TEXT.encode("utf-16")),
         "UTF-16 (byte-order mark)",
     ),
     "gzip file": Case("stats", source("in.jsonl.gz", b"\x1f\x8b\x08\x00\x00"), "gzip"),
@@ -356,7 +355,7 @@ CASES: dict[str, Case] = {
     "folder as --patterns": Case(
         "suggest",
         made(
-            lambda t: (_write(t / "good.jsonl", GOOD), (t / "pat").mkdir())[0],
+            lambda t: _write(t / "good.jsonl", GOOD),
             "--patterns",
             "FOLDER",
             named=lambda t: t / "pat",
@@ -368,12 +367,12 @@ CASES: dict[str, Case] = {
     ),
     "broken symlink": Case(
         "stats",
-        made(lambda t: (t / "in.jsonl").symlink_to(t / "gone.jsonl") or t / "in.jsonl"),
+        made(lambda t: symlink(t / "in.jsonl", t / "gone.jsonl")),
         "broken symbolic link",
     ),
     "symlink loop": Case(
         "validate",
-        made(lambda t: (t / "a.jsonl").symlink_to(t / "a.jsonl") or t / "a.jsonl"),
+        made(lambda t: symlink(t / "a.jsonl", t / "a.jsonl")),
         "symbolic link loop",
     ),
     "unreadable file": Case(
@@ -701,10 +700,11 @@ def _argv(case: Case, tmp: Path) -> tuple[list[str], str]:
     before: OUT.jsonl (replaced only with --force, appended by suggest and annotate) and an
     earlier export in OUT/ (replaced only with --force)."""
     extra, named = case.build(tmp)
-    extra = [
-        str(fifo(tmp, "p.jsonl")) if x == "FIFO" else str(tmp / "pat") if x == "FOLDER" else x
-        for x in extra
-    ]
+    if "FIFO" in extra:  # an option's file is a FIFO: p.jsonl
+        extra[extra.index("FIFO")] = str(fifo(tmp, "p.jsonl"))
+    if "FOLDER" in extra:  # an option's file is a folder: pat/
+        (tmp / "pat").mkdir()
+        extra[extra.index("FOLDER")] = str(tmp / "pat")
     out = tmp / "out.jsonl"
     _write(out, PRECIOUS)
     export = tmp / "export"
@@ -765,13 +765,13 @@ def alarm() -> Iterator[None]:
 @pytest.mark.parametrize("name", list(CASES))
 def test_hostile_input(tmp_path: Path, name: str, alarm: None) -> None:
     case = CASES[name]
-    if AS_ROOT and not case.root_ok and not CAN_UNSHARE:
+    if AS_ROOT and not case.root_ok and not can_unshare():
         pytest.skip("root reads files whatever their permissions (and cannot unshare)")
     args, where = _argv(case, tmp_path)
     before = _snapshot(tmp_path)
     try:
         if AS_ROOT and not case.root_ok:
-            code, stdout, stderr = _unprivileged(args, tmp_path)
+            code, stdout, stderr = _unprivileged(args)
         else:
             result = runner.invoke(_app(case.command), args)  # type: ignore[arg-type]
             assert result.exception is None or isinstance(result.exception, SystemExit), (
