@@ -78,10 +78,17 @@ def made(
 
 def option(flag: str, name: str, data: bytes) -> Callable[[Path], tuple[list[str], Path]]:
     """The hostile file is given to `flag` (--patterns, --learn-from); the input is good."""
+    return option_path(flag, lambda tmp: _write(tmp / name, data))
+
+
+def option_path(
+    flag: str, make: Callable[[Path], Path]
+) -> Callable[[Path], tuple[list[str], Path]]:
+    """As `option`, with the path built by `make(tmp)` (a FIFO, a folder...)."""
 
     def build(tmp: Path) -> tuple[list[str], Path]:
         good = _write(tmp / "good.jsonl", GOOD)
-        path = _write(tmp / name, data)
+        path = make(tmp)
         return [str(good), flag, str(path)], path
 
     return build
@@ -114,6 +121,12 @@ def unix_socket(tmp: Path) -> Path:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.bind(str(path))
     sock.close()  # the socket file stays
+    return path
+
+
+def folder(tmp: Path) -> Path:
+    path = tmp / "pat"
+    path.mkdir()
     return path
 
 
@@ -322,44 +335,24 @@ CASES: dict[str, Case] = {
     ),
     "FIFO as --patterns": Case(
         "suggest",
-        made(
-            lambda t: _write(t / "good.jsonl", GOOD),
-            "--patterns",
-            "FIFO",
-            named=lambda t: t / "p.jsonl",
-        ),
+        option_path("--patterns", lambda t: fifo(t, "p.jsonl")),
         "is a FIFO",
     ),
     "FIFO as --labels": Case(
         "export",
-        made(
-            lambda t: _write(t / "good.jsonl", GOOD),
-            "--labels",
-            "FIFO",
-            named=lambda t: t / "p.jsonl",
-        ),
+        option_path("--labels", lambda t: fifo(t, "p.jsonl")),
         "cannot read label scheme: is a FIFO",
     ),
     "FIFO as --keymap": Case(
         "annotate",
-        made(
-            lambda t: _write(t / "good.jsonl", GOOD),
-            "--keymap",
-            "FIFO",
-            named=lambda t: t / "p.jsonl",
-        ),
+        option_path("--keymap", lambda t: fifo(t, "p.jsonl")),
         "cannot read keymap: is a FIFO",
     ),
     "character device": Case("stats", lambda t: (["/dev/null"], "/dev/null"), "character device"),
     "socket": Case("validate", made(unix_socket), "is a socket"),
     "folder as --patterns": Case(
         "suggest",
-        made(
-            lambda t: _write(t / "good.jsonl", GOOD),
-            "--patterns",
-            "FOLDER",
-            named=lambda t: t / "pat",
-        ),
+        option_path("--patterns", folder),
         "is a folder, not a file",
     ),
     "nonexistent path": Case(
@@ -700,11 +693,6 @@ def _argv(case: Case, tmp: Path) -> tuple[list[str], str]:
     before: OUT.jsonl (replaced only with --force, appended by suggest and annotate) and an
     earlier export in OUT/ (replaced only with --force)."""
     extra, named = case.build(tmp)
-    if "FIFO" in extra:  # an option's file is a FIFO: p.jsonl
-        extra[extra.index("FIFO")] = str(fifo(tmp, "p.jsonl"))
-    if "FOLDER" in extra:  # an option's file is a folder: pat/
-        (tmp / "pat").mkdir()
-        extra[extra.index("FOLDER")] = str(tmp / "pat")
     out = tmp / "out.jsonl"
     _write(out, PRECIOUS)
     export = tmp / "export"
