@@ -18,7 +18,7 @@ from annotations.records import ANSWERS, Record
 _JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
 
 
-def _type_name(value: Any) -> str:
+def type_name(value: Any) -> str:
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):
@@ -28,19 +28,38 @@ def _type_name(value: Any) -> str:
     return _JSON_TYPES.get(type(value), type(value).__name__)
 
 
-def _is_int(value: Any) -> TypeGuard[int]:
+def is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+_SHAPED = frozenset(("text", "tokens", "spans", "suggestions"))  # checked item by item below
+MAX_NESTING = 200  # orjson writes at most 255 levels: a record's free-form values stay under
+
+
+def nesting_problem(value: Any, limit: int = MAX_NESTING) -> str | None:
+    """Why a free-form JSON value could be read but not written back (orjson reads 1024 levels
+    and writes 255), or None."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return f"nested more than {limit} levels deep (it could not be written back)"
+        if isinstance(item, dict):
+            stack += [(v, depth + 1) for v in item.values() if isinstance(v, dict | list)]
+        elif isinstance(item, list):
+            stack += [(v, depth + 1) for v in item if isinstance(v, dict | list)]
+    return None
 
 
 def problems(obj: Any, scheme: LabelScheme | None = None, check_labels: bool = True) -> list[str]:
     if not isinstance(obj, dict):
-        return [f"expected a JSON object, got {_type_name(obj)}"]
+        return [f"expected a JSON object, got {type_name(obj)}"]
     out: list[str] = []
     text = obj.get("text")
     if "text" not in obj:
         return ["missing 'text'"]
     if not isinstance(text, str):
-        return [f"'text' must be a string, got {_type_name(text)}"]
+        return [f"'text' must be a string, got {type_name(text)}"]
     if not text:  # whitespace-only is kept: Prodigy writes such records
         return ["'text' is empty"]
     if "\x00" in text:
@@ -48,18 +67,23 @@ def problems(obj: Any, scheme: LabelScheme | None = None, check_labels: bool = T
     n = len(text)
     for key, kind in (("meta", dict), ("_annotator_id", str)):
         if key in obj and not isinstance(obj[key], kind):
-            out.append(f"'{key}' must be {_JSON_TYPES[kind]}, got {_type_name(obj[key])}")
+            out.append(f"'{key}' must be {_JSON_TYPES[kind]}, got {type_name(obj[key])}")
     for key in ("_input_hash", "_task_hash", "_timestamp"):
-        if key in obj and not _is_int(obj[key]):
-            out.append(f"'{key}' must be an integer, got {_type_name(obj[key])}")
+        if key in obj and not is_int(obj[key]):
+            out.append(f"'{key}' must be an integer, got {type_name(obj[key])}")
     if "answer" in obj and obj["answer"] not in ANSWERS:
         out.append(f"'answer' must be one of {', '.join(ANSWERS)}, got {obj['answer']!r}")
+    for key, value in obj.items():  # free-form values (meta, keys we do not model)
+        if key not in _SHAPED and isinstance(value, dict | list):
+            deep = nesting_problem(value)
+            if deep:
+                out.append(f"'{key}' is {deep}")
 
     tokens = obj.get("tokens")
     n_tokens = None
     if tokens is not None:
         if not isinstance(tokens, list):
-            out.append(f"'tokens' must be an array, got {_type_name(tokens)}")
+            out.append(f"'tokens' must be an array, got {type_name(tokens)}")
             tokens = None
         else:
             tok_problems = _token_problems(tokens, text)
@@ -71,7 +95,7 @@ def problems(obj: Any, scheme: LabelScheme | None = None, check_labels: bool = T
         if spans is None:
             continue
         if not isinstance(spans, list):
-            out.append(f"'{key}' must be an array, got {_type_name(spans)}")
+            out.append(f"'{key}' must be an array, got {type_name(spans)}")
             continue
         good: list[Any] = []
         fine = _spans_fine(spans, n, tokens if n_tokens is not None else None)
@@ -86,7 +110,7 @@ def problems(obj: Any, scheme: LabelScheme | None = None, check_labels: bool = T
                 continue
             where = f"{key}[{i}]"
             if not isinstance(span, dict):
-                out.append(f"{where}: expected an object, got {_type_name(span)}")
+                out.append(f"{where}: expected an object, got {type_name(span)}")
                 continue
             sp = _span_problems(span, where, n, tokens if n_tokens is not None else None)
             out += sp
@@ -119,6 +143,7 @@ def _tokens_fine(tokens: list[Any], text: str) -> bool:
             or type(t) is not str
             or type(tok.get("id")) is not int
             or tok["id"] != i
+            or type(tok.get("ws", False)) is not bool
             or not prev_end <= s <= e <= n
             or e - s != len(t)
             or not text.startswith(t, s)
@@ -138,10 +163,12 @@ def _token_messages(tokens: list[Any], text: str) -> list[str]:
     for i, tok in enumerate(tokens):
         where = f"tokens[{i + 1}]"
         if not isinstance(tok, dict):
-            return [f"{where}: expected an object, got {_type_name(tok)}"]
+            return [f"{where}: expected an object, got {type_name(tok)}"]
         s, e, t = tok.get("start"), tok.get("end"), tok.get("text")
-        if not (_is_int(s) and _is_int(e) and isinstance(t, str) and _is_int(tok.get("id"))):
+        if not (is_int(s) and is_int(e) and isinstance(t, str) and is_int(tok.get("id"))):
             return [f"{where}: needs integer 'start', 'end', 'id' and string 'text'"]
+        if tok.get("ws") is not None and not isinstance(tok["ws"], bool):
+            return [f"{where}: 'ws' must be a boolean, got {type_name(tok['ws'])}"]
         if tok["id"] != i:
             return [f"{where}: 'id' is {tok['id']}, expected {i} (tokens are numbered in order)"]
         if not 0 <= s <= e <= len(text) or s < prev_end:
@@ -183,7 +210,7 @@ def _spans_fine(spans: list[Any], n: int, tokens: list[Any] | None) -> bool:
 
 def _span_problems(span: dict[str, Any], where: str, n: int, tokens: list[Any] | None) -> list[str]:
     s, e, label = span.get("start"), span.get("end"), span.get("label")
-    if not _is_int(s) or not _is_int(e):
+    if not is_int(s) or not is_int(e):
         return [f"{where}: 'start' and 'end' must be integers"]
     if not isinstance(label, str) or not label:
         return [f"{where}: 'label' must be a non-empty string"]
@@ -191,14 +218,14 @@ def _span_problems(span: dict[str, Any], where: str, n: int, tokens: list[Any] |
         return [f"{where}: end ({e}) must be after start ({s})"]
     if s < 0 or e > n:
         return [f"{where}: {s}-{e} is out of range (the text has {n} characters)"]
-    if "score" in span and not (_is_int(span["score"]) or isinstance(span["score"], float)):
+    if "score" in span and not (is_int(span["score"]) or isinstance(span["score"], float)):
         return [f"{where}: 'score' must be a number"]
     if "source" in span and not isinstance(span["source"], str):
         return [f"{where}: 'source' must be a string"]
     ts, te = span.get("token_start"), span.get("token_end")
     if ts is None and te is None:
         return []
-    if not _is_int(ts) or not _is_int(te) or te < ts or ts < 0:
+    if not is_int(ts) or not is_int(te) or te < ts or ts < 0:
         return [f"{where}: 'token_start'/'token_end' must be integers with token_end ≥ token_start"]
     if tokens is not None:
         if te >= len(tokens):

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from annotations.errors import InputError
+from annotations.inputs import read_input
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -69,7 +70,9 @@ def user_keymap(
 
 def load_keymap(path: Path, defaults: Mapping[str, str], syntax: KeySyntax) -> dict[str, str]:
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_input(path).decode("utf-8")  # a FIFO or a device is refused, not opened
+    except InputError as exc:
+        raise InputError(path, 0, f"cannot read keymap: {exc.message}") from None
     except OSError as exc:
         raise InputError(path, 0, f"cannot read keymap: {exc.strerror or exc}") from None
     except UnicodeDecodeError:

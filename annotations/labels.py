@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from annotations.errors import InputError
+from annotations.inputs import read_input
 from annotations.schema_files import bundled_label_file
 
 DEFAULT_SCHEME = "news-fr"
@@ -60,7 +61,9 @@ def load_scheme(path: str | Path | None = None) -> LabelScheme:
     """Load a label scheme file; `None` loads the default news-fr scheme."""
     file = Path(path) if path is not None else bundled_label_file(DEFAULT_SCHEME)
     try:
-        data = orjson.loads(file.read_bytes())
+        data = orjson.loads(read_input(file))  # a FIFO or a device is refused, not opened
+    except InputError as exc:
+        raise InputError(file, 0, f"cannot read label scheme: {exc.message}") from None
     except OSError as exc:
         raise InputError(file, 0, f"cannot read label scheme: {exc.strerror}") from None
     except orjson.JSONDecodeError as exc:

@@ -64,7 +64,7 @@ BAD_FILES: dict[str, tuple[str, bytes | str | None, int, str]] = {
         "invalid token pattern: [pattern -> 0 -> LOWR]",
     ),
     "patterns: empty file": ("--patterns", b"", 0, "file is empty"),
-    "patterns: missing file": ("--patterns", None, 0, "cannot read: No such file"),
+    "patterns: missing file": ("--patterns", None, 0, "no such file or folder"),
     "patterns: a folder": ("--patterns", "dir", 0, "is a folder, not a file"),
     "learn-from: no known format": (
         "--learn-from",

@@ -174,6 +174,7 @@ def render(report: AgreementReport, console: Console) -> None:
 def agree(
     files: list[Path] = typer.Argument(
         ...,
+        readable=False,  # the readers say what is wrong with a file (options.SOURCE)
         help="One file per annotator (its name is the annotator), or files whose records carry "
         "_annotator_id; any readable format (a brat project folder: one subfolder per annotator).",
     ),

@@ -101,7 +101,7 @@ def agreement_for_card(records: list[Record]) -> Mapping[str, Any] | None:
 @one_line_errors
 def export(
     files: list[Path] = typer.Argument(
-        ..., help="Annotation files or folders (any readable format)."
+        ..., help="Annotation files or folders (any readable format).", readable=False
     ),
     out: Path = typer.Option(
         ..., "-o", "--out", help="Output folder (written whole or not at all)."

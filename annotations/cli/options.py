@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import typer
 
-SOURCE = typer.Argument(..., help="Articles: .txt file or folder, JSONL, HF dataset...")
+# Inputs are `readable=False`: not Click's "Invalid value: path is not readable", but the
+# readers' own `file: permission denied` (they check every path before opening it)
+SOURCE = typer.Argument(
+    ..., help="Articles: .txt file or folder, JSONL, HF dataset...", readable=False
+)
 LABELS = typer.Option(None, "--labels", help="Label scheme JSON (default: news-fr).")
 FORMAT = typer.Option(None, "--format", help="Input format; detected when omitted.")
 MODEL = typer.Option(
@@ -12,8 +16,12 @@ MODEL = typer.Option(
     "--model",
     help="spaCy pipeline name or path for suggestions; 'none' to disable.",
 )
-PATTERNS = typer.Option([], "--patterns", help="EntityRuler patterns JSONL (repeatable).")
-LEARN_FROM = typer.Option([], "--learn-from", help="Annotation files to learn accepted spans from.")
+PATTERNS = typer.Option(
+    [], "--patterns", help="EntityRuler patterns JSONL (repeatable).", readable=False
+)
+LEARN_FROM = typer.Option(
+    [], "--learn-from", help="Annotation files to learn accepted spans from.", readable=False
+)
 KEYMAP = typer.Option(
     None,
     "--keymap",

@@ -36,7 +36,9 @@ def _table(stats: Stats) -> Table:
 
 @one_line_errors
 def stats(
-    files: list[Path] = typer.Argument(..., help="Files or folders (any readable format)."),
+    files: list[Path] = typer.Argument(
+        ..., help="Files or folders (any readable format).", readable=False
+    ),
     fmt: str | None = typer.Option(None, "--format", help="Input format; detected when omitted."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per file."),
 ) -> None:

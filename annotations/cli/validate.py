@@ -11,8 +11,9 @@ from annotations.checks import problems
 from annotations.cli.errors import echo, one_line_errors
 from annotations.errors import InputError
 from annotations.formats import detect, read
+from annotations.inputs import open_input
 from annotations.labels import LabelScheme, load_scheme
-from annotations.store.lines import decode_line, iter_raw_lines, open_input
+from annotations.store.lines import decode_line, iter_raw_lines
 
 
 def jsonl_problems(path: Path, scheme: LabelScheme, check_labels: bool) -> Iterator[str]:
@@ -58,7 +59,7 @@ def file_problems(
 @one_line_errors
 def validate(
     files: list[Path] = typer.Argument(
-        ..., help="Files or folders to check (any readable format)."
+        ..., help="Files or folders to check (any readable format).", readable=False
     ),
     labels: Path | None = typer.Option(
         None, "--labels", help="Label scheme JSON (default: news-fr)."

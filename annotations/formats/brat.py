@@ -6,6 +6,7 @@ read as one annotator per subfolder (the subfolder's name), as in multi-annotato
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,19 +14,25 @@ from annotations.align import Policy
 from annotations.errors import InputError
 from annotations.formats.base import Item, complete
 from annotations.formats.txt import read_text_file
+from annotations.inputs import files_in
 from annotations.records import Record, Span
 
 log = logging.getLogger("relecture.formats")
 
 
 def ann_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.ann") if p.is_file())
+    """The folder's `.ann` files; one that is not a readable regular file raises `InputError`."""
+    return files_in(folder, "*.ann")
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    return sorted(d for d in folder.iterdir() if d.is_dir())
 
 
 def is_brat(path: Path) -> bool:
     if path.is_file():
         return path.suffix == ".ann"
-    return bool(ann_files(path)) or any(ann_files(d) for d in path.iterdir() if d.is_dir())
+    return bool(ann_files(path)) or any(ann_files(d) for d in _subfolders(path))
 
 
 def read_brat(
@@ -38,19 +45,19 @@ def read_brat(
         for ann in ann_files(path):
             yield _read_pair(ann, None, policy, tokens)
         return
-    for sub in sorted(d for d in path.iterdir() if d.is_dir()):
+    for sub in _subfolders(path):
         for ann in ann_files(sub):
             yield _read_pair(ann, sub.name, policy, tokens)
 
 
 def _read_pair(ann: Path, annotator: str | None, policy: Policy | str, tokens: bool = True) -> Item:
     txt = ann.with_suffix(".txt")
-    if not txt.is_file():
-        raise InputError(ann, 0, f"no text file {txt.name} beside it")
+    if not os.path.lexists(txt):
+        raise InputError(ann, 0, f"no text file {txt.name!r} beside it")
     text = read_text_file(txt, normalise_newlines=False)
     spans: list[Span] = []
     skipped = 0
-    for lineno, line in enumerate(ann.read_text("utf-8-sig").splitlines(), 1):
+    for lineno, line in enumerate(read_text_file(ann, normalise_newlines=False).splitlines(), 1):
         if not line.strip():
             continue
         if not line.startswith("T"):
@@ -64,15 +71,22 @@ def _read_pair(ann: Path, annotator: str | None, policy: Policy | str, tokens: b
                 "malformed text-bound annotation (want 'T1<TAB>LABEL start end<TAB>text')",
             )
         label, _, offsets = parts[1].partition(" ")
+        if not label:
+            raise InputError(ann, lineno, "the label is empty (want 'T1<TAB>LABEL start end')")
         fragments = []
         for frag in offsets.split(";"):
-            try:
-                s, e = (int(x) for x in frag.split())
-            except ValueError:
-                raise InputError(ann, lineno, f"bad offsets {offsets!r}") from None
+            numbers = frag.split()
+            # ASCII digits only: int() would also take '٣', '+3' or '1_000'
+            if len(numbers) != 2 or not all(x.isascii() and x.isdigit() for x in numbers):
+                raise InputError(
+                    ann, lineno, f"bad offsets {offsets!r} (want two numbers: 'start end')"
+                )
+            s, e = int(numbers[0]), int(numbers[1])
             if not 0 <= s < e <= len(text):
                 raise InputError(
-                    ann, lineno, f"offsets {s}-{e} out of range ({txt.name} has {len(text)} chars)"
+                    ann,
+                    lineno,
+                    f"offsets {s}-{e} out of range ({txt.name!r} has {len(text)} characters)",
                 )
             fragments.append((s, e))
         if len(parts) >= 3:
@@ -81,7 +95,7 @@ def _read_pair(ann: Path, annotator: str | None, policy: Policy | str, tokens: b
                 raise InputError(
                     ann,
                     lineno,
-                    f"text {parts[2]!r} does not match {txt.name} at {offsets} ({expected!r})",
+                    f"text {parts[2]!r} does not match {txt.name!r} at {offsets} ({expected!r})",
                 )
         if len(fragments) > 1:
             log.warning("%s:%d: discontinuous span read as %d spans", ann, lineno, len(fragments))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,14 @@ from annotations.formats.doccano import looks_like_doccano, read_doccano
 from annotations.formats.hf import is_hf, read_hf
 from annotations.formats.jsonl import read_jsonl
 from annotations.formats.txt import read_txt
+from annotations.inputs import (
+    HEAD_BYTES,
+    check_path,
+    encoding_problem,
+    open_input,
+    read_input,
+    utf8_problem,
+)
 from annotations.labels import LabelScheme
 from annotations.store.lines import BOM, MAX_LINE_BYTES, decode_line
 
@@ -22,9 +31,10 @@ _CONLL_SUFFIXES = (".conll", ".conllu", ".bio", ".iob", ".iob2", ".bioes", ".tsv
 
 
 def detect(path: Path) -> str:
-    if not path.exists():
-        raise InputError(path, 0, "no such file or folder")
-    if path.is_dir():
+    """The format of a file or folder, from its name and first bytes. A path that is not a
+    readable regular file or folder (a FIFO, a device, a broken link...) is refused before
+    anything is opened, as is a file in another encoding than UTF-8 (named)."""
+    if stat.S_ISDIR(check_path(path).st_mode):
         if is_hf(path):
             return "hf"
         if is_brat(path):
@@ -32,6 +42,9 @@ def detect(path: Path) -> str:
         return "txt"  # read_txt says so if there is no .txt in it
     if is_hf(path):
         return "hf"
+    problem = encoding_problem(read_input(path, HEAD_BYTES))
+    if problem:
+        raise InputError(path, 0, problem)
     if path.suffix == ".ann":
         return "brat"
     if path.suffix in _CONLL_SUFFIXES:
@@ -43,7 +56,7 @@ def detect(path: Path) -> str:
 
 def _first_line(path: Path) -> bytes:
     """The first non-blank line, whole (a doccano line may hold a long article)."""
-    with open(path, "rb") as fh:
+    with open_input(path) as fh:
         for raw in iter(lambda: fh.readline(MAX_LINE_BYTES + 1), b""):
             line = raw.removeprefix(BOM).strip()
             if line:
@@ -54,7 +67,7 @@ def _first_line(path: Path) -> bytes:
 def _looks_like_conll(path: Path, sample: int = 20) -> bool:
     """Every one of the first non-blank lines is `token ... TAG` (CoNLL files named .txt)."""
     seen = 0
-    with open(path, "rb") as fh:
+    with open_input(path) as fh:
         for raw in fh:
             cols = raw.removeprefix(BOM).decode("utf-8", "replace").split()
             if not cols:
@@ -83,7 +96,10 @@ def _sniff(path: Path) -> str:
     if cols and (cols[0] == "-DOCSTART-" or (len(cols) >= 2 and looks_like_tag(cols[-1]))):
         return "conll"
     raise InputError(
-        path, 1, "cannot tell the format; pass --format (" + "|".join(READ_FORMATS) + ")"
+        path,
+        1,
+        utf8_problem(first)
+        or "cannot tell the format; pass --format (" + "|".join(READ_FORMATS) + ")",
     )
 
 
@@ -106,9 +122,8 @@ def read(
     them (the review screens tokenise the article they show, so that they open before the
     tokenizer has loaded)."""
     path = Path(path)
+    check_path(path)
     fmt = fmt or detect(path)
-    if not path.exists():
-        raise InputError(path, 0, "no such file or folder")
     if fmt in ("jsonl", "prodigy"):
         return read_jsonl(path, scheme)
     if fmt == "doccano":

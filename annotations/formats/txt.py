@@ -7,16 +7,25 @@ from pathlib import Path
 
 from annotations.errors import InputError
 from annotations.formats.base import Item, complete
+from annotations.inputs import (
+    HEAD_BYTES,
+    encoding_problem,
+    files_in,
+    read_input,
+    utf8_error_line,
+    utf8_problem,
+)
 from annotations.records import Record
 from annotations.store.lines import BOM
 
 
 def read_text_file(path: Path, normalise_newlines: bool = True) -> str:
-    """UTF-8 text (BOM dropped; CRLF -> LF unless offsets refer to the raw file). Errors: file:line."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(path, 0, f"cannot read: {exc.strerror}") from None
+    """UTF-8 text (BOM dropped; CRLF -> LF unless offsets refer to the raw file). Errors: file:line,
+    another encoding named (UTF-16, latin-1...)."""
+    raw = read_input(path)
+    problem = encoding_problem(raw[:HEAD_BYTES])
+    if problem:
+        raise InputError(path, 0, problem)
     if raw.startswith(BOM):
         raw = raw[len(BOM) :]
     if b"\x00" in raw:
@@ -24,18 +33,16 @@ def read_text_file(path: Path, normalise_newlines: bool = True) -> str:
         raise InputError(path, raw.count(b"\n", 0, at) + 1, "NUL byte (binary or corrupt file)")
     try:
         text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise InputError(
-            path, line, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
-        ) from None
+    except UnicodeDecodeError:
+        line = utf8_error_line(raw)
+        raise InputError(path, line, utf8_problem(raw) or "not valid UTF-8") from None
     return text.replace("\r\n", "\n") if normalise_newlines else text
 
 
 def txt_files(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
-    files = sorted(p for p in path.rglob("*.txt") if p.is_file())
+    files = files_in(path, "*.txt", recursive=True)
     if not files:
         raise InputError(path, 0, "folder has no .txt files")
     return files

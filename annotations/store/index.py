@@ -14,6 +14,7 @@ from pathlib import Path
 
 from annotations.checks import parse_record
 from annotations.errors import InputError
+from annotations.inputs import HEAD_BYTES, encoding_problem, open_input
 from annotations.labels import LabelScheme
 from annotations.records import Record
 from annotations.store.lines import BOM, MAX_LINE_BYTES, decode_line
@@ -30,7 +31,12 @@ class JsonlIndex:
     ) -> None:
         self.path = Path(path)
         self.scheme = scheme
-        self._fh = open(self.path, "rb")  # noqa: SIM115 - owned by the index, closed in close()
+        # a FIFO or a device is refused, never opened; owned by the index, closed in close()
+        self._fh = open_input(self.path)
+        problem = encoding_problem(self._fh.read(HEAD_BYTES))
+        if problem:
+            self._fh.close()
+            raise InputError(self.path, 0, problem)
         size = os.fstat(self._fh.fileno()).st_size
         self._starts = array("q")
         self._ends = array("q")

@@ -1,5 +1,6 @@
-"""Reading JSONL lines safely: UTF-8 BOM and CRLF handled, NUL bytes, bad UTF-8, overlong lines
-and invalid JSON reported as `file:line: message`.
+"""Reading JSONL lines safely: UTF-8 BOM and CRLF handled, NUL bytes, bad UTF-8, other encodings
+(named), overlong lines and invalid JSON reported as `file:line: message`. Files are opened with
+`annotations.inputs.open_input` (a FIFO or a device is refused, never opened blindly).
 """
 
 from __future__ import annotations
@@ -11,20 +12,10 @@ from typing import Any, BinaryIO
 import orjson
 
 from annotations.errors import InputError
+from annotations.inputs import HEAD_BYTES, encoding_problem, open_input, utf8_problem
 
 MAX_LINE_BYTES = 16_000_000
 BOM = b"\xef\xbb\xbf"
-
-
-def utf8_problem(raw: bytes) -> str | None:
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return (
-            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); "
-            "save the file as UTF-8"
-        )
-    return None
 
 
 def decode_line(raw: bytes, path: str | Path, lineno: int) -> Any:
@@ -51,8 +42,12 @@ def iter_raw_lines(
         if not raw:
             return
         lineno += 1
-        if lineno == 1 and raw.startswith(BOM):
-            raw = raw[len(BOM) :]
+        if lineno == 1:
+            problem = encoding_problem(raw[:HEAD_BYTES])
+            if problem:  # the whole file is: no line of it would read
+                raise InputError(path, 0, problem)
+            if raw.startswith(BOM):
+                raw = raw[len(BOM) :]
         if len(raw) > max_bytes and not raw.endswith(b"\n"):
             size = len(raw)
             while raw and not raw.endswith(b"\n"):
@@ -64,15 +59,6 @@ def iter_raw_lines(
         raw = raw.rstrip(b"\r\n")
         if raw.strip():
             yield lineno, raw
-
-
-def open_input(path: str | Path) -> BinaryIO:
-    try:
-        return open(path, "rb")
-    except IsADirectoryError:
-        raise InputError(path, 0, "is a folder, not a file") from None
-    except OSError as exc:
-        raise InputError(path, 0, f"cannot read: {exc.strerror}") from None
 
 
 def iter_json_lines(path: str | Path) -> Iterator[tuple[int, Any]]:

@@ -12,9 +12,10 @@ from pathlib import Path
 
 from annotations.errors import InputError
 from annotations.formats import READ_FORMATS, detect, read
+from annotations.inputs import open_input, utf8_problem
 from annotations.labels import LabelScheme
 from annotations.records import Record
-from annotations.store.lines import iter_raw_lines, open_input, utf8_problem
+from annotations.store.lines import iter_raw_lines
 from annotations.suggest.patterns import PatternSet, pattern_set
 
 

@@ -9,6 +9,7 @@ such files too (`annotations/suggest/data/`).
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -116,14 +117,26 @@ def token_pattern_problem(pattern: list[dict[str, Any]], matcher: Any) -> str | 
                 )
             regex = value.get("REGEX") if isinstance(value, dict) else None
             if isinstance(regex, str):
-                try:
-                    re.compile(regex)
-                except re.error as exc:
-                    return f"token {i}: {attr} REGEX {regex!r} is not a valid regular expression ({exc})"
+                problem = regex_problem(regex)
+                if problem:
+                    return f"token {i}: {attr} REGEX {regex!r} is not a valid regular expression ({problem})"
     try:
         matcher.add("check", [pattern])
-    except (ValueError, KeyError, TypeError, re.error) as exc:
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError, re.error) as exc:
         return " ".join(str(exc).split())
+    return None
+
+
+def regex_problem(regex: str) -> str | None:
+    """Why Python cannot compile a pattern's regular expression (a syntax error, a repetition
+    count too large, nesting too deep), or None; its warnings (`possible nested set`) are not
+    printed over the user's terminal."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            re.compile(regex)
+    except (re.error, OverflowError, RecursionError, ValueError) as exc:
+        return " ".join(str(exc).split()) or type(exc).__name__
     return None
 
 
