@@ -178,9 +178,9 @@ def test_annotate_hands_what_it_read_to_the_app(
 
 
 SOURCES: dict[str, tuple[str, bytes | str | None, str]] = {
-    "first record bad": (
+    "every record bad": (  # (one bad line among good ones is passed over: test_review_unreadable)
         "s.jsonl",
-        b'{"text": 3}\n{"text": "Meta"}\n',
+        b'{"text": 3}\n[1]\n',
         ":1: 'text' must be a string",
     ),
     "latin-1 text": ("s.txt", b"caf\xe9\n", ":1: not valid UTF-8"),

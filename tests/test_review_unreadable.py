@@ -54,7 +54,7 @@ def test_deciding_moves_past_unreadable_lines(tmp_path: Path) -> None:
 
 def test_a_session_opens_on_the_first_readable_article(tmp_path: Path) -> None:
     s = session_over(source(tmp_path, {0: b'{"text": "broken', 1: b'{"text": ""}'}))
-    assert s.index == 2 and sorted(s.unreadable) == [0, 1]
+    assert s.index == 2 and sorted(s.unreadable) == [0, 1] and s.passed_over == [0, 1]
 
 
 def test_resume_over_unreadable_lines(tmp_path: Path) -> None:

@@ -75,6 +75,7 @@ class ReviewSession:
         self.filter = "all"  # which articles n / p step through: see FILTERS
         self.advance = False  # after accepting or rejecting a span, go to the next pending one
         self.index = self.first_unreviewed()
+        self.passed_over = sorted(i for i in self.unreadable if i < self.index)
 
     # -- articles -------------------------------------------------------------------------
     def __len__(self) -> int:
