@@ -136,8 +136,8 @@ def select(
                 record.with_hashes()
             yield record, where
 
-    # Two passes over the records, then the articles: an export touches each of 100k records
-    # as few times as it can (every pass is a walk through memory).
+    # The current records, their articles, then counts in comprehensions: an export touches
+    # each of 100k records as few times as it can, in C-level loops where it can.
     current = latest_items(hashed())
     by_text = by_article(current)
     current_records = [record for record, _ in current]
