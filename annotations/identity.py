@@ -12,7 +12,7 @@ colliding articles apart (`ids`) and the warning `validate` prints for each coll
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from annotations.records import input_hash
 from annotations.store.latest import P
@@ -67,16 +67,20 @@ def by_article(items: Iterable[P]) -> list[list[P]]:
     return list(groups.values())
 
 
-def ids(groups: Iterable[list[P]]) -> list[str]:
+def ids(groups: Sequence[list[P]]) -> list[str]:
     """A name per article (a group of `by_article`): its hash (`str(HASH)`), and for an article
     whose hash an earlier one has, `HASH-2`, `HASH-3`... Ids stay what they were in a file
     without collisions, and unique in one with them."""
+    hashes = [
+        r.input_hash if r.input_hash is not None else input_hash(r.text)
+        for r in (group[0][0] for group in groups)
+    ]
+    if len(set(hashes)) == len(hashes):  # no collision: the usual case, in C-level loops
+        return list(map(str, hashes))
     seen: set[int] = set()
     later: Counter[int] = Counter()
     out: list[str] = []
-    for group in groups:
-        record = group[0][0]
-        h = record.input_hash if record.input_hash is not None else input_hash(record.text)
+    for h in hashes:
         if h in seen:
             later[h] += 1
             out.append(f"{h}-{later[h] + 1}")

@@ -24,9 +24,11 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 
 from annotations.errors import UsageError
 from annotations.identity import by_article, ids
@@ -126,21 +128,18 @@ def select(
     require_answer: bool = False,
 ) -> Selection:
     """Apply the rules in the module docstring to (record, `file:line`) pairs."""
-    lines = 0
-
-    def hashed() -> Iterator[tuple[Record, str]]:
-        nonlocal lines
-        for record, where in records:
-            lines += 1
-            if record.input_hash is None or record.task_hash is None:
-                record.with_hashes()
-            yield record, where
-
     # The current records, their articles, then counts in comprehensions: an export touches
-    # each of 100k records as few times as it can, in C-level loops where it can.
-    current = latest_items(hashed())
-    by_text = by_article(current)
+    # each of 100k records as few times as it can, in C-level loops where it can (the input is
+    # counted by `zip` with a counter, not by Python code per record).
+    counter = itertools.count()
+    pairs: Iterable[tuple[Record, str]] = map(itemgetter(0), zip(records, counter, strict=False))
+    current = latest_items(pairs)
+    lines = next(counter)
     current_records = [record for record, _ in current]
+    for record in current_records:
+        if record.input_hash is None or record.task_hash is None:
+            record.with_hashes()
+    by_text = by_article(current)
     named = {record.annotator for record in current_records if record.annotator is not None}
     answers = Counter(record.answer for record in current_records)
     multi = sum(1 for group in by_text if len(group) > 1)
@@ -192,7 +191,7 @@ def select(
     keep = {"accept"} if require_answer else {"accept", None}
     rows = sel.rows
     for name, group in articles:
-        h: int = group[0][0].input_hash  # type: ignore[assignment]  # filled by `hashed`
+        h: int = group[0][0].input_hash  # type: ignore[assignment]  # filled above
         for record, where in group:
             if policy == "annotator" and record.annotator != annotator:
                 continue
