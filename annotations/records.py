@@ -17,6 +17,12 @@ import orjson
 
 ANSWERS = ("accept", "reject", "ignore")
 
+ArticleKey = tuple[int, str]
+"""What identifies an article: its `_input_hash` and its text (`Record.article_key`). The hash
+alone is not enough: Prodigy's are 32-bit and collide in real datasets, and two different texts
+must never be taken for one article. The hash stays in the key so that records which never were
+one article (same text, hashes that differ) are not merged either."""
+
 
 def stable_hash(data: bytes) -> int:
     """A signed 53-bit hash: stable across runs and machines, exact in JavaScript too.
@@ -247,12 +253,15 @@ class Record:
         return self
 
     @property
-    def key(self) -> tuple[str | None, int]:
-        """One annotator has at most one current record per input hash."""
-        return (
-            self.annotator,
-            self.input_hash if self.input_hash is not None else input_hash(self.text),
-        )
+    def article_key(self) -> ArticleKey:
+        """Which article this is (see `ArticleKey`): records with the same key are one article."""
+        h = self.input_hash
+        return (h if h is not None else input_hash(self.text), self.text)
+
+    @property
+    def key(self) -> tuple[str | None, ArticleKey]:
+        """One annotator has at most one current record per article."""
+        return (self.annotator, self.article_key)
 
     def span_text(self, span: Span) -> str:
         return self.text[span.start : span.end]

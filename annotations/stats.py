@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from annotations.identity import by_article
 from annotations.records import Record
 from annotations.store.latest import latest
 
@@ -14,8 +15,8 @@ from annotations.store.latest import latest
 @dataclass
 class Stats:
     lines: int = 0
-    records: int = 0  # current records: latest per annotator and input hash
-    articles: int = 0  # distinct texts
+    records: int = 0  # current records: latest per annotator and article
+    articles: int = 0  # distinct articles (`Record.article_key`)
     answers: Counter[str] = field(default_factory=Counter)
     labels: Counter[str] = field(default_factory=Counter)
     annotators: Counter[str] = field(default_factory=Counter)
@@ -38,7 +39,7 @@ def compute(records: Iterable[Record]) -> Stats:
     stats.lines = len(all_records)
     current = latest(all_records)
     stats.records = len(current)
-    stats.articles = len({r.key[1] for r in current})
+    stats.articles = len(by_article((r, None) for r in current))
     for r in current:
         stats.answers[r.answer or "(none)"] += 1
         stats.annotators[r.annotator or "(none)"] += 1

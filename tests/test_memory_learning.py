@@ -93,7 +93,9 @@ class LearnAndForget(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.memory = Memory()
-        self.latest: dict[tuple[str | None, int], Record] = {}  # in the order of decisions
+        self.latest: dict[
+            tuple[str | None, tuple[int, str]], Record
+        ] = {}  # in the order of decisions
 
     @rule(record=records())
     def learn(self, record: Record) -> None:
@@ -103,7 +105,7 @@ class LearnAndForget(RuleBasedStateMachine):
 
     @rule(text=st.sampled_from(TEXTS), annotator=st.sampled_from(ANNOTATORS))
     def forget(self, text: str, annotator: str) -> None:
-        key = (annotator, input_hash(text))
+        key = (annotator, (input_hash(text), text))
         assert self.memory.forget(key) == (
             key in self.latest and self.latest[key].answer == "accept"
         )
@@ -141,7 +143,7 @@ def test_undo_and_resubmit_leave_one_submit() -> None:
     learning = Learning(memory)
     first = accepted(TEXTS[1], [("Runway", "ORG")])
     learning.decided(first)
-    learning.undone("alice", first.input_hash, None)  # type: ignore[arg-type]
+    learning.undone("alice", first.article_key, None)
     assert memory.decision("Runway") is None
     learning.decided(accepted(TEXTS[1], [("Runway", "MISC")]))
     assert memory.decision("Runway") == ("MISC", 1.0)
@@ -169,7 +171,7 @@ def test_annotators_contribute_separately() -> None:
     memory.learn(accepted(TEXTS[1], [("Runway", "MISC")], "bob"))
     assert memory.entries["Runway"].labels == {"ORG": 1, "MISC": 1}
     assert memory.decision("Runway") == ("ORG", 0.5)  # the tie: the label seen first
-    assert memory.forget(("alice", input_hash(TEXTS[1])))
+    assert memory.forget(("alice", (input_hash(TEXTS[1]), TEXTS[1])))
     assert memory.decision("Runway") == ("MISC", 1.0)
 
 
@@ -178,7 +180,7 @@ def test_ties_go_to_the_label_seen_first_in_the_latest_decisions() -> None:
     memory.learn(accepted(TEXTS[1], [("Runway", "ORG")], "alice"))
     memory.learn(accepted(TEXTS[1], [("Runway", "MISC")], "bob"))
     memory.learn(accepted(TEXTS[2], [("Runway", "ORG")], "bob"))
-    memory.forget(("alice", input_hash(TEXTS[1])))
+    memory.forget(("alice", (input_hash(TEXTS[1]), TEXTS[1])))
     # built fresh, bob's two articles: MISC is seen first
     assert memory.decision("Runway") == ("MISC", 0.5)
     assert_same(
@@ -199,7 +201,7 @@ def test_undone_back_to_the_previous_decision() -> None:
     learning.decided(before)
     learning.decided(accepted(TEXTS[1], []))  # resubmitted without the span
     assert memory.decision("Runway") is None
-    learning.undone("alice", before.input_hash, before)  # type: ignore[arg-type]
+    learning.undone("alice", before.article_key, before)
     assert memory.decision("Runway") == ("ORG", 1.0)
 
 
@@ -235,7 +237,7 @@ def test_learning_from_threads_while_suggesting() -> None:
         try:
             for record in part:
                 learning.decided(record)
-                learning.undone(record.annotator, record.input_hash, None)  # type: ignore[arg-type]
+                learning.undone(record.annotator, record.article_key, None)
                 learning.decided(record)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)

@@ -783,7 +783,7 @@ def test_resubmitting_after_undo_saves_the_new_decision() -> None:
     out = s.decide("reject")
     assert out.answer == "reject"
     assert [x.label for x in out.spans] == ["PER", "LOC", "MONEY", "DATE"]
-    assert s.saved[input_hash(T0)] is out
+    assert s.saved[(input_hash(T0), T0)] is out
     assert s.future == []
 
 
@@ -1192,7 +1192,7 @@ def test_redeciding_a_saved_article_returns_its_saved_spans() -> None:
     out = s.decide("accept")
     assert [(x.token_start, x.label, x.source) for x in out.spans] == [(3, "MISC", None)]
     assert out.timestamp == int(NOW)
-    assert s.saved[input_hash(T0)] is out
+    assert s.saved[(input_hash(T0), T0)] is out
 
 
 def test_saved_records_of_the_caller_are_not_modified() -> None:
@@ -1540,7 +1540,7 @@ def test_an_edit_to_a_decided_article_is_known_and_kept_by_its_draft() -> None:
     drafts = orjson.loads(orjson.dumps(s.drafts()))
     assert drafts["articles"][0]["answer"] == "reject"
 
-    fresh = default_session(saved={input_hash(T0): s.saved[input_hash(T0)]})
+    fresh = default_session(saved={input_hash(T0): s.saved[(input_hash(T0), T0)]})
     assert fresh.index == 1
     assert fresh.restore_drafts(drafts) == 1
     assert fresh.index == 0 and fresh.changed_since_decided()
@@ -1590,6 +1590,6 @@ def test_a_draft_on_a_decided_unchanged_article_resumes_at_the_first_unreviewed(
     s.submit()
     s.go_to(0)  # back on the decided article, nothing changed, then quit
     drafts = orjson.loads(orjson.dumps(s.drafts()))
-    fresh = default_session(saved={input_hash(T0): s.saved[input_hash(T0)]})
+    fresh = default_session(saved={input_hash(T0): s.saved[(input_hash(T0), T0)]})
     fresh.restore_drafts(drafts)
     assert fresh.index == 1

@@ -58,10 +58,10 @@ def run_curation(
         if auto_accept:
             unanimous = [v for v in versions if v.candidates.unanimous]
             fresh = [unanimous_gold(v, curator) for v in unanimous]
-            fresh = [r for r in fresh if r.input_hash not in saved]
+            fresh = [r for r in fresh if r.article_key not in saved]
             writer.append_many(fresh)  # durable before the screen says so
             for record in fresh:
-                saved[record.input_hash] = record  # type: ignore[index]
+                saved[record.article_key] = record
             versions = [v for v in versions if not v.candidates.unanimous]
             earlier = len(unanimous) - len(fresh)
             note = f"auto-accepted {len(fresh)} unanimous article{'s' if len(fresh) != 1 else ''}"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from annotations.agreement.spans import match_spans
-from annotations.records import Record, input_hash
+from annotations.records import ArticleKey, Record
 from annotations.store.latest import latest
 
 SpanTuple = tuple[int, int, str]
@@ -98,11 +98,6 @@ class GoldReport:
         }
 
 
-def _article(record: Record) -> tuple[int, str]:
-    h = record.input_hash if record.input_hash is not None else input_hash(record.text)
-    return (h, record.text)
-
-
 def _spans(spans: Iterable[Any]) -> list[SpanTuple]:
     return sorted({(s.start, s.end, s.label) for s in spans})
 
@@ -142,13 +137,15 @@ def gold_report(
     records: Iterable[Record], gold_records: Iterable[Record], match: str = "exact"
 ) -> GoldReport:
     gold = {
-        _article(r): _spans(r.spans or ()) for r in latest(gold_records) if r.answer not in EXCLUDED
+        r.article_key: _spans(r.spans or ())
+        for r in latest(gold_records)
+        if r.answer not in EXCLUDED
     }
     scored: dict[str, Scored] = {}
-    shown: dict[tuple[int, str], list[Any]] = {}  # the suggestions of each gold article
+    shown: dict[ArticleKey, list[Any]] = {}  # the suggestions of each gold article
     outside = 0
     for record in latest(records):
-        key = _article(record)
+        key = record.article_key
         if key not in gold:
             outside += 1
             continue

@@ -1,12 +1,13 @@
-"""Who annotated what: records grouped by article (`_input_hash`) and annotator, as arrays.
+"""Who annotated what: records grouped by article and annotator, as arrays.
 
 `records_from_files(paths)` reads every file with `annotations.formats.read` and names the
 annotator of each record: its `_annotator_id` when it has one (a brat project folder sets it to
 the subfolder's name), else the file's stem (one file per annotator).
 
-`build_corpus(records)` keeps the latest record per (annotator, `_input_hash`) (files are
-append-only: the latest line wins), leaves out records answered `reject` or `ignore` (only
-`accept`, or no answer, counts as annotated), and keeps the articles that at least two annotators
+`build_corpus(records)` keeps the latest record per annotator and article (files are
+append-only: the latest line wins; an article is its `_input_hash` and its text, so two texts
+sharing a hash are two articles: `Record.article_key`), leaves out records answered `reject` or
+`ignore` (only `accept`, or no answer, counts as annotated), and keeps the articles that at least two annotators
 annotated. Spans are de-duplicated per annotator and article (the same start, end and label
 twice count once) and stored as flat numpy arrays, sorted by article, start, longest first.
 """
@@ -24,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from annotations.formats import annotator_name, read
+from annotations.identity import by_article, ids
 from annotations.records import Record, Span, Token, input_hash
 from annotations.store.latest import latest
 
@@ -90,7 +92,7 @@ class AgreementError(Exception):
 @dataclass(slots=True)
 class Article:
     input_hash: int
-    name: str  # meta doc_id / id / source, else the input hash
+    name: str  # meta doc_id / id / source, else the input hash (`HASH-2`: see `identity.ids`)
     text: str
     tokens: list[Token] | None  # the first annotator's tokens, when a record carries them
     annotators: tuple[int, ...]  # indices into Corpus.annotators, ascending
@@ -139,20 +141,20 @@ def records_from_files(
     return out
 
 
-def _article_name(record: Record, in_hash: int) -> str:
+def _article_name(record: Record, fallback: str) -> str:
     meta = record.meta or {}
     for key in ("doc_id", "id", "source", "file", "path"):
         value = meta.get(key)
         if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
             return str(value)
-    return str(in_hash)
+    return fallback
 
 
 def build_corpus(records: Iterable[Record]) -> Corpus:
     """Group records by article and annotator (see the module docstring). Raises
     `AgreementError` when there are fewer than two annotators or no article two of them share."""
     excluded: Counter[str] = Counter({answer: 0 for answer in EXCLUDED_ANSWERS})
-    by_article: dict[int, dict[str, Record]] = {}
+    kept: list[tuple[Record, str]] = []
     per_annotator: Counter[str] = Counter()
     for record in latest(records):
         name = record.annotator if record.annotator is not None else "(no annotator)"
@@ -160,8 +162,8 @@ def build_corpus(records: Iterable[Record]) -> Corpus:
             excluded[record.answer] += 1
             continue
         per_annotator[name] += 1
-        h = record.input_hash if record.input_hash is not None else input_hash(record.text)
-        by_article.setdefault(h, {})[name] = record
+        kept.append((record, name))
+    groups = by_article(kept)
 
     names = sorted(per_annotator)
     if len(names) < 2:
@@ -172,13 +174,20 @@ def build_corpus(records: Iterable[Record]) -> Corpus:
             f"agreement needs at least two annotators; found {found}{extra}. A record's "
             "annotator is its _annotator_id, else its file's name: give one file per annotator"
         )
-    shared = {h: recs for h, recs in by_article.items() if len(recs) >= 2}
-    single = len(by_article) - len(shared)
+    # (the article's id: `HASH`, `HASH-2` for a second text under a hash; annotator -> record)
+    shared = [
+        (article_id, recs)
+        for article_id, recs in zip(
+            ids(groups), ({name: r for r, name in group} for group in groups), strict=True
+        )
+        if len(recs) >= 2
+    ]
+    single = len(groups) - len(shared)
     if not shared:
         counts = ", ".join(f"{n}: {per_annotator[n]}" for n in names)
         raise AgreementError(
-            "no article was annotated by two annotators (articles are matched by _input_hash; "
-            f"accepted articles per annotator: {counts})"
+            "no article was annotated by two annotators (articles are matched by _input_hash "
+            f"and text; accepted articles per annotator: {counts})"
         )
     excluded["single_annotator_articles"] = single
 
@@ -194,20 +203,18 @@ def build_corpus(records: Iterable[Record]) -> Corpus:
     sizes: list[int] = []  # spans per (article, annotator) record
     owner_article: list[int] = []
     owner_annotator: list[int] = []
-    texts_differ = 0
-    for a, (h, recs) in enumerate(shared.items()):
+    for a, (article_id, recs) in enumerate(shared):
         ordered = sorted(recs.items(), key=lambda kv: index[kv[0]])
         first = ordered[0][1]
+        h = first.input_hash if first.input_hash is not None else input_hash(first.text)
         text = first.text
         tokens = next((r.tokens for _, r in ordered if r.tokens is not None), None)
-        ids = tuple(index[n] for n, _ in ordered)
-        articles.append(Article(h, _article_name(first, h), text, tokens, ids))
+        who = tuple(index[n] for n, _ in ordered)
+        articles.append(Article(h, _article_name(first, article_id), text, tokens, who))
         lengths[a] = len(text)
         for name, rec in ordered:
             i = index[name]
             present[a, i] = True
-            if rec.text != text:
-                texts_differ += 1
             spans = rec.spans
             if spans:
                 span_lists.append(spans)
@@ -242,11 +249,6 @@ def build_corpus(records: Iterable[Record]) -> Corpus:
     notes: list[str] = []
     if bad_spans:
         notes.append(f"{bad_spans} spans empty or outside their text were left out")
-    if texts_differ:
-        notes.append(
-            f"{texts_differ} records share an _input_hash with a different text; "
-            "the first annotator's text is used"
-        )
     excluded["invalid_spans"] = bad_spans
     return Corpus(
         annotators=names,

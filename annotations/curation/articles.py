@@ -15,7 +15,7 @@ from itertools import combinations
 
 from annotations.curation.candidates import Candidates, SpanKey, Vote, gather
 from annotations.curation.lazy import Lazy
-from annotations.records import Record, Span, input_hash
+from annotations.records import ArticleKey, Record, Span, input_hash
 
 REVIEW_KEY = "_review"  # the provenance object of a gold record
 
@@ -51,11 +51,10 @@ def pairwise_f1(spans: dict[str, list[SpanKey]]) -> float | None:
 def group_versions(records: Iterable[Record]) -> list[Versions]:
     """Latest record per (annotator, article), grouped by article in the order articles first
     appear; annotators listed in sorted order."""
-    by_article: dict[tuple[int, str], dict[str, Record]] = {}
+    by_article: dict[ArticleKey, dict[str, Record]] = {}
     for record in records:
-        h = record.input_hash if record.input_hash is not None else input_hash(record.text)
         who = record.annotator if record.annotator is not None else "(no annotator)"
-        by_article.setdefault((h, record.text), {})[who] = record  # later lines win
+        by_article.setdefault(record.article_key, {})[who] = record  # later lines win
     return [
         Versions(text, {a: recs[a] for a in sorted(recs)})
         for (_h, text), recs in by_article.items()

@@ -11,7 +11,7 @@ from pathlib import Path
 from annotations.curation.articles import REVIEW_KEY, Versions, review_info
 from annotations.curation.index import VersionIndex
 from annotations.formats import read
-from annotations.records import Record, Span, input_hash
+from annotations.records import ArticleKey, Record, Span, input_hash
 
 
 def load_versions(paths: Iterable[Path], fmt: str | None = None) -> VersionIndex:
@@ -20,7 +20,7 @@ def load_versions(paths: Iterable[Path], fmt: str | None = None) -> VersionIndex
     return VersionIndex(list(paths), fmt)
 
 
-def saved_gold(path: Path, curator: str) -> dict[int, Record]:
+def saved_gold(path: Path, curator: str) -> dict[ArticleKey, Record]:
     """The curator's latest gold record per article in GOLD (empty when there is none yet)."""
     if not path.exists() or not path.stat().st_size:
         return {}

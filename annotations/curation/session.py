@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from annotations.curation.articles import CurationSource, Versions
 from annotations.curation.candidates import Disagreement, Vote
 from annotations.labels import LabelScheme
-from annotations.records import Record, Span
+from annotations.records import ArticleKey, Record, Span
 from annotations.review.session import FILTERS, ReviewSession
 from annotations.review.state import ArticleState, ReviewSpan, Status, output_spans
 
@@ -54,7 +54,7 @@ class CurationSession(ReviewSession):
         source: CurationSource,
         scheme: LabelScheme,
         curator: str,
-        saved: Mapping[int, Record] | None = None,
+        saved: Mapping[ArticleKey, Record] | None = None,
     ) -> None:
         self.curation = source
         super().__init__(source, scheme, curator, saved)

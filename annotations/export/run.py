@@ -340,7 +340,7 @@ def _nothing_to_export(selection: Selection) -> str:
 
 def _stats(fmt: str, split: str, file: str, rows: list[Row]) -> SplitStats:
     stats = SplitStats(_split_name(fmt, split), file, rows=len(rows))
-    stats.articles = len({row.input_hash for row in rows})
+    stats.articles = len({row.record.article_key for row in rows})
     stats.tokens = sum(len(row.record.tokens or ()) for row in rows)
     for row in rows:
         stats.spans.update(span.label for span in row.record.spans or ())
@@ -381,7 +381,7 @@ def _write(
                 continue
             stats = SplitStats(res.name, res.parquet, res.rows, tokens=res.tokens, spans=res.spans)
             stats.nbytes = res.nbytes
-            stats.articles = len({row.input_hash for row in rows})
+            stats.articles = len({row.record.article_key for row in rows})
             summary.splits.append(stats)
         return features
     for rows in splits.values():

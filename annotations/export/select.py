@@ -1,6 +1,8 @@
 """Which records an export holds, and how several annotators' records become training rows.
 
-1. The latest record per (annotator, `_input_hash`) is the current one (files are append-only).
+1. The latest record per (annotator, article) is the current one (files are append-only). An
+   article is its `_input_hash` and its text (`Record.article_key`): two texts sharing a hash are
+   two articles, both exported (their ids are told apart: `HASH` and `HASH-2`, see `identity.ids`).
 2. Only `accept`ed articles are exported; `reject` and `ignore` are left out and counted. A record
    without an `answer` (doccano, brat, CoNLL, HF and plain files have none) is exported as it is and
    counted apart; `require_answer=True` leaves those out too.
@@ -22,12 +24,16 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 
 from annotations.errors import UsageError
+from annotations.identity import by_article, ids
 from annotations.records import Record, Span
+from annotations.store.latest import latest_items
 
 POLICIES = ("gold", "majority", "annotator", "all")
 NO_ANSWER = "(none)"
@@ -122,36 +128,21 @@ def select(
     require_answer: bool = False,
 ) -> Selection:
     """Apply the rules in the module docstring to (record, `file:line`) pairs."""
-    # One pass over the input, one over the current records: an export touches each of 100k
-    # records as few times as it can (every pass is a walk through memory).
-    current: dict[tuple[str | None, int | None], tuple[Record, str]] = {}
-    lines = 0
-    for record, where in records:
-        lines += 1
+    # The current records, their articles, then counts in comprehensions: an export touches
+    # each of 100k records as few times as it can, in C-level loops where it can (the input is
+    # counted by `zip` with a counter, not by Python code per record).
+    counter = itertools.count()
+    pairs: Iterable[tuple[Record, str]] = map(itemgetter(0), zip(records, counter, strict=False))
+    current = latest_items(pairs)
+    lines = next(counter)
+    current_records = [record for record, _ in current]
+    for record in current_records:
         if record.input_hash is None or record.task_hash is None:
             record.with_hashes()
-        current[(record.annotator, record.input_hash)] = (record, where)
-
-    by_text: dict[int, list[tuple[Record, str]]] = {}
-    named: set[str] = set()
-    answers: Counter[str | None] = Counter()
-    current_records: list[Record] = []
-    multi = 0
-    blank: list[int] = []
-    for pair in current.values():
-        record = pair[0]
-        current_records.append(record)
-        answers[record.answer] += 1
-        if record.annotator is not None:
-            named.add(record.annotator)
-        group = by_text.get(record.input_hash)  # type: ignore[arg-type]
-        if group is None:
-            by_text[record.input_hash] = [pair]  # type: ignore[index]
-            if record.text.isspace():
-                blank.append(record.input_hash)  # type: ignore[arg-type]
-        else:
-            multi += len(group) == 1
-            group.append(pair)
+    by_text = by_article(current)
+    named = {record.annotator for record in current_records if record.annotator is not None}
+    answers = Counter(record.answer for record in current_records)
+    multi = sum(1 for group in by_text if len(group) > 1)
     names = sorted(named)
 
     if policy is None:
@@ -170,21 +161,25 @@ def select(
     sel = Selection([], policy, lines, len(current), len(by_text), multi, names)
     sel.current_records = current_records
     sel.answers.update({a if a is not None else NO_ANSWER: n for a, n in answers.items()})
-    for h in blank:
-        del by_text[h]
+    articles = [
+        (name, group)
+        for name, group in zip(ids(by_text), by_text, strict=True)
+        if not group[0][0].text.isspace()
+    ]
+    blank = len(by_text) - len(articles)
     if blank:
-        sel.left_out["articles whose text is only whitespace"] += len(blank)
+        sel.left_out["articles whose text is only whitespace"] += blank
     accepted = ("accept",) if require_answer else ("accept", NO_ANSWER)
 
     if policy == "majority":
-        for group in by_text.values():
-            row = _majority(group, accepted, sel.left_out)
+        for name, group in articles:
+            row = _majority(group, accepted, sel.left_out, name)
             if row is not None:
                 sel.rows.append(row)
         return sel
 
     if policy == "gold" and multi:
-        for group in by_text.values():
+        for _name, group in articles:
             if len(group) > 1:
                 (first, where), (second, _) = group[0], group[1]
                 raise UsageError(
@@ -195,7 +190,8 @@ def select(
                 )
     keep = {"accept"} if require_answer else {"accept", None}
     rows = sel.rows
-    for h, group in by_text.items():
+    for name, group in articles:
+        h: int = group[0][0].input_hash  # type: ignore[assignment]  # filled above
         for record, where in group:
             if policy == "annotator" and record.annotator != annotator:
                 continue
@@ -203,11 +199,11 @@ def select(
                 sel.left_out[_reason(_answer(record))] += 1
                 continue
             who = [record.annotator] if record.annotator is not None else []
-            rid = f"{h}:{record.annotator or ''}" if policy == "all" else str(h)
+            rid = f"{name}:{record.annotator or ''}" if policy == "all" else name
             rows.append(Row(record, who, where, rid, h))
     if policy == "annotator":
         missing = sum(
-            1 for group in by_text.values() if all(r.annotator != annotator for r, _ in group)
+            1 for _name, group in articles if all(r.annotator != annotator for r, _ in group)
         )
         if missing:
             sel.left_out[f"articles not annotated by {annotator}"] += missing
@@ -221,7 +217,7 @@ def _reason(answer: str) -> str:
 
 
 def _majority(
-    group: list[tuple[Record, str]], accepted: tuple[str, ...], left_out: Counter[str]
+    group: list[tuple[Record, str]], accepted: tuple[str, ...], left_out: Counter[str], rid: str
 ) -> Row | None:
     voters = [(r, w) for r, w in group if _answer(r) in accepted]
     rejecters = sum(1 for r, _ in group if _answer(r) == "reject")
@@ -259,4 +255,4 @@ def _majority(
     annotators = sorted(r.annotator for r, _ in voters if r.annotator is not None)
     h = record.input_hash
     assert h is not None
-    return Row(record, annotators, where, str(h), h)
+    return Row(record, annotators, where, rid, h)

@@ -1,7 +1,8 @@
 """Train / dev / test splits: deterministic, grouped by `_input_hash`, sensible at any size.
 
 Every distinct text (its `_input_hash`) is one group, so the rows of one text (one per annotator
-under `--policy all`) always land in the same split. Groups are put in a seeded pseudo-random
+under `--policy all`) always land in the same split (two texts sharing a hash, a collision, share
+a group too: both are kept, in one split). Groups are put in a seeded pseudo-random
 order (splitmix64 of the hash mixed with the seed, in numpy: 500k texts in milliseconds) that does
 not depend on the order of the input files, and, as the data grows, moves few texts between
 splits. The order is cut into consecutive runs whose sizes are the ratios times the number of

@@ -1,5 +1,5 @@
 """What the memory learns from a review session: exactly the latest decision per article (per
-annotator and `_input_hash`, the files' key) of the output file plus the `--learn-from` files.
+annotator and article, `Record.key`) of the output file plus the `--learn-from` files.
 
 The app calls these from worker threads (the save worker after a line is on disk, a worker at
 launch) while the suggest worker reads the memory: every change takes `lock`, and the suggest
@@ -13,8 +13,8 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from annotations.records import Record
-from annotations.suggest.memory import Memory
+from annotations.records import ArticleKey, Record
+from annotations.suggest.memory import Key, Memory
 
 
 class Learning:
@@ -22,7 +22,7 @@ class Learning:
         self.memory = memory
         self.lock = lock if lock is not None else threading.RLock()
         # changes made while `rebuild` builds a fresh memory outside the lock, replayed on it
-        self._journal: list[tuple[Record | None, tuple[str | None, int]]] | None = None
+        self._journal: list[tuple[Record | None, Key]] | None = None
 
     def decided(self, record: Record) -> None:
         """A decision was saved: it replaces what the article taught before (a reject or an
@@ -30,11 +30,11 @@ class Learning:
         with self.lock:
             self._apply(record, record.key)
 
-    def undone(self, annotator: str | None, input_hash: int, previous: Record | None) -> None:
-        """A decision was undone: the article teaches its previous saved decision again, or
-        nothing when it had none."""
+    def undone(self, annotator: str | None, article: ArticleKey, previous: Record | None) -> None:
+        """A decision was undone: the article (`Record.article_key`) teaches its previous saved
+        decision again, or nothing when it had none."""
         with self.lock:
-            self._apply(previous, (annotator, input_hash))
+            self._apply(previous, (annotator, article))
 
     def rebuild(self, records: Iterable[Record]) -> None:
         """At launch (in a worker): the memory becomes what `records` teach, for each article the
@@ -55,13 +55,13 @@ class Learning:
             self._journal = None
             self.memory.take(fresh)
 
-    def _apply(self, record: Record | None, key: tuple[str | None, int]) -> None:
+    def _apply(self, record: Record | None, key: Key) -> None:
         _teach(self.memory, record, key)
         if self._journal is not None:
             self._journal.append((record, key))
 
 
-def _teach(memory: Memory, record: Record | None, key: tuple[str | None, int]) -> None:
+def _teach(memory: Memory, record: Record | None, key: Key) -> None:
     if record is None or record.key != key:
         memory.forget(key)
     if record is not None:

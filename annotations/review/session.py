@@ -9,14 +9,14 @@ the submitted line until the article is submitted again: the latest line wins).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from annotations.errors import InputError
 from annotations.formats.base import complete
 from annotations.labels import LabelScheme
-from annotations.records import Record, Span
+from annotations.records import ArticleKey, Record, Span
 from annotations.review.state import ArticleState, ReviewSpan, Status, initial_state, output_spans
 
 FILTERS = {
@@ -38,8 +38,10 @@ class Change:
 
 
 class ReviewSession:
-    """`source[i]` gives article i (a list, or an index over a large file); `saved` maps input
-    hashes to this annotator's latest saved record, so reviewed articles open as decided."""
+    """`source[i]` gives article i (a list, or an index over a large file); `saved`: this
+    annotator's saved records (the values of a mapping), so reviewed articles open as decided.
+    They are matched to articles by `Record.article_key` (`_input_hash` and text: two texts
+    sharing a hash are two articles), the latest record of an article winning."""
 
     FILTERS: Mapping[str, str] = FILTERS  # the filters this session offers
 
@@ -48,13 +50,14 @@ class ReviewSession:
         source: Sequence[Record],
         scheme: LabelScheme,
         annotator: str = "anonymous",
-        saved: Mapping[int, Record] | None = None,
+        saved: Mapping[Any, Record] | Iterable[Record] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.source = source
         self.scheme = scheme
         self.annotator = annotator
-        self.saved = dict(saved or {})
+        records = saved.values() if isinstance(saved, Mapping) else saved or ()
+        self.saved: dict[ArticleKey, Record] = {r.article_key: r for r in records}
         self._clock = clock
         self._records: dict[int, Record] = {}
         self._states: dict[int, ArticleState] = {}
@@ -87,7 +90,7 @@ class ReviewSession:
             if record.tokens is None or _unaligned(record):
                 complete(record)  # tokens, and the spans and suggestions snapped to them
             record.with_hashes()
-            saved = self.saved.get(record.input_hash)  # type: ignore[arg-type]
+            saved = self.saved.get(record.article_key)
             self._records[i] = saved if saved is not None and saved.tokens else record
         return self._records[i]
 
@@ -198,7 +201,7 @@ class ReviewSession:
         state = self.state_at(i)
         if state.answer is None:
             return False
-        saved = self.saved.get(self.record_at(i).input_hash)  # type: ignore[arg-type]
+        saved = self.saved.get(self.record_at(i).article_key)
         if saved is None:
             return False
         hit = self._changed.get(i)  # asked at every redraw: computed once per state
@@ -282,7 +285,7 @@ class ReviewSession:
         record = self._read(i)
         if record is None:
             return None
-        saved = self.saved.get(record.with_hashes().input_hash)  # type: ignore[arg-type]
+        saved = self.saved.get(record.with_hashes().article_key)
         return saved.answer if saved is not None else None
 
     def matches(self, i: int, kind: str) -> bool:
@@ -511,8 +514,9 @@ class ReviewSession:
         decided = replace(state, answer=answer, anchor=None)
         nxt = self._next_to_review()
         change = self.history[-1] if self._commit(answer, decided, nxt) else None
-        self._unsaved[id(out)] = (change, self.saved.get(out.input_hash), out)  # type: ignore[arg-type]
-        self.saved[out.input_hash] = out  # type: ignore[index]
+        key = out.article_key
+        self._unsaved[id(out)] = (change, self.saved.get(key), out)
+        self.saved[key] = out
         return out
 
     def _output_spans(self, record: Record, state: ArticleState) -> list[Span]:
@@ -551,12 +555,12 @@ class ReviewSession:
         if entry is None:
             return None
         change, previous, _record = entry
-        key = record.input_hash
-        if self.saved.get(key) is record:  # type: ignore[arg-type]  # not decided again since
+        key = record.article_key
+        if self.saved.get(key) is record:  # not decided again since
             if previous is None:
-                self.saved.pop(key, None)  # type: ignore[arg-type]
+                self.saved.pop(key, None)
             else:
-                self.saved[key] = previous  # type: ignore[index]
+                self.saved[key] = previous
         if change is None:  # the same decision again: nothing changed on screen
             return self.index
         i = change.index_before

@@ -9,7 +9,7 @@ is rejected when rejections outweigh the spans that annotators kept on it; the c
 other suggesters' spans on it too.
 
 The memory holds one contribution per article and annotator (`Record.key`: the annotator and the
-`_input_hash`, the key the files use), as the files do: the latest decision wins. Learning a record
+article, its `_input_hash` and text), as the files do: the latest decision wins. Learning a record
 replaces that article's previous contribution (a reject or ignore leaves it none) and `forget`
 removes it, so that a memory taught any sequence of decisions is the memory built fresh from the
 latest of them, in the order they were made (ties between labels go to the label seen first in
@@ -25,10 +25,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from annotations.records import Record, Span, Token
+from annotations.records import ArticleKey, Record, Span, Token
 from annotations.tokenize import french_tokenizer, tokenize
 
-Key = tuple[str | None, int]  # (annotator, input hash): `Record.key`
+Key = tuple[str | None, ArticleKey]  # (annotator, article): `Record.key`
 
 
 @dataclass
@@ -94,7 +94,7 @@ class Memory:
         self._dirty = True
 
     def forget(self, key: Key) -> bool:
-        """Remove what the decision on one article (annotator, input hash) taught, as when its
+        """Remove what the decision on one article (`Record.key`) taught, as when its
         submit is undone. False when it had taught nothing."""
         taught = key in self._taught
         self._taught.discard(key)
