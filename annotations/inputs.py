@@ -29,7 +29,8 @@ _SPECIAL = (
 )
 
 
-def _special(mode: int) -> str | None:
+def special_kind(mode: int) -> str | None:
+    """ "a FIFO", "a socket"... for a file type nothing may read or write blindly; None else."""
     return next((name for test, name in _SPECIAL if test(mode)), None)
 
 
@@ -60,7 +61,7 @@ def check_path(path: str | Path) -> os.stat_result:
         st = os.stat(path)
     except OSError as exc:
         raise _reason(path, exc) from None
-    special = _special(st.st_mode)
+    special = special_kind(st.st_mode)
     if special:
         raise InputError(path, 0, f"is {special}, not a regular file")
     if stat.S_ISDIR(st.st_mode):
@@ -90,7 +91,9 @@ def open_input(path: str | Path) -> BinaryIO:
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):
         os.close(fd)
-        raise InputError(path, 0, f"is {_special(st.st_mode) or 'a folder'}, not a regular file")
+        raise InputError(
+            path, 0, f"is {special_kind(st.st_mode) or 'a folder'}, not a regular file"
+        )
     os.set_blocking(fd, True)
     return os.fdopen(fd, "rb")
 

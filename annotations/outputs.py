@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from annotations.errors import UsageError
+from annotations.inputs import special_kind
 from annotations.store.scratch import is_scratch as scratch_of
 
 
@@ -95,6 +96,10 @@ def check_output(
     back by one. `folder`: the output is a folder written whole (an export), so an input inside
     it is refused too."""
     out = Path(out)
+    for target in (out, *side_files):
+        special = _special_file(target)
+        if special:  # writing into it would block (a FIFO) or write to a device
+            raise OutputIsInput(f"{target}: is {special}, not a regular file; write somewhere else")
     targets = [(out, "")] + [(side, f"its side file {side}") for side in side_files]
     for read in reads:
         if not _exists(read.path):
@@ -114,6 +119,13 @@ def check_output(
             raise OutputIsInput(
                 f"{out}: {read.role} {read.path} is inside it; write the export elsewhere"
             )
+
+
+def _special_file(path: Path) -> str | None:
+    try:
+        return special_kind(os.stat(path).st_mode)
+    except OSError:
+        return None  # missing (to be created) or unreadable: the write will say
 
 
 def _exists(path: Path) -> bool:

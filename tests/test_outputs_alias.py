@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import signal
 from pathlib import Path
 
 import orjson
@@ -283,3 +284,25 @@ def test_export_refuses_an_output_folder_holding_an_input(src: Path, tmp_path: P
     labels.write_bytes(b'{"name": "x", "labels": [{"name": "ORG", "key": "o"}]}')
     line = assert_refused(["export", src, "-o", alias, "--force", "--labels", labels], labels)
     assert "the --labels file" in line and inside.read_bytes() == SOURCE_BYTES
+
+
+@pytest.mark.parametrize("command", ["suggest", "convert", "annotate", "review"])
+def test_an_output_that_is_a_fifo_is_refused_without_blocking(
+    src: Path, tmp_path: Path, command: str
+) -> None:
+    fifo = tmp_path / "out.jsonl"
+    os.mkfifo(fifo)
+    args: list[str | Path] = {
+        "suggest": ["suggest", src, "-o", fifo, "--model", "none"],
+        "convert": ["convert", src, "-o", fifo],
+        "annotate": annotate(src, fifo),
+        "review": ["review", src, "-o", fifo, "--curator", "lead"],
+    }[command]
+    signal.signal(signal.SIGALRM, lambda *_: pytest.fail("blocked on the FIFO"))
+    signal.alarm(20)
+    try:
+        code, output = run(*args)
+    finally:
+        signal.alarm(0)
+    assert code == 1
+    assert output.strip() == f"error: {fifo}: is a FIFO, not a regular file; write somewhere else"
