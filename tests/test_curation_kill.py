@@ -4,10 +4,6 @@ article in progress (its choices among the alternatives)."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -15,6 +11,7 @@ import orjson
 
 from annotations.review.state import Status
 from tests.test_tui_curation import curation_app, three_annotators
+from tests.tui_helpers import kill_when_ready
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -50,19 +47,7 @@ SESSION = textwrap.dedent(
 def test_sigkill_during_curation_then_reopen(tmp_path: Path) -> None:
     out = tmp_path / "gold.jsonl"
     files = three_annotators(tmp_path)  # with tokens: no tokenizer to load in the child
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SESSION, str(out), *map(str, files)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    try:
-        assert proc.stdout.readline().strip() == "READY"
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        proc.stdout.close()
+    kill_when_ready(SESSION, str(out), *map(str, files))
     (saved,) = [orjson.loads(line) for line in out.read_bytes().splitlines()]
     assert saved["answer"] == "reject" and saved["_annotator_id"] == "lead"
 

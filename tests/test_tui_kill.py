@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import orjson
 
 from annotations.review.state import Status
-from tests.tui_helpers import make_app
+from tests.tui_helpers import kill_when_ready, make_app
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -20,7 +16,7 @@ SESSION = textwrap.dedent(
     """
     import asyncio, sys
     from pathlib import Path
-    from tests.tui_helpers import make_app
+    from tests.tui_helpers import kill_when_ready, make_app
 
     async def main():
         app = make_app(Path(sys.argv[1]))
@@ -49,16 +45,7 @@ SESSION = textwrap.dedent(
 
 def test_sigkill_then_reopen_restores_submissions_and_draft(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SESSION, str(out)], cwd=REPO, stdout=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None
-    try:
-        assert proc.stdout.readline().strip() == "READY"
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        proc.stdout.close()
+    kill_when_ready(SESSION, str(out))
     saved = [orjson.loads(line) for line in out.read_bytes().splitlines()]
     assert [r["answer"] for r in saved] == ["accept", "accept"]
     draft = orjson.loads(out.with_name(out.name + ".draft.json").read_bytes())

@@ -165,3 +165,23 @@ def scripted_run(spec: dict[str, Any]) -> None:
             await app.workers.wait_for_complete()
 
     RelectureApp.run = run  # type: ignore[method-assign,assignment]
+
+
+def kill_when_ready(script: str, *args: str) -> None:
+    """Run `python -c script args...` from the repository, and SIGKILL it once it prints READY."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, *args], cwd=repo, stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    try:
+        assert proc.stdout.readline().strip() == "READY"
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()

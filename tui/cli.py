@@ -85,13 +85,7 @@ def run_review(
         app.run()
     finally:
         writer.close()
-    if app.return_code:  # the screen stopped on an error: never an exit 0
-        echo(
-            f"error: the review screen stopped on an error; decisions and the draft were "
-            f"saved in {out} as far as they could be",
-            err=True,
-        )
-        raise typer.Exit(1)
+    exit_if_stopped(app.return_code, "review", out)
     n = session.reviewed_count()
     echo(f"{n} article{'' if n == 1 else 's'} reviewed, saved in {out}", err=True)
     changed = [i + 1 for i in session.unsaved() if session.changed_since_decided(i)]
@@ -108,6 +102,17 @@ def run_review(
             echo(f"error: {error}", err=True)
         if len(bad) > 10:
             echo(f"error: and {len(bad) - 10} more unreadable articles", err=True)
+        raise typer.Exit(1)
+
+
+def exit_if_stopped(return_code: int | None, screen: str, out: Path) -> None:
+    """A screen that stopped on an error never ends in exit 0."""
+    if return_code:
+        echo(
+            f"error: the {screen} screen stopped on an error; decisions and the draft were "
+            f"saved in {out} as far as they could be",
+            err=True,
+        )
         raise typer.Exit(1)
 
 

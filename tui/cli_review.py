@@ -76,13 +76,9 @@ def run_curation(
         app.run()
     finally:
         writer.close()
-    if app.return_code:
-        echo(
-            f"error: the curation screen stopped on an error; decisions and the draft were "
-            f"saved in {out} as far as they could be",
-            err=True,
-        )
-        raise typer.Exit(1)
+    from tui.cli import exit_if_stopped
+
+    exit_if_stopped(app.return_code, "curation", out)
     n = session.reviewed_count()
     echo(f"{n} article{'' if n == 1 else 's'} curated, saved in {out}", err=True)
 
