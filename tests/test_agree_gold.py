@@ -60,11 +60,20 @@ def test_known_precision_recall_f1_and_error_kinds() -> None:
     assert per == {"ORG": (0, 0, 1), "LOC": (1, 2, 2), "PER": (0, 1, 1)}
     # the suggestions the annotators were shown: all of them, then per source
     rows = {row.name: row for row in report.suggestions}
-    assert list(rows) == ["suggestions", "model", "rules"]
-    s = rows["suggestions"].overall
+    assert list(rows) == ["all suggestions", "source model", "source rules"]
+    s = rows["all suggestions"].overall
     assert (s.matched, s.predicted, s.gold) == (2, 4, 4)
-    assert dict(+rows["suggestions"].errors) == {"boundary": 1, "extra": 1, "missed": 1}
-    assert rows["model"].overall.matched == 1 and rows["rules"].overall.matched == 1
+    assert dict(+rows["all suggestions"].errors) == {"boundary": 1, "extra": 1, "missed": 1}
+    assert rows["source model"].overall.matched == 1
+    assert rows["source rules"].overall.matched == 1
+
+
+def test_a_source_named_like_the_all_row_is_its_own_row() -> None:
+    """(a source literally called "suggestions" made the report loop forever)"""
+    shown = [Span(0, 4, "ORG", source="suggestions"), Span(0, 4, "ORG", source="all suggestions")]
+    report = gold_report([rec("bruno", BRUNO, suggestions=shown)], [rec("lead", GOLD)])
+    names = [row.name for row in report.suggestions]
+    assert names == ["all suggestions", "source all suggestions", "source suggestions"]
 
 
 def test_overlap_match_counts_the_boundary_error_as_a_match() -> None:

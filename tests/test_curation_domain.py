@@ -99,11 +99,14 @@ def test_agreed_spans_and_disagreements_with_their_voters() -> None:
         ((0, 14, "ORG"), ("alice", "chloe")),
         ((0, 4, "ORG"), ("bruno",)),
     ]
-    assert meta.silent == ()
-    assert [(x.key, x.voters) for x in paris.alternatives] == [
-        ((36, 41, "LOC"), ("alice", "bruno"))
+    assert [(x.spans, x.voters) for x in meta.versions] == [
+        (((0, 14, "ORG"),), ("alice", "chloe")),
+        (((0, 4, "ORG"),), ("bruno",)),
     ]
-    assert paris.silent == ("chloe",)
+    assert [(x.spans, x.voters) for x in paris.versions] == [
+        (((36, 41, "LOC"),), ("alice", "bruno")),
+        ((), ("chloe",)),  # chloe's version there: nothing
+    ]
     assert v.f1 == pytest.approx((2 * 2 / 6 + 2 * 2 / 5 + 2 * 1 / 5) / 3)  # a-b, a-c, b-c
 
 
@@ -151,24 +154,64 @@ def org_spans(s: CurationSession) -> list[tuple[int, int]]:
     return [(x.token_start, x.token_end) for x in s.state.spans if x.label == "ORG" and x.live]
 
 
-def test_accepting_an_alternative_rejects_the_others_and_cycle_steps_through() -> None:
+def test_accepting_a_span_rejects_what_it_overlaps_and_cycle_steps_through_versions() -> None:
     s = session()
-    cursor_on(s, 0)
-    assert s.accept_span()  # the first span under the cursor: "Meta" (bruno's)
-    assert org_spans(s) == [(0, 0)]
-    assert len(s.open_groups()) == 1  # Paris is still open
-    assert s.cycle() and org_spans(s) == []  # after the last alternative: none of them
-    assert s.cycle() and org_spans(s) == [(0, 1)]  # then the most voted, "Meta Platforms"
-    assert s.cycle() and org_spans(s) == [(0, 0)]
-    s.undo()
+    assert s.state.cursor == 0  # the article opens on its first disagreement
+    assert s.accept_span()  # under the cursor: the most voted, "Meta Platforms"
     assert org_spans(s) == [(0, 1)]
+    assert len(s.open_groups()) == 1  # Paris is still open
+    assert s.cycle() and org_spans(s) == [(0, 0)]  # bruno's version: "Meta"
+    assert s.cycle() and org_spans(s) == []  # then none of them
+    assert s.cycle() and org_spans(s) == [(0, 1)]  # and the most voted again
+    s.undo()
+    assert org_spans(s) == []
+
+
+def test_versions_keep_separate_spans_together() -> None:
+    """Two annotators gave three names, one gave them as one span: the three names are one
+    version (2 votes), not three alternatives of the long span."""
+    text = "Brasil, Cuba y Rusia."
+    three_names = [(0, 6, "ORG"), (8, 12, "ORG"), (15, 20, "ORG")]
+    (v,) = group_versions(
+        [
+            record(text, "a", *three_names),
+            record(text, "b", *three_names),
+            record(text, "c", (0, 20, "ORG")),
+        ]
+    )
+    (d,) = v.candidates.disagreements
+    assert [(x.spans, x.voters) for x in d.versions] == [
+        (tuple(three_names), ("a", "b")),
+        (((0, 20, "ORG"),), ("c",)),
+    ]
+    s = CurationSession(CurationSource([v]), load_scheme(), "lead")
+    assert s.take_majority() == 1
+    out = s.submit()
+    assert [x.key for x in out.spans or ()] == three_names
+
+
+def test_a_lone_span_against_nothing_goes_with_the_majority() -> None:
+    (v,) = group_versions(
+        [record("Paris.", "a", (0, 5, "LOC")), record("Paris.", "b"), record("Paris.", "c")]
+    )
+    s = CurationSession(CurationSource([v]), load_scheme(), "lead")
+    assert s.take_majority() == 1 and s.submit().spans == []
+
+
+def test_a_label_outside_the_scheme_is_not_submitted() -> None:
+    (v,) = group_versions(
+        [record("Paris.", "a", (0, 5, "CITY")), record("Paris.", "b", (0, 5, "CITY"))]
+    )
+    s = CurationSession(CurationSource([v]), load_scheme(), "lead")
+    reason = s.cannot_decide("accept")
+    assert reason is not None and "'CITY' not in the scheme" in reason
+    assert s.cannot_decide("reject") is None
 
 
 def test_majority_then_submit_gives_the_gold_record() -> None:
     s = session()
     assert s.take_majority() == 2  # Meta Platforms 2/3, Paris 2/3
     assert not s.open_groups() and s.cannot_decide("accept") is None
-    cursor_on(s, 5)  # fix by hand: "Platforms" as a boundary the curator chooses
     out = s.submit()
     assert out.annotator == "lead" and out.answer == "accept"
     assert [(x.start, x.end, x.label, x.source) for x in out.spans or ()] == [
@@ -196,8 +239,8 @@ def test_what_each_annotator_said_here() -> None:
     cursor_on(s, 37)
     e = s.explain()
     assert e is not None and (e.start, e.end) == (36, 41)
-    said = {x.annotator: (x.what.key if x.what else None) for x in e.said}
-    assert said == {"alice": (36, 41, "LOC"), "bruno": (36, 41, "LOC"), "chloe": None}
+    said = {x.annotator: x.spans for x in e.said}
+    assert said == {"alice": ((36, 41, "LOC"),), "bruno": ((36, 41, "LOC"),), "chloe": ()}
 
 
 def test_unanimous_gold_record() -> None:
@@ -210,3 +253,44 @@ def test_unanimous_gold_record() -> None:
         {"start": 0, "end": 5, "label": "LOC", "source": "review:a+b"}
     ]
     assert gold.extra["_review"]["auto_accepted"] is True and gold.timestamp == 5
+
+
+def test_agreed_spans_with_a_space_at_an_edge_are_agreed() -> None:
+    (v,) = group_versions(
+        [record("Meta recrute.", "a", (0, 5, "ORG")), record("Meta recrute.", "b", (0, 4, "ORG"))]
+    )
+    assert [x.key for x in v.candidates.agreed] == [(0, 4, "ORG")] and v.candidates.unanimous
+    s = CurationSession(CurationSource([v]), load_scheme(), "lead")
+    assert s.cannot_decide("accept") is None
+    assert [(x.key, x.source) for x in s.submit().spans or ()] == [((0, 4, "ORG"), "review:a+b")]
+
+
+def test_a_revived_edit_keeps_the_curator_as_its_source() -> None:
+    s = session()
+    cursor_on(s, 24)  # "Yann LeCun" (agreed PER)
+    assert s.label("MISC")  # relabelled: the curator's
+    assert s.reject_span() and s.accept_span()  # rejected, then brought back
+    s.take_majority()
+    out = {x.key: x.source for x in s.submit().spans or ()}
+    assert out[(23, 33, "MISC")] == "curator"
+
+
+def test_an_auto_accepted_article_reopens_decided() -> None:
+    (v,) = group_versions(
+        [record("Paris.", "a", (0, 5, "LOC")), record("Paris.", "b", (0, 5, "LOC"))]
+    )
+    gold = unanimous_gold(v, "lead")
+    s = CurationSession(CurationSource([v]), load_scheme(), "lead", {gold.article_key: gold})
+    assert s.state.answer == "accept" and not s.matches(0, "unreviewed")
+
+
+def test_the_disputed_filter_passes_over_unreadable_articles(tmp_path: Path) -> None:
+    from annotations.curation.index import VersionIndex
+
+    path = tmp_path / "a.jsonl"
+    bad = b'{"text":"Meta.","_input_hash":1,"spans":[{"start":"zz","end":4,"label":"ORG"}],"answer":"accept","_annotator_id":"a"}'
+    ok = b'{"text":"Lyon.","_input_hash":2,"spans":[{"start":0,"end":4,"label":"LOC"}],"answer":"accept","_annotator_id":"a"}'
+    other = b'{"text":"Lyon.","_input_hash":2,"spans":[],"answer":"accept","_annotator_id":"b"}'
+    path.write_bytes(ok + b"\n" + bad + b"\n" + other + b"\n")
+    s = CurationSession(CurationSource(VersionIndex([path])), load_scheme(), "lead")
+    assert s.index == 0 and not s.matches(1, "disputed") and 1 in s.unreadable

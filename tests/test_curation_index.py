@@ -164,3 +164,28 @@ def test_spans_survive(tmp_path: Path) -> None:
     )
     (v,) = list(VersionIndex([a]))
     assert v.records["alice"].spans == [Span(0, 4, "ORG")]
+
+
+def test_the_annotator_is_read_whichever_comes_first() -> None:
+    p = peek(b'{"text":"x","_input_hash":1,"_annotator_id":"alice","answer":"accept"}')
+    assert p is not None and (p.annotator, p.answer) == ("alice", "accept")
+    p = peek(b'{"text":"x","_input_hash":1,"_annotator_id":"","answer":"accept"}')
+    assert p is not None and p.annotator == ""
+
+
+def test_files_of_one_name_in_two_folders_are_two_annotators(tmp_path: Path) -> None:
+    for folder, spans in (("x", []), ("y", [{"start": 0, "end": 4, "label": "ORG"}])):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "ann.jsonl").write_bytes(
+            line(text="Meta.", _input_hash=1, spans=spans, answer="accept") + b"\n"
+        )
+    (v,) = list(VersionIndex([tmp_path / "x" / "ann.jsonl", tmp_path / "y" / "ann.jsonl"]))
+    assert list(v.records) == ["x/ann", "y/ann"]
+
+
+def test_an_unparsable_line_is_left_out_and_said(tmp_path: Path) -> None:
+    a = tmp_path / "alice.jsonl"
+    a.write_bytes(line(text="Un.", _input_hash=2, answer="accept") + b"\n{broken\n")
+    index = VersionIndex([a])
+    assert len(index) == 1 and len(index.unreadable) == 1
+    assert str(index.unreadable[0]).startswith(f"{a}:2: invalid JSON")

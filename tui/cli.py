@@ -12,7 +12,7 @@ from annotations.cli import options
 from annotations.cli.app import build_app
 from annotations.cli.errors import echo, one_line_errors
 from annotations.demo import demo_path
-from annotations.errors import UsageError
+from annotations.errors import InputError, UsageError
 from annotations.formats import read
 from annotations.keymap import default_path as default_keymap_path
 from annotations.labels import load_scheme
@@ -96,13 +96,18 @@ def run_review(
             "kept in the draft, saved to the file once decided again (Space, r or i)",
             err=True,
         )
-    if session.unreadable:  # the screen passed over them: never an exit 0 after an error
-        bad = sorted(session.unreadable.items())
-        for _i, error in bad[:10]:
-            echo(f"error: {error}", err=True)
-        if len(bad) > 10:
-            echo(f"error: and {len(bad) - 10} more unreadable articles", err=True)
-        raise typer.Exit(1)
+    exit_if_unreadable([e for _i, e in sorted(session.unreadable.items())])
+
+
+def exit_if_unreadable(errors: list[InputError]) -> None:
+    """Lines the screen passed over (or left out): each said, and never an exit 0 after."""
+    if not errors:
+        return
+    for error in errors[:10]:
+        echo(f"error: {error}", err=True)
+    if len(errors) > 10:
+        echo(f"error: and {len(errors) - 10} more unreadable lines", err=True)
+    raise typer.Exit(1)
 
 
 def exit_if_stopped(return_code: int | None, screen: str, out: Path) -> None:

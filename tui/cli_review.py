@@ -11,7 +11,8 @@ import typer
 from annotations.cli import options
 from annotations.cli.errors import echo, one_line_errors
 from annotations.curation.articles import CurationSource, Versions, order
-from annotations.curation.gold import load_versions, saved_gold, unanimous_gold
+from annotations.curation.gold import auto_accept as auto_accept_unanimous
+from annotations.curation.gold import load_versions, saved_gold
 from annotations.curation.session import CurationSession
 from annotations.errors import UsageError
 from annotations.keymap import default_path as default_keymap_path
@@ -45,7 +46,12 @@ def run_curation(
     check_output(out, reads, side_files=review_side_files(out))
     keys = load_user_keymap(keymap)
     scheme = load_scheme(labels)
-    versions: Sequence[Versions] = load_versions(files, fmt)
+    index = load_versions(files, fmt)
+    versions: Sequence[Versions] = index
+    if auto_accept or how != "input":  # these read every article first
+        versions = index.readable()
+    for error in index.unreadable:
+        echo(f"warning: left out: {error}", err=True)
     if not versions:
         raise UsageError(f"{', '.join(map(str, files))}: no articles")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -54,33 +60,34 @@ def run_curation(
         if writer.torn:
             echo(f"warning: {writer.torn}", err=True)
         saved = saved_gold(out, curator)
-        note = ""
+        notes = [f"{len(index.unreadable)} unreadable lines left out"] if index.unreadable else []
         if auto_accept:
-            unanimous = [v for v in versions if v.candidates.unanimous]
-            fresh = [unanimous_gold(v, curator) for v in unanimous]
-            fresh = [r for r in fresh if r.article_key not in saved]
-            writer.append_many(fresh)  # durable before the screen says so
-            for record in fresh:
-                saved[record.article_key] = record
-            versions = [v for v in versions if not v.candidates.unanimous]
-            earlier = len(unanimous) - len(fresh)
-            note = f"auto-accepted {len(fresh)} unanimous article{'s' if len(fresh) != 1 else ''}"
-            note += f" ({earlier} earlier)" if earlier else ""
-            note += f", written to {out}"
-            echo(note, err=True)
+            auto = auto_accept_unanimous(versions, saved, curator)
+            writer.append_many(auto.written)  # durable before the screen says so
+            saved.update((r.article_key, r) for r in auto.written)
+            n = len(auto.written)
+            said = f"auto-accepted {n} unanimous article{'s' if n != 1 else ''}"
+            said += f" ({auto.earlier} earlier)" if auto.earlier else ""
+            echo(f"{said}, written to {out}", err=True)
+            notes.insert(0, said)
+            versions = auto.left
             if not versions:
                 echo("nothing left to curate: every article was unanimous", err=True)
                 return
         session = CurationSession(CurationSource(order(versions, how)), scheme, curator, saved)
-        app = RelectureApp(session, writer, ChainOptions(model=None), keymap=keys, note=note)
+        session.peek(session.index)  # the first article shown is readable (else one line here)
+        app = RelectureApp(
+            session, writer, ChainOptions(model=None), keymap=keys, note="; ".join(notes)
+        )
         app.run()
     finally:
         writer.close()
-    from tui.cli import exit_if_stopped
+    from tui.cli import exit_if_stopped, exit_if_unreadable
 
     exit_if_stopped(app.return_code, "curation", out)
     n = session.reviewed_count()
     echo(f"{n} article{'' if n == 1 else 's'} curated, saved in {out}", err=True)
+    exit_if_unreadable([*index.unreadable, *session.unreadable.values()])
 
 
 @one_line_errors

@@ -23,7 +23,7 @@ from annotations.store.latest import latest
 SpanTuple = tuple[int, int, str]
 EXCLUDED = ("reject", "ignore")
 ERROR_KINDS = ("missed", "extra", "label", "boundary", "label+boundary")
-SUGGESTIONS = "suggestions"  # the row of every suggestion, whatever its source
+SUGGESTIONS = "all suggestions"  # the row of every suggestion; then one row per source
 
 
 @dataclass(slots=True)
@@ -159,9 +159,9 @@ def gold_report(
         compare(_spans(record.spans or ()), gold[key], match, row)
     suggestions: dict[str, Scored] = {}
     for key, spans in shown.items():
-        by_source: dict[str, list[Any]] = {SUGGESTIONS: spans}
+        by_source: dict[str, list[Any]] = {SUGGESTIONS: list(spans)}
         for s in spans:
-            by_source.setdefault(s.source or "(no source)", []).append(s)
+            by_source.setdefault(f"source {s.source or '(none)'}", []).append(s)
         for source, items in by_source.items():
             row = suggestions.setdefault(source, Scored(source))
             row.articles += 1

@@ -7,6 +7,7 @@ values are shown as "—" with a note saying why, never as NaN.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:  # the agreement code (numpy...) is imported when the command 
     # `relecture` opens its screen without it
     from annotations.agreement.report import AgreementReport
 from annotations.cli.errors import fail, one_line_errors
+from annotations.errors import UsageError
 from annotations.text_safety import literal, safe_json
 
 SHOWN_ARTICLES = 10
@@ -218,6 +220,9 @@ def _against_gold(files: list[Path], gold: Path, match: str, as_json: bool) -> N
     from annotations.cli.agree_gold import render_gold
     from annotations.formats import read
 
+    for path in files:  # the gold scored against itself would say nothing
+        if gold.exists() and path.exists() and os.path.samefile(gold, path):
+            raise UsageError(f"{gold}: the gold file is also one of the annotators' files ({path})")
     gold_records = [item.record for item in read(gold)]
     report = gold_report(records_from_files(files, tokens=False), gold_records, match)
     if as_json:

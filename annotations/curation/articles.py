@@ -29,10 +29,35 @@ class Versions:
     candidates: Candidates = field(init=False)
     f1: float | None = field(init=False)  # mean pairwise F1 of the counted annotators
 
+    @property
+    def name(self) -> str:
+        """The article's name from its meta (`doc_id`, `id`, `source`...), else ""."""
+        meta = next(iter(self.records.values())).meta or {}
+        for key in ("doc_id", "id", "source", "file", "path", "name", "title"):
+            value = meta.get(key)
+            if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
+                return str(value)
+        return ""
+
     def __post_init__(self) -> None:
-        spans = {a: [s.key for s in r.spans or ()] for a, r in self.records.items()}
+        spans = {a: _keys(self.text, r.spans or ()) for a, r in self.records.items()}
         self.candidates = gather(spans, {a: r.answer for a, r in self.records.items()})
         self.f1 = pairwise_f1({a: spans[a] for a in self.candidates.counted})
+
+
+def _keys(text: str, spans: Iterable[Span]) -> list[SpanKey]:
+    """The spans as (start, end, label), whitespace at their edges trimmed (as the tokens will
+    trim them), spans of only whitespace or beyond the text left out."""
+    out = []
+    for s in spans:
+        start, end = max(s.start, 0), min(s.end, len(text))
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start < end:
+            out.append((start, end, s.label))
+    return out
 
 
 def pairwise_f1(spans: dict[str, list[SpanKey]]) -> float | None:

@@ -1,9 +1,11 @@
 """What several annotators said about one article, as the curator meets it.
 
 Spans every counted annotator gave identically are *agreed*. Every other span is a *candidate*
-carrying its voters. Candidates that overlap (the same text covered with another label or other
-boundaries) are the *alternatives* of one *disagreement*; a candidate that overlaps nothing is a
-disagreement with itself against "nothing". Annotators who answered `reject` or `ignore` are shown
+carrying its voters. Candidates that overlap, chained, make one *disagreement* over that stretch of
+text. What each annotator gave there (all their spans in it, maybe none) is their *version*; the
+annotators who gave the same spans share one version, and the versions are what the curator
+chooses between (one annotator's "Brasil, Cuba y Rusia" against two annotators' "Brasil", "Cuba",
+"Rusia"; a lone span against "nothing"). Annotators who answered `reject` or `ignore` are shown
 but not counted: they neither vote for a span nor against it.
 """
 
@@ -32,14 +34,22 @@ class Vote:
 
 
 @dataclass(frozen=True, slots=True)
-class Disagreement:
-    alternatives: tuple[Vote, ...]  # most voted first, then by position
-    start: int  # the characters the alternatives cover, together
-    end: int
-    silent: tuple[str, ...]  # counted annotators who gave none of the alternatives
+class Version:
+    """The spans some annotators gave in a disagreement's stretch of text (maybe none)."""
 
-    def said_by(self, annotator: str) -> Vote | None:
-        return next((v for v in self.alternatives if annotator in v.voters), None)
+    spans: tuple[SpanKey, ...]  # in text order
+    voters: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Disagreement:
+    alternatives: tuple[Vote, ...]  # every candidate span here, most voted first
+    start: int  # the characters the candidates cover, together
+    end: int
+    versions: tuple[Version, ...]  # most voted first; the empty one when somebody gave nothing
+
+    def version_of(self, annotator: str) -> Version | None:
+        return next((v for v in self.versions if annotator in v.voters), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,10 +117,18 @@ def _clusters(votes: list[Vote], counted: tuple[str, ...]) -> list[Disagreement]
 
 def _disagreement(group: list[Vote], counted: tuple[str, ...]) -> Disagreement:
     ranked = sorted(group, key=lambda v: (-len(v.voters), v.start, -v.end, v.label))
-    said = {a for v in group for a in v.voters}
-    return Disagreement(
-        tuple(ranked),
-        min(v.start for v in group),
-        max(v.end for v in group),
-        tuple(a for a in counted if a not in said),
+    by_spans: dict[tuple[SpanKey, ...], list[str]] = {}
+    for annotator in counted:
+        mine = tuple(sorted((v.key for v in group if annotator in v.voters), key=_key_order))
+        by_spans.setdefault(mine, []).append(annotator)
+    versions = sorted(
+        (Version(spans, tuple(who)) for spans, who in by_spans.items()),
+        key=lambda v: (-len(v.voters), not v.spans, [_key_order(k) for k in v.spans]),
     )
+    return Disagreement(
+        tuple(ranked), min(v.start for v in group), max(v.end for v in group), tuple(versions)
+    )
+
+
+def _key_order(key: SpanKey) -> tuple[int, int, str]:
+    return (key[0], -key[1], key[2])

@@ -5,7 +5,8 @@ holds when curation resumes."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from annotations.curation.articles import REVIEW_KEY, Versions, review_info
@@ -29,6 +30,34 @@ def saved_gold(path: Path, curator: str) -> dict[ArticleKey, Record]:
         for item in read(path, "jsonl")
         if item.record.annotator == curator
     }
+
+
+@dataclass(frozen=True, slots=True)
+class AutoAccepted:
+    written: list[Record]  # the gold records to write now
+    earlier: int  # unanimous articles already in GOLD
+    left: list[Versions]  # the articles to curate on screen
+
+
+def auto_accept(
+    articles: Iterable[Versions],
+    saved: Mapping[ArticleKey, Record],
+    curator: str,
+    clock: Callable[[], float] = time.time,
+) -> AutoAccepted:
+    """`--auto-accept`: every unanimous article not in GOLD yet is written without being shown
+    (this reads every article)."""
+    written, left, earlier = [], [], 0
+    for versions in articles:
+        if not versions.candidates.unanimous:
+            left.append(versions)
+            continue
+        record = unanimous_gold(versions, curator, clock)
+        if record.article_key in saved:
+            earlier += 1
+        else:
+            written.append(record)
+    return AutoAccepted(written, earlier, left)
 
 
 def unanimous_gold(

@@ -17,6 +17,7 @@ import orjson
 
 from annotations.curation.articles import Versions
 from annotations.curation.lazy import Lazy
+from annotations.errors import InputError
 from annotations.formats import annotator_name, detect, read
 from annotations.records import Record, input_hash
 from annotations.store.index import JsonlIndex
@@ -32,16 +33,21 @@ class VersionIndex(Lazy[Versions]):
         super().__init__()
         self.sources: list[JsonlIndex | list[Record]] = []
         self.defaults: list[str] = []  # the annotator of a record that does not say
+        self.unreadable: list[InputError] = []  # lines left out: their article is unknown
         groups: dict[Key, dict[str, Ref]] = {}
-        for path in map(Path, paths):
+        names = _annotator_names([Path(p) for p in paths])
+        for path, default in zip(map(Path, paths), names, strict=True):
             n = len(self.sources)
-            default = annotator_name(path)
             self.defaults.append(default)
             if (fmt or detect(path)) in ("jsonl", "prodigy"):
                 index = JsonlIndex(path)
                 self.sources.append(index)
                 for i in range(len(index)):
-                    key, who = self._peek(index, i, default)
+                    try:
+                        key, who = self._peek(index, i, default)
+                    except InputError as exc:  # shown, and the rest stays workable
+                        self.unreadable.append(exc)
+                        continue
                     groups.setdefault(key, {})[who] = (n, i)  # later lines win
             else:
                 records = [item.record for item in read(path, fmt, tokens=False)]
@@ -55,7 +61,8 @@ class VersionIndex(Lazy[Versions]):
         raw = index.raw(i)
         seen = peek(raw) if len(raw) <= MAX_LINE_BYTES else None
         if seen is not None:
-            return (seen.input_hash, seen.text), seen.annotator or default
+            who = seen.annotator if seen.annotator is not None else default
+            return (seen.input_hash, seen.text), who
         record = index[i]  # another shape: parsed (a bad line is reported here, file:line)
         return _key(record), record.annotator if record.annotator is not None else default
 
@@ -69,9 +76,29 @@ class VersionIndex(Lazy[Versions]):
     def __len__(self) -> int:
         return len(self.articles)
 
+    def readable(self) -> list[Versions]:
+        """Every article that can be read (the others' errors go to `unreadable`)."""
+        out = []
+        for i in range(len(self)):
+            try:
+                out.append(self[i])
+            except InputError as exc:
+                self.unreadable.append(exc)
+        return out
+
     def _build(self, i: int) -> Versions:
         records = {a: self.record(ref) for a, ref in self.articles[i].items()}
         return Versions(next(iter(records.values())).text, records)
+
+
+def _annotator_names(paths: list[Path]) -> list[str]:
+    """Who each file's records are by when they do not say: the file's name; files of the same
+    name in different folders (`x/ann.jsonl`, `y/ann.jsonl`) are told apart by their folder."""
+    names = [annotator_name(p) for p in paths]
+    return [
+        f"{path.parent.name}/{name}" if names.count(name) > 1 else name
+        for path, name in zip(paths, names, strict=True)
+    ]
 
 
 def _key(record: Record) -> Key:

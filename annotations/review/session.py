@@ -91,6 +91,8 @@ class ReviewSession:
                 complete(record)  # tokens, and the spans and suggestions snapped to them
             record.with_hashes()
             saved = self.saved.get(record.article_key)
+            if saved is not None and not saved.tokens and saved.text == record.text:
+                complete(saved)  # decided without tokens (a gold line written unopened)
             self._records[i] = saved if saved is not None and saved.tokens else record
         return self._records[i]
 

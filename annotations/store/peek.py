@@ -74,19 +74,18 @@ def _string_end(raw: bytes, pos: int) -> int:
 
 
 def _tail(raw: bytes) -> dict[str, object] | None:
-    """The top-level keys from the last `answer` (else `_annotator_id`) to the end."""
+    """The top-level keys from the first of the last `answer` and `_annotator_id` to the end
+    (whichever order they are written in)."""
     if not raw.endswith(b"}"):
         return None
-    for key in _TAIL_KEYS:
-        at = raw.rfind(key)
-        if at < 0:
-            continue
-        try:
-            tail = orjson.loads(b"{" + raw[at + 1 : -1] + b"}")
-        except orjson.JSONDecodeError:
-            return None  # the key was inside a nested value
-        return tail if isinstance(tail, dict) else None
-    return None
+    found = [at for at in (raw.rfind(key) for key in _TAIL_KEYS) if at >= 0]
+    if not found:
+        return None
+    try:
+        tail = orjson.loads(b"{" + raw[min(found) + 1 : -1] + b"}")
+    except orjson.JSONDecodeError:
+        return None  # a key was inside a nested value
+    return tail if isinstance(tail, dict) else None
 
 
 def text_of(written: bytes) -> str:

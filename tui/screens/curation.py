@@ -40,8 +40,14 @@ class CurationScreen(ReviewScreen):
         session = self.curation
         self.query_one(SpanList).set_voters(len(session.versions().candidates.counted))
         colours = {label.name: label.colour for label in session.scheme.labels}
+        versions = session.versions()
         self.query_one(VotesPanel).show(
-            session.record.text, session.explain(), len(session.open_groups()), colours
+            f"{session.index + 1}/{len(session)} {versions.name}",
+            session.record.text,
+            session.explain(),
+            len(session.open_groups()),
+            colours,
+            len(versions.candidates.annotators),
         )
 
     def action_next_span(self) -> None:

@@ -20,20 +20,28 @@ class VotesPanel(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.text = ""
+        self.name_shown = ""
         self.explanation: Explanation | None = None
         self.open = 0
         self.colours: dict[str, str] = {}
 
     def show(
-        self, text: str, explanation: Explanation | None, open_here: int, colours: dict[str, str]
+        self,
+        name: str,
+        text: str,
+        explanation: Explanation | None,
+        open_here: int,
+        colours: dict[str, str],
+        annotators: int,
     ) -> None:
-        if (text, explanation, open_here) != (self.text, self.explanation, self.open):
-            self.text, self.explanation, self.open, self.colours = (
-                text,
-                explanation,
-                open_here,
-                colours,
-            )
+        """`name`: the article's name; `annotators`: how many rows to make room for."""
+        height = annotators + 4  # the title, the text, a row each, the border
+        if self.styles.height is None or self.styles.height.value != height:
+            self.styles.height = height  # a layout only when the count changes
+        now = (name, text, explanation, open_here)
+        if now != (self.name_shown, self.text, self.explanation, self.open):
+            self.name_shown, self.text, self.explanation, self.open = now
+            self.colours = colours
             self.refresh()
 
     def _style(self, component: str) -> Style:
@@ -42,8 +50,9 @@ class VotesPanel(Widget):
     def render(self) -> Text:
         out = Text(no_wrap=True, overflow="ellipsis")
         e = self.explanation
-        f1 = "" if e is None or e.f1 is None else f"agreement F1 {e.f1:.2f} · "
-        out.append(f"{f1}{self.open} open here\n", self._style("votes--title"))
+        f1 = "" if e is None or e.f1 is None else f" · F1 {e.f1:.2f}"
+        title = f"{safe(self.name_shown)}{f1} · {self.open} open\n"
+        out.append(title, self._style("votes--title"))
         if e is None:
             out.append("(no span or disagreement under the cursor)", self._style("votes--nothing"))
             return out
@@ -55,12 +64,13 @@ class VotesPanel(Widget):
             if not said.counted:
                 word = ANSWER_WORDS.get(said.answer or "", "not counted")
                 out.append(word, self._style("votes--excluded"))
-            elif said.what is None:
+            elif not said.spans:
                 out.append("nothing", self._style("votes--nothing"))
             else:
-                v = said.what
-                out.append(safe(v.label), self.colours.get(v.label, ""))
-                out.append(f" «{safe(self.text[v.start : v.end])}»")
+                for k, (start, end, label) in enumerate(said.spans):
+                    out.append(" · " if k else "")
+                    out.append(safe(label), self.colours.get(label, ""))
+                    out.append(f" «{safe(self.text[start:end])}»")
             if n < len(e.said) - 1:
                 out.append("\n")
         return out

@@ -114,7 +114,10 @@ class SpanList(ScrollView, can_focus=False):
         text = self.record.text[tokens[span.token_start].start : tokens[span.token_end].end]
         source = self._source(span.source)
         score = f"{span.score:.2f}" if span.score is not None else ""
-        columns = [f" {span.status.value:<8}", f" {source:<8}", f" {score:>4}"]
+        if self.voters:  # curation: the votes matter most, the status goes first
+            columns = [f" {source:<5}", f" {span.status.value:<8}"]
+        else:
+            columns = [f" {span.status.value:<8}", f" {source:<8}", f" {score:>4}"]
         lw = self._label_width + 2  # a space each side
         while len(columns) > 1 and width - lw - sum(map(len, columns)) < MIN_TEXT:
             columns.pop()  # a narrow list: the score goes first, then the source
