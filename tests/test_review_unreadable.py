@@ -28,7 +28,7 @@ def source(tmp_path: Path, bad: dict[int, bytes]) -> Path:
     return path
 
 
-def session_over(path: Path, saved: dict[int, Record] | None = None) -> ReviewSession:
+def session_over(path: Path, saved: dict[object, Record] | None = None) -> ReviewSession:
     return ReviewSession(JsonlIndex(path, load_scheme()), load_scheme(), "alice", saved)
 
 
@@ -111,3 +111,51 @@ def test_annotate_exits_1_with_the_unreadable_lines(
     assert result.exit_code == 1
     assert f"error: {path}:2: invalid JSON" in result.output
     assert "Traceback" not in result.output
+
+
+async def test_a_session_opened_past_a_bad_first_line_says_so(tmp_path: Path) -> None:
+    path = source(tmp_path, {0: b'{"text": "broken'})
+    app = RelectureApp(
+        session_over(path), JsonlWriter(tmp_path / "o.jsonl"), ChainOptions(model=None)
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.session.index == 1
+        assert app.screen.note.startswith(f"skipped article 1: {path}:1: invalid JSON")
+
+
+def test_quitting_says_which_undone_decisions_the_file_keeps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = source(tmp_path, {})
+    out = tmp_path / "out.jsonl"
+    args = ["annotate", str(path), "-o", str(out), "--annotator", "a", "--model", "none"]
+
+    def submit_then_undo(self: RelectureApp) -> None:
+        self.writer.append(self.session.submit())
+        self.session.undo()
+
+    monkeypatch.setattr(RelectureApp, "run", submit_then_undo)
+    result = CliRunner().invoke(build(), args)
+    assert (
+        "note: article 1: the decision was undone on screen, but the file keeps it" in result.output
+    )
+
+    monkeypatch.setattr(RelectureApp, "run", lambda self: None)
+    assert "undone" not in CliRunner().invoke(build(), args).output  # reopened: nothing undone
+
+
+async def test_a_session_with_every_article_decided_says_so(tmp_path: Path) -> None:
+    path = source(tmp_path, {})
+    first = session_over(path)
+    saved = {}
+    for _ in range(6):
+        record = first.submit()
+        saved[record.article_key] = record
+    app = RelectureApp(
+        session_over(path, saved), JsonlWriter(tmp_path / "o.jsonl"), ChainOptions(model=None)
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.screen.note.startswith("every article is decided")

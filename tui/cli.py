@@ -88,15 +88,31 @@ def run_review(
     exit_if_stopped(app.return_code, "review", out)
     n = session.reviewed_count()
     echo(f"{n} article{'' if n == 1 else 's'} reviewed, saved in {out}", err=True)
-    changed = [i + 1 for i in session.unsaved() if session.changed_since_decided(i)]
+    say_what_the_file_keeps(session)
+    exit_if_unreadable([e for _i, e in sorted(session.unreadable.items())])
+
+
+def say_what_the_file_keeps(session: ReviewSession) -> None:
+    """At quit: decided articles changed since, and decisions undone, are not the file's yet."""
+
+    def listed(articles: list[int]) -> str:
+        shown = ", ".join(str(i + 1) for i in articles[:10]) + ("…" if len(articles) > 10 else "")
+        return f"article{'' if len(articles) == 1 else 's'} {shown}"
+
+    changed = [i for i in session.unsaved() if session.changed_since_decided(i)]
     if changed:
-        listed = ", ".join(map(str, changed[:10])) + ("…" if len(changed) > 10 else "")
         echo(
-            f"note: article{'' if len(changed) == 1 else 's'} {listed} changed since decided: "
-            "kept in the draft, saved to the file once decided again (Space, r or i)",
+            f"note: {listed(changed)} changed since decided: kept in the draft, saved to the "
+            "file once decided again (Space, r or i)",
             err=True,
         )
-    exit_if_unreadable([e for _i, e in sorted(session.unreadable.items())])
+    undone = session.undone_decisions()
+    if undone:
+        echo(
+            f"note: {listed(undone)}: the decision was undone on screen, but the file keeps it "
+            "until the article is decided again (Space, r or i)",
+            err=True,
+        )
 
 
 def exit_if_unreadable(errors: list[InputError]) -> None:

@@ -82,11 +82,12 @@ def run_curation(
         app.run()
     finally:
         writer.close()
-    from tui.cli import exit_if_stopped, exit_if_unreadable
+    from tui.cli import exit_if_stopped, exit_if_unreadable, say_what_the_file_keeps
 
     exit_if_stopped(app.return_code, "curation", out)
     n = session.reviewed_count()
     echo(f"{n} article{'' if n == 1 else 's'} curated, saved in {out}", err=True)
+    say_what_the_file_keeps(session)
     exit_if_unreadable([*index.unreadable, *session.unreadable.values()])
 
 

@@ -601,6 +601,17 @@ class ReviewSession:
             out["answer"] = state.answer
         return out
 
+    def undone_decisions(self) -> list[int]:
+        """Articles decided in the file whose decision was undone on screen: the file keeps the
+        decision until the article is decided again (a line cannot be taken back)."""
+        out = []
+        for i, state in self._states.items():
+            if state.answer is None:
+                saved = self.saved.get(self.record_at(i).article_key)
+                if saved is not None and saved.answer is not None:
+                    out.append(i)
+        return sorted(out)
+
     def unsaved(self) -> list[int]:
         """Articles whose state on screen is not what is saved: undecided ones that were
         touched, decided ones changed since their decision."""

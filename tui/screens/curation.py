@@ -31,7 +31,7 @@ class CurationScreen(ReviewScreen):
     def on_mount(self) -> None:
         super().on_mount()
         if self.first_note:
-            self.say(self.first_note)
+            self.say("; ".join(filter(None, [self.first_note, self.note])))
 
     def refresh_view(self) -> None:
         super().refresh_view()

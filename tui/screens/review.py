@@ -87,6 +87,11 @@ class ReviewScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._composed = True  # (`is_mounted` only turns true after this handler)
+        session = self.session
+        done = len(session) and session.reviewed_count() >= len(session)
+        self.note = self._passed_over() or (
+            "every article is decided: n / p to look again, Space to decide again" if done else ""
+        )
         self.query_one(LabelLegend).show(self.session.scheme)
         self.query_one(ArticleView).focus()
         self.refresh_view()
