@@ -140,18 +140,31 @@ class CurationSession(ReviewSession):
         return bool(self.versions(i).candidates.disagreements)
 
     # -- disagreements -----------------------------------------------------------------------
+    def _pending_by_region(
+        self, state: ArticleState, i: int | None = None
+    ) -> dict[int, list[ReviewSpan]]:
+        """Region number -> its pending spans (asked at every redraw: one bisect per span)."""
+        regions = self.regions(i)
+        firsts = [r.first for r in regions]
+        out: dict[int, list[ReviewSpan]] = {}
+        for s in state.spans:
+            if s.status is Status.PENDING:
+                n = bisect.bisect_right(firsts, s.token_start) - 1
+                if n >= 0 and regions[n].holds(s):
+                    out.setdefault(n, []).append(s)
+        return out
+
     def _open(self, state: ArticleState, i: int | None = None) -> list[Region]:
         regions = self.regions(i)
-        pending = [s for s in state.spans if s.status is Status.PENDING]
-        return [r for r in regions if any(r.holds(s) for s in pending)]
+        return [regions[n] for n in sorted(self._pending_by_region(state, i))]
 
     def open_groups(
         self, state: ArticleState | None = None, i: int | None = None
     ) -> list[list[ReviewSpan]]:
         """The pending spans of each open disagreement, in text order."""
         state = self.state if state is None else state
-        pending = [s for s in state.spans if s.status is Status.PENDING]
-        return [[s for s in pending if r.holds(s)] for r in self._open(state, i)]
+        found = self._pending_by_region(state, i)
+        return [found[n] for n in sorted(found)]
 
     def _target(self, region: Region, state: ArticleState, record: Record | None = None) -> int:
         """Where Tab puts the cursor: the first span of the most voted version."""
