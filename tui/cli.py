@@ -12,7 +12,7 @@ from annotations.cli import options
 from annotations.cli.app import build_app
 from annotations.cli.errors import echo, one_line_errors
 from annotations.demo import demo_path
-from annotations.errors import InputError, UsageError
+from annotations.errors import UsageError
 from annotations.formats import read
 from annotations.keymap import default_path as default_keymap_path
 from annotations.labels import load_scheme
@@ -23,6 +23,7 @@ from annotations.store.index import JsonlIndex
 from annotations.store.writer import JsonlWriter
 from annotations.suggest.check import check_inputs
 from tui.cli_review import review
+from tui.session_end import end_of_session
 
 
 def data_dir() -> Path:
@@ -85,56 +86,7 @@ def run_review(
         app.run()
     finally:
         writer.close()
-    exit_if_stopped(app.return_code, "review", out)
-    n = session.reviewed_count()
-    echo(f"{n} article{'' if n == 1 else 's'} reviewed, saved in {out}", err=True)
-    say_what_the_file_keeps(session)
-    exit_if_unreadable([e for _i, e in sorted(session.unreadable.items())])
-
-
-def say_what_the_file_keeps(session: ReviewSession) -> None:
-    """At quit: decided articles changed since, and decisions undone, are not the file's yet."""
-
-    def listed(articles: list[int]) -> str:
-        shown = ", ".join(str(i + 1) for i in articles[:10]) + ("…" if len(articles) > 10 else "")
-        return f"article{'' if len(articles) == 1 else 's'} {shown}"
-
-    changed = [i for i in session.unsaved() if session.changed_since_decided(i)]
-    if changed:
-        echo(
-            f"note: {listed(changed)} changed since decided: kept in the draft, saved to the "
-            "file once decided again (Space, r or i)",
-            err=True,
-        )
-    undone = session.undone_decisions()
-    if undone:
-        echo(
-            f"note: {listed(undone)}: the decision was undone on screen, but the file keeps it "
-            "until the article is decided again (Space, r or i)",
-            err=True,
-        )
-
-
-def exit_if_unreadable(errors: list[InputError]) -> None:
-    """Lines the screen passed over (or left out): each said, and never an exit 0 after."""
-    if not errors:
-        return
-    for error in errors[:10]:
-        echo(f"error: {error}", err=True)
-    if len(errors) > 10:
-        echo(f"error: and {len(errors) - 10} more unreadable lines", err=True)
-    raise typer.Exit(1)
-
-
-def exit_if_stopped(return_code: int | None, screen: str, out: Path) -> None:
-    """A screen that stopped on an error never ends in exit 0."""
-    if return_code:
-        echo(
-            f"error: the {screen} screen stopped on an error; decisions and the draft were "
-            f"saved in {out} as far as they could be",
-            err=True,
-        )
-        raise typer.Exit(1)
+    end_of_session(app.return_code, session, "review", out)
 
 
 @one_line_errors

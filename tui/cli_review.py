@@ -19,6 +19,7 @@ from annotations.keymap import default_path as default_keymap_path
 from annotations.labels import load_scheme
 from annotations.outputs import check_output, command_inputs, inputs, review_side_files
 from annotations.store.writer import JsonlWriter
+from tui.session_end import end_of_session
 
 ORDERS = ("input", "worst")
 
@@ -82,13 +83,7 @@ def run_curation(
         app.run()
     finally:
         writer.close()
-    from tui.cli import exit_if_stopped, exit_if_unreadable, say_what_the_file_keeps
-
-    exit_if_stopped(app.return_code, "curation", out)
-    n = session.reviewed_count()
-    echo(f"{n} article{'' if n == 1 else 's'} curated, saved in {out}", err=True)
-    say_what_the_file_keeps(session)
-    exit_if_unreadable([*index.unreadable, *session.unreadable.values()])
+    end_of_session(app.return_code, session, "curation", out, index.unreadable)
 
 
 @one_line_errors

@@ -137,9 +137,9 @@ async def _latencies(tmp: Path) -> dict[str, list[float]]:
             await timed("move (→)", "right")
         for _ in range(PRESSES):
             await timed("next open disagreement (Tab)", "tab")
-            await timed("cycle the alternatives (c)", "c")
+            await timed("cycle the versions (c)", "c")
             await pilot.press("u")
-            await timed("accept an alternative (Enter)", "enter")
+            await timed("accept a candidate (Enter)", "enter")
             await pilot.press("u")
             await timed("next article, seen before (n)", "n")
             await pilot.press("p")
