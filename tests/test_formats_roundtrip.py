@@ -144,7 +144,7 @@ def records(draw: st.DrawFn) -> Record:
 
 
 ROUND_TRIP = settings(
-    max_examples=100,
+    max_examples=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
