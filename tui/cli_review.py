@@ -19,7 +19,7 @@ from annotations.keymap import default_path as default_keymap_path
 from annotations.labels import load_scheme
 from annotations.outputs import check_output, command_inputs, inputs, review_side_files
 from annotations.store.writer import JsonlWriter
-from tui.session_end import end_of_session
+from tui.session_end import end_of_session, exit_if_unreadable
 
 ORDERS = ("input", "worst")
 
@@ -74,6 +74,7 @@ def run_curation(
             versions = auto.left
             if not versions:
                 echo("nothing left to curate: every article was unanimous", err=True)
+                exit_if_unreadable(index.unreadable)
                 return
         session = CurationSession(CurationSource(order(versions, how)), scheme, curator, saved)
         session.peek(session.index)  # the first article shown is readable (else one line here)
