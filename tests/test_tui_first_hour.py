@@ -485,3 +485,14 @@ async def test_a_draft_on_a_source_without_tokens_waits_for_the_tokenizer_not_th
         s = app.session
         assert s.index == 1 and s.state.spans[0].status is Status.REJECTED
         assert s.state.cursor == 1
+
+
+async def test_enter_typed_before_the_terminal_was_raw_is_enter(tmp_path: Path) -> None:
+    """Keys typed while the app starts reach it through the tty's line discipline, which turns
+    Enter's CR into LF (ctrl+j): `g 3 Enter` typed at launch left the prompt open (tmux)."""
+    app = make_app(tmp_path / "out.jsonl", demo_records())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("g", "3", "ctrl+j")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.session.index == 2 and app.screen.prompt is None

@@ -46,6 +46,7 @@ from tui.screens.review import Progress, ReviewScreen
 DRAFT_EVERY_S = 0.5
 # keys never held: Textual's own quit and copy (an app stuck loading can always be left)
 PASS_KEYS = frozenset({"ctrl+c", "ctrl+q"})
+TYPED_AHEAD_ENTER = "ctrl+j"  # "\n": see on_event
 
 
 @dataclass
@@ -303,6 +304,10 @@ class RelectureApp(App[None]):
         )
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and event.key == TYPED_AHEAD_ENTER:
+            # Enter typed before the terminal was in raw mode reached us as a newline (the tty
+            # turned its CR into LF): it is still the annotator's Enter
+            event = events.Key("enter", "\r")
         if isinstance(event, events.Key) and event.key not in PASS_KEYS:
             if self._held or self._must_hold():
                 self._held.append(event)
