@@ -268,3 +268,13 @@ class Record:
 
 
 _RECORD_KEYS = frozenset(key for key, _ in Record.FIELDS)
+
+
+def article_name(record: Record, fallback: str) -> str:
+    """How reports name an article: its meta `doc_id`, `id`, `source`, `file` or `path`."""
+    meta = record.meta or {}
+    for key in ("doc_id", "id", "source", "file", "path"):
+        value = meta.get(key)
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
+            return str(value)
+    return fallback

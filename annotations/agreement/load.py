@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from annotations.formats import annotator_name, read
 from annotations.identity import by_article, ids
-from annotations.records import Record, Span, Token, input_hash
+from annotations.records import Record, Span, Token, article_name, input_hash
 from annotations.store.latest import latest
 
 IntArray = npt.NDArray[np.int64]
@@ -141,15 +141,6 @@ def records_from_files(
     return out
 
 
-def _article_name(record: Record, fallback: str) -> str:
-    meta = record.meta or {}
-    for key in ("doc_id", "id", "source", "file", "path"):
-        value = meta.get(key)
-        if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
-            return str(value)
-    return fallback
-
-
 def build_corpus(records: Iterable[Record]) -> Corpus:
     """Group records by article and annotator (see the module docstring). Raises
     `AgreementError` when there are fewer than two annotators or no article two of them share."""
@@ -210,7 +201,7 @@ def build_corpus(records: Iterable[Record]) -> Corpus:
         text = first.text
         tokens = next((r.tokens for _, r in ordered if r.tokens is not None), None)
         who = tuple(index[n] for n, _ in ordered)
-        articles.append(Article(h, _article_name(first, article_id), text, tokens, who))
+        articles.append(Article(h, article_name(first, article_id), text, tokens, who))
         lengths[a] = len(text)
         for name, rec in ordered:
             i = index[name]

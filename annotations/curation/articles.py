@@ -15,7 +15,7 @@ from itertools import combinations
 
 from annotations.curation.candidates import Candidates, SpanKey, Vote, gather
 from annotations.curation.lazy import Lazy
-from annotations.records import ArticleKey, Record, Span, input_hash
+from annotations.records import ArticleKey, Record, Span, article_name, input_hash
 
 REVIEW_KEY = "_review"  # the provenance object of a gold record
 
@@ -31,13 +31,8 @@ class Versions:
 
     @property
     def name(self) -> str:
-        """The article's name from its meta (`doc_id`, `id`, `source`...), else ""."""
-        meta = next(iter(self.records.values())).meta or {}
-        for key in ("doc_id", "id", "source", "file", "path", "name", "title"):
-            value = meta.get(key)
-            if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
-                return str(value)
-        return ""
+        """The article's name from its meta (as `relecture agree` names it), else ""."""
+        return article_name(next(iter(self.records.values())), "")
 
     def __post_init__(self) -> None:
         spans = {a: _keys(self.text, r.spans or ()) for a, r in self.records.items()}

@@ -30,7 +30,17 @@ class Vote:
 
     def source(self) -> str:
         """How a gold span records who had it: `review:alice+bruno`."""
-        return "review:" + "+".join(self.voters)
+        return REVIEW_SOURCE + "+".join(self.voters)
+
+
+REVIEW_SOURCE = "review:"
+
+
+def votes_in(source: str | None) -> int:
+    """How many annotators a candidate's `source` names (0: not a candidate)."""
+    if source is None or not source.startswith(REVIEW_SOURCE):
+        return 0
+    return source.count("+") + 1
 
 
 @dataclass(frozen=True, slots=True)

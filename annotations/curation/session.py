@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from annotations.curation.articles import CurationSource, Versions
-from annotations.curation.candidates import Disagreement, SpanKey, Version
+from annotations.curation.candidates import Disagreement, SpanKey, Version, votes_in
 from annotations.labels import LabelScheme
 from annotations.records import ArticleKey, Record, Span
 from annotations.review.session import FILTERS, ReviewSession
@@ -59,11 +59,6 @@ class Region:
 def _key(record: Record, span: ReviewSpan) -> SpanKey:
     tokens = record.tokens or []
     return (tokens[span.token_start].start, tokens[span.token_end].end, span.label)
-
-
-def _votes(span: ReviewSpan) -> int:
-    source = span.source or ""
-    return source.count("+") + 1 if source.startswith("review:") else 0
 
 
 class CurationSession(ReviewSession):
@@ -127,7 +122,7 @@ class CurationSession(ReviewSession):
         covering = [s for s in self.state.spans if s.covers(token)]
         live = [s for s in covering if s.live]
         if live:
-            return min(live, key=lambda s: (-_votes(s), s.token_start - s.token_end))
+            return min(live, key=lambda s: (-votes_in(s.source), s.token_start - s.token_end))
         return covering[0] if covering else None
 
     def matches(self, i: int, kind: str) -> bool:

@@ -9,6 +9,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from annotations.curation.candidates import votes_in
 from annotations.labels import LabelScheme
 from annotations.records import Record
 from annotations.review.state import ArticleState, ReviewSpan
@@ -102,10 +103,10 @@ class SpanList(ScrollView, can_focus=False):
         how many of the counted annotators gave the span (`3/4`)."""
         if source is None:
             return "you"
-        kind, _, rest = source.partition(":")
-        if kind == "review" and self.voters:
-            return f"{len(rest.split('+'))}/{self.voters}"
-        return safe_text(kind)
+        votes = votes_in(source)
+        if votes and self.voters:
+            return f"{votes}/{self.voters}"
+        return safe_text(source.split(":")[0])
 
     def _render_row(self, index: int, width: int) -> Strip:
         span = self.spans[index]
