@@ -1,23 +1,12 @@
-"""The export, start to finish: read, select, split, align, write to a temporary folder beside DIR,
-fsync, and put it in DIR's place in one rename.
-
-DIR is never half written: everything goes to `.DIR.relecture-export-PID-XXXXXXXX.tmp` next to
-it first (`annotations.store.scratch`: what a killed export left there, the next one removes). An
-existing DIR is refused unless `force`, and even then only when it is empty or an earlier export (it holds
-`.relecture-export.json`), so that `-o ~ --force` cannot delete a home folder. With `force`, the
-new folder and the old one are swapped atomically (Linux `renameat2(RENAME_EXCHANGE)`; elsewhere the
-old one is renamed aside first) and the old one is then deleted. A failure at any point before the
-swap leaves DIR as it was and removes the temporary folder.
+"""The export, start to finish: read, select, split, align, and write DIR whole or not at all
+(`annotations.store.folders`: a scratch folder beside DIR, fsync, one rename; an existing DIR is
+replaced only with `force` and only when it is an earlier export, holding `.relecture-export.json`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import errno
 import gc
-import os
-import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,8 +25,7 @@ from annotations.export.select import Row, Selection, parse_policy, select
 from annotations.export.splits import DEFAULT_SPLIT, SPLIT_NAMES, assign, parse_split
 from annotations.labels import DEFAULT_SCHEME, load_scheme
 from annotations.records import Record
-from annotations.store.scratch import clean_leftovers, scratch_folder
-from annotations.store.writer import fsync_dir
+from annotations.store import folders
 
 FORMATS = ("hf", "spacy", "conll", "jsonl", "doccano", "prodigy")
 ONE_TAG_PER_TOKEN = frozenset(("hf", "spacy", "conll"))
@@ -105,18 +93,7 @@ def check_target(
     """Refuse a target that exists (without force), is a file, is not an export, is or holds an
     input (by identity: see `annotations.outputs`), or lies inside an input folder."""
     reads = [*outputs.inputs("the input", inputs), *outputs.inputs("the --labels file", [labels])]
-    outputs.check_output(out, reads, folder=True)
-    if not out.exists() and not out.is_symlink():
-        return
-    if not out.is_dir() or out.is_symlink():
-        raise UsageError(f"{out} exists and is not a folder; choose another -o")
-    if not force:
-        raise UsageError(f"{out} exists; pass --force to replace it")
-    if any(out.iterdir()) and not (out / MARKER).exists():
-        raise UsageError(
-            f"{out} is not a relecture export (it has no {MARKER}); refusing to replace it, "
-            "even with --force"
-        )
+    folders.check_target(out, force, MARKER, "a relecture export", reads)
 
 
 def read_inputs(
@@ -297,23 +274,12 @@ def _export_records(
         language="fr" if scheme.name == DEFAULT_SCHEME and not options.any_label else None,
     )
     prog.phase("writing", len(selection.rows))
-    with outputs.naming_output(out):
-        out.parent.mkdir(parents=True, exist_ok=True)
-        clean_leftovers(out, "export", notice)
-        with scratch_folder(out, "export") as tmp:
-            try:
-                features = _write(
-                    tmp, options.fmt, splits, labels, summary, report, prog, prepare, ready
-                )
-                summary.warnings = len(report.items)
-                (tmp / "README.md").write_text(readme(summary, features), encoding="utf-8")
-                manifest = orjson.dumps(_manifest(summary), option=orjson.OPT_INDENT_2)
-                (tmp / MARKER).write_bytes(manifest)
-                _make_durable(tmp)
-                _swap_into_place(tmp, out)
-            except BaseException:
-                shutil.rmtree(tmp, ignore_errors=True)
-                raise
+    with folders.written_whole(out, "export", notice) as tmp:
+        features = _write(tmp, options.fmt, splits, labels, summary, report, prog, prepare, ready)
+        summary.warnings = len(report.items)
+        (tmp / "README.md").write_text(readme(summary, features), encoding="utf-8")
+        manifest = orjson.dumps(_manifest(summary), option=orjson.OPT_INDENT_2)
+        (tmp / MARKER).write_bytes(manifest)
     return ExportResult(out, summary, report.items)
 
 
@@ -433,63 +399,3 @@ def _manifest(summary: Summary) -> dict[str, Any]:
         "annotators": sel.annotators,
         "warnings": summary.warnings,
     }
-
-
-def _make_durable(root: Path) -> None:
-    """fsync every file and folder under `root` (before the rename makes them visible)."""
-    for folder, _dirs, files in os.walk(root):
-        for name in files:
-            fd = os.open(os.path.join(folder, name), os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        fsync_dir(Path(folder))
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    renameat2.argtypes = [
-        ctypes.c_int,
-        ctypes.c_char_p,
-        ctypes.c_int,
-        ctypes.c_char_p,
-        ctypes.c_uint,
-    ]
-    renameat2.restype = ctypes.c_int
-    at_fdcwd, rename_exchange = -100, 2
-    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
-        return False
-    raise OSError(err, os.strerror(err), str(b))
-
-
-def _swap_into_place(tmp: Path, out: Path) -> None:
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(tmp, 0o777 & ~mask)  # mkdtemp makes 0700
-    parent = out.resolve().parent
-    if not out.exists():
-        os.rename(tmp, out)
-        fsync_dir(parent)
-        return
-    if _exchange(tmp, out):  # tmp now holds the old export
-        fsync_dir(parent)
-        shutil.rmtree(tmp, ignore_errors=True)
-        return
-    with scratch_folder(out, "export", suffix=".old") as aside:
-        os.rename(out, aside / "old")
-        try:
-            os.rename(tmp, out)
-        except BaseException:
-            os.rename(aside / "old", out)
-            raise
-        fsync_dir(parent)
-        shutil.rmtree(aside, ignore_errors=True)
