@@ -10,6 +10,7 @@ from annotations.cli.errors import OneLineGroup, log_literally
 from annotations.cli.export import export
 from annotations.cli.stats import stats
 from annotations.cli.suggest import suggest
+from annotations.cli.train import train_command, train_curve_command
 from annotations.cli.validate import validate
 
 
@@ -29,4 +30,6 @@ def build_app() -> typer.Typer:
     app.command()(suggest)
     app.command()(agree)
     app.command()(export)
+    app.command("train")(train_command)
+    app.command("train-curve")(train_curve_command)
     return app

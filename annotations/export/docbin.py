@@ -49,16 +49,20 @@ def words_and_spaces(record: Record) -> tuple[list[str], list[bool]]:
 
 
 def to_doc(vocab: Any, row: Row) -> Any:
+    return record_doc(vocab, row.record, row.where)
+
+
+def record_doc(vocab: Any, record: Record, where: str = "") -> Any:
+    """The record as a Doc on its own tokens, its spans as `doc.ents` (on token boundaries)."""
     from spacy.tokens import Doc
 
-    record = row.record
     words, spaces = words_and_spaces(record)
     doc = Doc(vocab, words=words, spaces=spaces)
     ents = []
     for span in record.spans or ():
         ent = doc.char_span(span.start, span.end, label=span.label)
         if ent is None:  # cannot happen: spans are on token boundaries (see `prepare`)
-            raise ValueError(f"{row.where}: span {span.start}-{span.end} is not on spaCy tokens")
+            raise ValueError(f"{where}: span {span.start}-{span.end} is not on spaCy tokens")
         ents.append(ent)
     doc.ents = ents
     return doc

@@ -40,7 +40,7 @@ class Progress(Protocol):
     def advance(self, n: int = 1) -> None: ...
 
 
-class _NoProgress:
+class NoProgress:
     def phase(self, name: str, total: int | None) -> None:
         pass
 
@@ -169,7 +169,7 @@ def export(
     _check_options(options)
     check_target(Path(out), options.force, paths, options.labels)
     warnings = _Warnings(warn)
-    prog = progress or _NoProgress()
+    prog = progress or NoProgress()
     records = read_inputs(paths, options.input_format, Policy(options.align), warnings, prog)
     return export_records(
         records,
@@ -221,7 +221,7 @@ def _export_records(
     out = Path(out)
     _check_options(options)
     check_target(out, options.force, [Path(i) for i in inputs], options.labels)
-    prog = progress or _NoProgress()
+    prog = progress or NoProgress()
     report = _warnings if _warnings is not None else _Warnings(warn)
 
     policy, annotator = parse_policy(options.policy, options.annotator)
