@@ -111,8 +111,8 @@ def split_data(
         if not evaluation:
             n = len({row.input_hash for row in rows})
             raise UsageError(
-                f"the evaluation split is empty: {n:,} article{'s' * (n != 1)} are too few for "
-                f"--eval-split {eval_split:g}; annotate more or give --eval FILE"
+                f"the evaluation split is empty: {n:,} article{'s' * (n != 1)} (too few for "
+                f"--eval-split {eval_split:g}); annotate more or give --eval FILE"
             )
     if not train:
         raise UsageError(f"nothing to train on: every accepted article is also in {eval_name}")
