@@ -3,6 +3,7 @@ few dozen updates: seconds), and their refusals: one line, exit 1, nothing writt
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -113,7 +114,7 @@ def test_shares_of_the_curve_are_nested() -> None:
     records = [Record(text=f"article {i}").with_hashes() for i in range(40)]
     parts = [subset(records, share, 0) for share in (0.25, 0.5, 0.75, 1.0)]
     assert [len(p) for p in parts] == [10, 20, 30, 40]
-    for small, large in zip(parts, parts[1:], strict=False):
+    for small, large in itertools.pairwise(parts):
         assert {id(r) for r in small} <= {id(r) for r in large}
 
 
