@@ -194,6 +194,18 @@ def test_suggest_and_resume(tmp_path: Path) -> None:
     assert out.count("cut off") == 1  # once, from the command (not the logger as well)
 
 
+def test_a_long_output_path_is_printed_on_one_line(tmp_path: Path) -> None:
+    """Rich wraps at 80 columns when stderr is not a terminal: a path cut in two cannot be
+    copied or grepped (found when the suite ran under pytest-xdist, whose paths are longer)."""
+    source = tmp_path / FILE
+    source.write_bytes(orjson.dumps({"text": TEXT, "tokens": TOKENS}) + b"\n")
+    folder = tmp_path / ("a-long-folder-name-" * 5)
+    folder.mkdir()
+    out_path = folder / "suggested.jsonl"
+    code, out = run("suggest", source, "-o", out_path, "--model", "none")
+    assert code == 0 and str(out_path) in out, out
+
+
 def test_patterns_error_quotes_a_hostile_scheme_name(tmp_path: Path) -> None:
     scheme = tmp_path / "scheme\x1b[5m.json"
     scheme.write_bytes(

@@ -140,7 +140,7 @@ def export(
     ),
 ) -> None:
     """Export accepted articles as training data (HF dataset, spaCy, CoNLL, JSONL, doccano, Prodigy)."""
-    console = Console(stderr=True, highlight=False)
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
 
     def warn(message: str) -> None:
         echo(f"warning: {message}", err=True)

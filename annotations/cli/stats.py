@@ -49,5 +49,5 @@ def stats(
         if as_json:
             typer.echo(safe_json(orjson.dumps({"file": str(path), **result.as_dict()}).decode()))
         else:
-            console.print(literal(path, "bold"))
+            console.print(literal(path, "bold"), soft_wrap=True)
             console.print(_table(result))

@@ -39,7 +39,7 @@ def suggest(
     """Pre-annotate articles with suggestions (model, rules, patterns, memory)."""
     check_output(out, command_inputs(source, patterns, labels, learn_from))
     scheme = load_scheme(labels)
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     try:
         chain, _ = build_chain(model, patterns, learn_from, n_process, scheme)
     except SuggesterError as exc:

@@ -136,7 +136,7 @@ def train_command(
     force: bool = typer.Option(False, "--force", help="Replace an earlier model in MODEL_DIR."),
 ) -> None:
     """Train a spaCy NER pipeline on curated records; use it with --model MODEL_DIR."""
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     opts = _options(
         files,
         base,
@@ -189,7 +189,7 @@ def train_curve_command(
     fmt: str | None = options.FORMAT,
 ) -> None:
     """Train on 25, 50, 75 and 100 % of the data: does more annotation still pay?"""
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     opts = _options(
         files,
         base,

@@ -45,6 +45,15 @@ class TrainOptions:
     baseline: str = DEFAULT_BASE  # the model of the chain compared with; "none": rules only
     force: bool = False
 
+    def check(self) -> None:
+        """The options alone (before any file is read)."""
+        from annotations.errors import UsageError
+        from annotations.export.select import parse_policy
+
+        if not self.eval_inputs and not 0 < self.eval_split < 1:
+            raise UsageError(f"--eval-split must be between 0 and 1 (got {self.eval_split:g})")
+        parse_policy(self.policy, self.annotator)
+
     def reads(self) -> list[outputs.Input]:
         return [
             *outputs.inputs("the input", self.inputs),
@@ -106,6 +115,7 @@ def train(
 ) -> Trained:
     """Train, score and write `out` (nothing is written when anything fails)."""
     say = on_phase or (lambda _p: None)
+    opts.check()
     check_model_target(out, opts.force, opts.reads())
     base = inspect_base(opts.base)
     say("reading")
@@ -171,6 +181,7 @@ def curve(
     on_eval: Callable[[Evaluation], None] | None = None,
     shares: Sequence[float] = CURVE,
 ) -> list[CurvePoint]:
+    opts.check()
     base = inspect_base(opts.base)
     data, scheme = load_data(opts, warn)
     points = []
