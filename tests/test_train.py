@@ -64,7 +64,9 @@ def test_suggest_uses_the_model(trained: tuple[Path, Path, str], tmp_path: Path)
     runs (`model_server`: `ModelSuggester(NAME)`), so this is `annotate --model DIR` too."""
     _data, model, _ = trained
     articles = tmp_path / "new.txt"
-    articles.write_text("Selon Sophie Bernard, Orange ouvrira un site près de Bordeaux.\n")
+    articles.write_text(
+        "Selon Sophie Bernard, Orange ouvrira un site près de Bordeaux le 12 mars 2027.\n"
+    )
     out = tmp_path / "suggested.jsonl"
     code, output = run("suggest", str(articles), "-o", str(out), "--model", str(model))
     assert code == 0, output
@@ -72,6 +74,8 @@ def test_suggest_uses_the_model(trained: tuple[Path, Path, str], tmp_path: Path)
     found = {(record.text[s.start : s.end], s.label, s.source) for s in record.suggestions or ()}
     assert ("Sophie Bernard", "PER", f"model:{model}") in found
     assert ("Bordeaux", "LOC", f"model:{model}") in found
+    # a label the model never learnt still comes from the rules
+    assert ("12 mars 2027", "DATE") in {(text, label) for text, label, _ in found}
 
 
 def test_a_time_limit_stops_training_and_keeps_the_best(tmp_path: Path) -> None:
