@@ -180,3 +180,23 @@ def test_a_missing_base_is_one_line(tmp_path: Path) -> None:
         *run("train", str(data), "-o", str(tmp_path / "m"), "--base", "xx_core_news_zz")
     )
     assert "spaCy pipeline 'xx_core_news_zz' is not installed" in error
+
+
+@pytest.mark.parametrize("trained_here", [True, False])
+def test_a_trained_models_spans_are_not_trimmed(trained_here: bool) -> None:
+    """fr_core_news_md's spans are trimmed to the guideline (`la Chine` -> `Chine`); a model
+    trained on curated records learnt the curators' boundaries (« rue de Gauédic » is one LOC in
+    the Europeana corpus, and trimming it cost 0.026 F1 there)."""
+    import spacy
+
+    from annotations.records import Record
+    from annotations.suggest.model import TRAINED_NAME, ModelSuggester
+
+    nlp = spacy.blank("fr")
+    nlp.add_pipe("entity_ruler").add_patterns([{"label": "LOC", "pattern": "rue de Gauédic"}])
+    if trained_here:
+        nlp.meta["name"] = TRAINED_NAME
+    text = "Il habite rue de Gauédic depuis 1890."
+    (spans,) = ModelSuggester("m", nlp=nlp).suggest([Record(text=text)])
+    surfaces = [text[s.start : s.end] for s in spans]
+    assert surfaces == (["rue de Gauédic"] if trained_here else ["Gauédic"])

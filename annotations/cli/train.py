@@ -66,9 +66,7 @@ class _Bar:
                 transient=True,
             )
             self.progress.start()
-            self.task = self.progress.add_task(
-                self.label, total=self.total, scores="preparing the data and the base model"
-            )
+            self.task = self.progress.add_task(self.label, total=self.total, scores="reading")
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -76,8 +74,9 @@ class _Bar:
             self.progress.stop()
 
     def phase(self, name: str) -> None:
-        if self.progress is not None and self.task is not None and name != "training":
-            self.progress.update(self.task, scores=name)
+        if self.progress is not None and self.task is not None:
+            text = "loading the base model, first evaluation" if name == "training" else name
+            self.progress.update(self.task, scores=text)
 
     def evaluation(self, e: Evaluation) -> None:
         text = f"step {e.step}: dev F1 {e.f1:.3f} (best {e.best:.3f})"

