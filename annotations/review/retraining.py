@@ -78,6 +78,13 @@ class TrainingRequest:
     settings: Settings
     sources: tuple[str, ...] = ()  # the files the records come from, for the model's README
 
+    def __repr__(self) -> str:
+        # short: Textual describes a worker by the repr of its arguments, on the UI thread
+        return (
+            f"TrainingRequest(v{self.version}, {len(self.train)} to train on, "
+            f"{len(self.held_out)} held out)"
+        )
+
 
 @dataclass(frozen=True)
 class TrainingResult:
@@ -150,6 +157,7 @@ class Retraining:
         self.loading: TrainingResult | None = None
         self.due = False
         self.note = ""
+        self.hint = ""  # said once when the session opens (see `resume_hint`)
         self.runs = 0  # requests handed out
         self._since = 0
         self._submitted: set[ArticleKey] = set()
@@ -319,3 +327,15 @@ def latest(models: Path) -> ModelInUse | None:
         return None
     version = max(found)
     return ModelInUse(str(found[version]), version, loop_f1(found[version]))
+
+
+def resume_hint(models: Path, in_use: ModelInUse) -> str:
+    """When the loop made models in an earlier session and the session does not start from its
+    newest: how to go on with it."""
+    newest = latest(models)
+    if newest is None or newest.version == in_use.version:
+        return ""
+    f1 = f" (F1 {newest.f1:.2f})" if newest.f1 is not None else ""
+    return (
+        f"{newest.name}{f1} is the newest model of earlier sessions: --model {newest.name} uses it"
+    )

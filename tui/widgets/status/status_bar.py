@@ -68,7 +68,14 @@ def status_parts(
     if info.counts:
         parts.append(Part(COUNTS, count_forms(info.counts, colours)))
     model_component = "status--model-failed" if info.model == "failed" else "status--model"
-    parts.append(one(MODEL, model_component, f"model: {safe_text(info.model)}"))
+    if info.model == "ready" and info.model_label:
+        label = safe_text(info.model_label)
+        parts.append(one(MODEL, model_component, f"model {label}", label))
+    else:
+        parts.append(one(MODEL, model_component, f"model: {safe_text(info.model)}"))
+    if info.training:
+        forms = words_forms(safe_text(info.training), style_of("status--training"))
+        parts.append(Part(MODEL, forms))
     if info.waiting:
         names = ", ".join(safe_text(name) for name in info.waiting)
         parts.append(one(URGENT, "status--waiting", f"suggesting: {names}…", "suggesting…"))
@@ -111,6 +118,7 @@ class StatusBar(Widget):
         "status--filter",
         "status--model",
         "status--model-failed",
+        "status--training",
         "status--waiting",
         "status--held",
         "status--saved",
