@@ -160,3 +160,37 @@ def test_update_every_refusals_are_one_line(tmp_path: Path) -> None:
         build(), ["annotate", str(copy), "-o", str(tmp_path / "b.jsonl"), "--annotator", "a"]
     )
     assert result.exit_code == 1 and "is inside its side file" in result.output
+
+
+async def test_quitting_while_a_run_trains_stops_it(tmp_path: Path) -> None:
+    app = loop_app(tmp_path)
+    loop = app.retraining
+    assert loop is not None
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, app, lambda: app._fast is not None and app.article_ready())
+        await pilot.press("space")
+        await until(pilot, app, lambda: app.session.index == 1)
+        await pilot.press("space")
+        await until(pilot, app, lambda: app._training is not None, 10)
+        run = app._training
+        assert run is not None
+        await until(pilot, app, lambda: run._proc is not None, 10)
+        await pilot.press("q")
+    assert run._proc is not None and run._proc.wait(timeout=10) != 0
+    assert not models_path(app.writer.path).exists()
+
+
+def test_the_run_writes_its_model_only_when_it_beats_the_one_in_use(tmp_path: Path) -> None:
+    from annotations.formats import read
+
+    scheme = load_scheme()
+    records = [item.record for item in read(write_records(tmp_path / "c.jsonl", 6))]
+    models = tmp_path / "out.jsonl.models"
+    untrained = Settings(every=1, base="blank", max_steps=2, width=16, depth=1)
+    r = Retraining(untrained, scheme, models, ModelInUse(None))
+    r.submitted(records[0])
+    request = r.request(records)
+    assert request is not None
+    result = background.train(request)
+    assert result.f1 <= result.current_f1 and result.path is None  # it learnt nothing yet
+    assert not models.exists()

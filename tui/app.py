@@ -666,8 +666,9 @@ class RelectureApp(App[None]):
             self._training = run
         try:
             result = run.start().wait()
-        except (TrainingFailed, OSError) as exc:
-            self.post_message(self.TrainingDone(request.version, None, str(exc)))
+        except Exception as exc:  # whatever it is, the loop must hear that the run is over
+            why = str(exc) if isinstance(exc, TrainingFailed) else f"{type(exc).__name__}: {exc}"
+            self.post_message(self.TrainingDone(request.version, None, why))
             return
         finally:
             with self._train_lock:

@@ -20,6 +20,7 @@ import contextlib
 import dataclasses
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -146,6 +147,8 @@ def main(argv: list[str]) -> int:
     from annotations.suggest.model_server import end_with_parent
 
     end_with_parent()
+    # stopped by the screen (it quits): unwind, so that the scratch folders are removed
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(1))
     with contextlib.suppress(OSError):
         os.nice(10)
     try:
@@ -218,10 +221,11 @@ class BackgroundRun:
         )
 
     def kill(self) -> None:
+        """Stop the run (SIGTERM: it removes its scratch folders as it goes)."""
         with self._lock:
             self._killed = True
             if self._proc is not None and self._proc.poll() is None:
-                self._proc.kill()
+                self._proc.terminate()
 
 
 def _last_object(out: bytes) -> dict[str, Any] | None:
