@@ -94,10 +94,10 @@ def test_too_little_data_waits_and_says_why() -> None:
     one = [article(1)]
     r.submitted(one[0])
     assert r.request(one) is None
-    assert r.activity() == "retraining waits: 1 accepted article, 2 needed (one is held out)"
+    assert r.activity() == "retraining waits for 2 accepted articles (1 so far)"
     bare = [Record(text=f"Rien {i}.", spans=[], answer="accept").with_hashes() for i in range(3)]
     assert r.request(bare) is None
-    assert "no span to learn from" in r.activity()
+    assert r.activity() == "retraining waits for spans to learn from"
     request = r.request([*bare, *(article(i) for i in range(4))])  # still due: asked again
     assert request is not None and r.activity() == "training v1…"
     held = {x.article_key for x in request.held_out}

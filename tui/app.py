@@ -649,8 +649,8 @@ class RelectureApp(App[None]):
     def _retrain(self) -> None:
         """Start the run that is due, when it can start (`Retraining.request` says)."""
         loop = self.retraining
-        if loop is None:
-            return
+        if loop is None or not loop.due or loop.busy:
+            return  # (checked first: no list of every record at each submit)
         learned = self.options.inputs.learned if self.options.inputs is not None else ()
         request = loop.request([*learned, *self.session.saved.values()])
         if request is not None:

@@ -187,7 +187,7 @@ class Retraining:
         train = tuple(r for r in data if r.article_key[0] not in held)
         problem = _too_little(data, train)
         if problem:
-            self.note = f"retraining waits: {problem}"
+            self.note = f"retraining waits {problem}"
             return None
         self.note = ""
         version = self.next_version
@@ -265,11 +265,10 @@ class Retraining:
 
 def _too_little(data: Sequence[Record], train: Sequence[Record]) -> str:
     articles = {r.article_key[0] for r in data}
-    if len(articles) < 2:
-        have = f"{len(articles)} accepted article" + ("s" if len(articles) != 1 else "")
-        return f"{have}, 2 needed (one is held out)"
+    if len(articles) < 2:  # one to train on, one held out
+        return f"for 2 accepted articles ({len(articles)} so far)"
     if not any(r.spans for r in train):
-        return "no span to learn from in the accepted articles"
+        return "for spans to learn from"
     return ""
 
 

@@ -31,7 +31,9 @@ def words_forms(text: str, style: Style) -> tuple[Form, ...]:
 
 
 # priorities: 0 is shown first, the last to go when the line is too narrow
-NOTE, URGENT, ARTICLE, ANSWER, MODEL, SAVED, FILTER, REVIEWED, ANNOTATOR, COUNTS = range(10)
+NOTE, URGENT, ARTICLE, ANSWER, MODEL, SAVED, TRAINING, FILTER, REVIEWED, ANNOTATOR, COUNTS = range(
+    11
+)
 
 
 def status_parts(
@@ -75,7 +77,7 @@ def status_parts(
         parts.append(one(MODEL, model_component, f"model: {safe_text(info.model)}"))
     if info.training:
         forms = words_forms(safe_text(info.training), style_of("status--training"))
-        parts.append(Part(MODEL, forms))
+        parts.append(Part(TRAINING, forms))
     if info.waiting:
         names = ", ".join(safe_text(name) for name in info.waiting)
         parts.append(one(URGENT, "status--waiting", f"suggesting: {names}…", "suggesting…"))
