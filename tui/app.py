@@ -706,8 +706,9 @@ class RelectureApp(App[None]):
 
         try:
             remote.wait_ready()
-        except SuggesterError as exc:
-            self.post_message(self.ModelLoaded(remote, str(exc)))
+        except Exception as exc:  # the loop must hear of it, or it would wait for ever
+            why = str(exc) if isinstance(exc, SuggesterError) else f"{type(exc).__name__}: {exc}"
+            self.post_message(self.ModelLoaded(remote, why))
             return
         with self._chain_lock:
             fast = self._fast.suggesters if self._fast is not None else []

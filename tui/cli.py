@@ -15,16 +15,10 @@ from annotations.demo import demo_path
 from annotations.errors import UsageError
 from annotations.formats import read
 from annotations.keymap import default_path as default_keymap_path
-from annotations.labels import LabelScheme, load_scheme
+from annotations.labels import load_scheme
 from annotations.outputs import check_output, command_inputs, models_path, review_side_files
 from annotations.records import Record
-from annotations.review.retraining import (
-    Retraining,
-    Settings,
-    model_in_use,
-    next_version,
-    resume_hint,
-)
+from annotations.review.retraining import check_models_folder, model_loop
 from annotations.review.session import ReviewSession
 from annotations.store.index import JsonlIndex
 from annotations.store.writer import JsonlWriter
@@ -69,7 +63,7 @@ def run_review(
         side_files=review_side_files(out),
     )
     keys = load_user_keymap(keymap)  # a bad keymap stops here, before anything is opened
-    check_models_folder(update_every, out)
+    check_models_folder(update_every, models_path(out))
     # every input is checked before OUT is touched and before the screen opens: a bad file is
     # one line and exit 1 here, never a traceback from a worker inside the app
     scheme = load_scheme(labels)
@@ -91,49 +85,13 @@ def run_review(
         session.peek(session.index)  # the first article shown is readable (a JSONL is lazy)
         model_name = None if model.lower() == "none" else model
         options = ChainOptions(model_name, patterns, learn_from, inputs)
-        loop = model_loop(update_every, out, model_name, scheme, learn_from)
+        sources = (str(out), *map(str, learn_from))
+        loop = model_loop(update_every, models_path(out), model_name, scheme, sources)
         app = RelectureApp(session, writer, options, keymap=keys, retraining=loop)
         app.run()
     finally:
         writer.close()
     end_of_session(app.return_code, session, "review", out)
-
-
-def check_models_folder(update_every: int, out: Path) -> None:
-    if update_every < 0:
-        raise UsageError(f"--update-every must be 1 or more (got {update_every})")
-    models = models_path(out)
-    if update_every and (models.is_symlink() or models.exists()) and not models.is_dir():
-        raise UsageError(
-            f"{models} exists and is not a folder: --update-every keeps its models there; "
-            "move it away"
-        )
-
-
-def model_loop(
-    every: int,
-    out: Path,
-    model: str | None,
-    scheme: LabelScheme,
-    learn_from: tuple[Path, ...],
-) -> Retraining | None:
-    """`--update-every N`: retrain from `--model` (blank without one) into OUT.models."""
-    if not every:
-        return None
-    from annotations.train.config import BLANK
-
-    models = models_path(out)
-    in_use = model_in_use(model, models)
-    loop = Retraining(
-        Settings(every=every, base=model or BLANK),
-        scheme,
-        models,
-        in_use,
-        next_version(models),
-        sources=(str(out), *map(str, learn_from)),
-    )
-    loop.hint = resume_hint(models, in_use)
-    return loop
 
 
 @one_line_errors

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import orjson
 
+from annotations.errors import UsageError
 from annotations.export.splits import seeded_order, split_sizes
 from annotations.labels import LabelScheme
 from annotations.records import ArticleKey, Record
@@ -338,3 +339,34 @@ def resume_hint(models: Path, in_use: ModelInUse) -> str:
     return (
         f"{newest.name}{f1} is the newest model of earlier sessions: --model {newest.name} uses it"
     )
+
+
+def check_models_folder(every: int, models: Path) -> None:
+    """`--update-every` given a bad N, or a models folder that is something else: one line."""
+    if every < 0:
+        raise UsageError(f"--update-every must be 1 or more (got {every})")
+    if every and (models.is_symlink() or models.exists()) and not models.is_dir():
+        raise UsageError(
+            f"{models} exists and is not a folder: --update-every keeps its models there; "
+            "move it away"
+        )
+
+
+def model_loop(
+    every: int,
+    models: Path,
+    model: str | None,
+    scheme: LabelScheme,
+    sources: Sequence[str] = (),
+) -> Retraining | None:
+    """The loop of `--update-every N` (None for 0): it fine-tunes `model` (`--model`; a new
+    model from blank without one) into `models`, after the versions already there."""
+    if not every:
+        return None
+    from annotations.train.config import BLANK
+
+    in_use = model_in_use(model, models)
+    settings = Settings(every=every, base=model or BLANK)
+    loop = Retraining(settings, scheme, models, in_use, next_version(models), sources)
+    loop.hint = resume_hint(models, in_use)
+    return loop

@@ -93,7 +93,13 @@ def train(request: TrainingRequest) -> TrainingResult:
 
     opts, scheme = request.settings, request.scheme
     check_model_target(request.out, force=False)
-    base = inspect_base(request.base)
+    try:
+        base = inspect_base(request.base)
+    except UsageError:
+        raise UsageError(
+            f"cannot train from {request.base}: it is not an installed spaCy pipeline "
+            "(with --model none the loop trains from blank)"
+        ) from None
 
     def warn(message: str) -> None:
         print(f"warning: {message}", file=sys.stderr)
