@@ -88,7 +88,7 @@ def train(request: TrainingRequest) -> TrainingResult:
     from annotations.train.data import rows_of, split_data
     from annotations.train.job import chain_suggestions
     from annotations.train.model_dir import About, check_model_target, save_model
-    from annotations.train.run import fit
+    from annotations.train.run import fit_in_temp
     from annotations.train.scores import score
 
     opts, scheme = request.settings, request.scheme
@@ -109,19 +109,18 @@ def train(request: TrainingRequest) -> TrainingResult:
     held = {r.article_key for r in request.held_out}
     eval_rows = [row for row in rows if row.record.article_key in held]
     data = split_data(rows, selection, scheme, eval_rows, eval_name="the held-out part")
-    with tempfile.TemporaryDirectory(prefix="relecture-loop-") as work:
-        result = fit(
-            data.train,
-            data.eval,
-            data.labels,
-            base,
-            Path(work),
-            seed=opts.seed,
-            max_minutes=opts.max_minutes,
-            max_steps=opts.max_steps,
-            width=opts.width,
-            depth=opts.depth,
-        )
+    result = fit_in_temp(
+        data.train,
+        data.eval,
+        data.labels,
+        base,
+        "relecture-loop-",
+        seed=opts.seed,
+        max_minutes=opts.max_minutes,
+        max_steps=opts.max_steps,
+        width=opts.width,
+        depth=opts.depth,
+    )
     in_use = "rules only" if request.current is None else f"rules + {request.current}"
     scores = {
         in_use: score(
