@@ -113,3 +113,16 @@ def scheme_from_dict(data: Any, file: str | Path = "<labels>") -> LabelScheme:
         description=str(data.get("description", "")),
         allow_overlap=bool(data.get("allow_overlap", False)),
     )
+
+
+def scheme_dict(scheme: LabelScheme) -> dict[str, Any]:
+    """The scheme as its file holds it (`scheme_from_dict` reads it back)."""
+    return {
+        "name": scheme.name,
+        "description": scheme.description,
+        "allow_overlap": scheme.allow_overlap,
+        "labels": [
+            {"name": x.name, "key": x.key, "colour": x.colour, "description": x.description}
+            for x in scheme.labels
+        ],
+    }

@@ -78,11 +78,18 @@ def draft_path(out: Path) -> Path:
     return out.parent / (out.name + ".draft.json")  # (with_name refuses a nameless `.`)
 
 
+def models_path(out: Path) -> Path:
+    """Where `relecture annotate --update-every` keeps the models it trains for output `out`
+    (`OUT.models/v1`, `v2`...)."""
+    return out.parent / (out.name + ".models")
+
+
 def review_side_files(out: Path) -> tuple[Path, ...]:
-    """The files the review screen writes beside its output: the draft and the draft's
-    temporary file (written through `open`, so a link there would write into its target)."""
+    """What the review screen writes beside its output: the draft and the draft's temporary
+    file (written through `open`, so a link there would write into its target), and the folder
+    of the models it trains. None of them, nor anything inside them, can be an input."""
     draft = draft_path(out)
-    return draft, draft.parent / (draft.name + ".tmp")
+    return draft, draft.parent / (draft.name + ".tmp"), models_path(out)
 
 
 def check_output(
@@ -109,6 +116,12 @@ def check_output(
                 raise OutputIsInput(
                     f"{out}: {which or 'this output'} is {read.role} {read.path} (the same "
                     "file); write somewhere else"
+                )
+        for target, which in targets[1:]:
+            if _inside(read.path, target):
+                raise OutputIsInput(
+                    f"{out}: {read.role} {read.path} is inside {which}, which this command "
+                    "writes; read it from elsewhere"
                 )
         if read.path.is_dir() and _inside(out, read.path):
             raise OutputIsInput(

@@ -22,6 +22,7 @@ from annotations.outputs import (
     check_output,
     command_inputs,
     inputs,
+    models_path,
     naming_output,
     review_side_files,
 )
@@ -121,7 +122,7 @@ def test_learn_from_may_be_the_output_but_not_its_draft(src: Path, tmp_path: Pat
     out.write_bytes(SOURCE_BYTES)
     check_output(out, command_inputs(src, learn_from=[out]))  # read whole before OUT is opened
     refused(out, *command_inputs(out, learn_from=[out]))  # the source never
-    draft, _ = review_side_files(out)
+    draft, *_ = review_side_files(out)
     draft.write_bytes(b"{}")
     assert "its side file" in refused(
         out, *inputs("the --learn-from file", [draft], True), side_files=review_side_files(out)
@@ -130,10 +131,28 @@ def test_learn_from_may_be_the_output_but_not_its_draft(src: Path, tmp_path: Pat
 
 def test_the_draft_and_its_temporary_file_are_checked(src: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
-    draft, tmp = review_side_files(out)
+    draft, tmp, _models = review_side_files(out)
     tmp.symlink_to(src)  # the draft's temporary file is written through open()
     message = refused(out, Input(src), side_files=(draft, tmp))
     assert message.startswith(f"{out}: its side file {tmp} is the input {src}")
+
+
+def test_the_models_folder_of_update_every_is_never_an_input(src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    models = models_path(out)
+    version = models / "v1"
+    version.mkdir(parents=True)
+    inside = version / "data.jsonl"
+    inside.write_bytes(SOURCE_BYTES)
+    sides = review_side_files(out)
+    assert models in sides
+    for read in (Input(inside), Input(version), Input(models)):
+        refused(out, read, side_files=sides)
+    alias = tmp_path / "alias"
+    alias.symlink_to(models, target_is_directory=True)
+    message = refused(out, Input(alias / "v1" / "data.jsonl"), side_files=sides)
+    assert message.startswith(f"{out}: the input {alias}/v1/data.jsonl is inside its side file")
+    check_output(out, [Input(src)], side_files=sides)
 
 
 def test_every_option_file_is_named_by_its_option(src: Path, tmp_path: Path) -> None:

@@ -146,3 +146,14 @@ def test_label_counts_are_live_spans_in_scheme_order() -> None:
         ReviewSpan(3, 3, "ORG", Status.NEW),
     )
     assert label_counts(ArticleState(spans=spans), scheme) == (("PER", 1), ("ORG", 2))
+
+
+def test_the_model_in_the_loop_shows_its_version_and_f1_and_the_run_going() -> None:
+    loop = replace(INFO, model="ready", model_label="v2 F1 0.71", training="training v3…")
+    text = line(loop, 120)
+    assert "model v2 F1 0.71  training v3…" in text
+    assert "model: ready" not in text
+    assert "model: loading" in line(replace(loop, model="loading", training=""))  # not yet
+    # narrow: the run goes before the reviewed count and the annotator
+    narrow = line(loop, 60)
+    assert "training v3…" in narrow and "reviewed" not in narrow and "alice" not in narrow

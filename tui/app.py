@@ -5,6 +5,11 @@ review screen posts what the annotator decided (`ReviewScreen.Decided`) and what
 
 Keys pressed before the article on screen is ready (its tokens, and its fast suggestions:
 rules, patterns, memory) are held here in order and replayed once it is; nothing is dropped.
+
+With `--update-every N` (`retraining`), the model is retrained in a process of its own after
+every N submits (`annotations.review.retraining` decides when and whether the result is better);
+a better model is loaded in its own model process, then takes the old one's place in the chain,
+and the articles still to be reviewed get its suggestions (see `_model_loaded`).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from annotations.curation.session import CurationSession
 from annotations.outputs import draft_path
 from annotations.records import Record
 from annotations.review.learning import Learning
+from annotations.review.retraining import Retraining, TrainingRequest, TrainingResult
 from annotations.review.session import ReviewSession
 from annotations.store.writer import JsonlWriter, fsync_dir
 from annotations.suggest.chain import Chain
@@ -39,6 +45,7 @@ from annotations.suggest.memory import Memory
 from annotations.suggest.remote import RemoteModel
 from annotations.text_safety import safe_text
 from annotations.tokenize import french_tokenizer, tokenizer_loaded
+from annotations.train.background import BackgroundRun, TrainingFailed
 from tui.palette import RelectureCommands
 from tui.screens.curation import CurationScreen
 from tui.screens.review import Progress, ReviewScreen
@@ -99,6 +106,21 @@ class RelectureApp(App[None]):
     class TokenizerReady(Message):
         pass
 
+    @dataclass
+    class TrainingDone(Message):
+        """A run of the model loop ended: its result, or why it failed (`error`)."""
+
+        version: int
+        result: TrainingResult | None
+        error: str = ""
+
+    @dataclass
+    class ModelLoaded(Message):
+        """The better model's process is ready and in the chain (or could not load: `error`)."""
+
+        remote: RemoteModel
+        error: str = ""
+
     def __init__(
         self,
         session: ReviewSession,
@@ -107,9 +129,15 @@ class RelectureApp(App[None]):
         memory: Memory | None = None,
         keymap: Mapping[str, str] | None = None,
         note: str = "",
+        retraining: Retraining | None = None,
     ) -> None:
         super().__init__()
         self.start_note = note  # said on the status line when the screen opens
+        self.retraining = retraining  # the model in the loop (`--update-every`), or None
+        self._training: BackgroundRun | None = None  # the run going, to stop at the end
+        self._next_remote: RemoteModel | None = None  # a better model, loading
+        self._train_lock = threading.Lock()
+        self._closing = False
         self.user_keymap = dict(keymap or {})  # checked before the app starts (tui.keymap)
         self.session = session
         self.writer = writer
@@ -159,6 +187,8 @@ class RelectureApp(App[None]):
             self.set_keymap(self.user_keymap)
         self.restore_drafts()
         self.push_screen(self.review_screen())
+        if self.retraining is not None and self.retraining.hint:
+            self.notify(self.retraining.hint, timeout=10)
         self.set_interval(DRAFT_EVERY_S, self.autosave)
         self.set_interval(0.1, self._release_held)  # a safety net: readiness has its own calls
         self._start_workers()
@@ -188,8 +218,13 @@ class RelectureApp(App[None]):
             except Exception:
                 pass
         self.writer.close()
-        if self._remote is not None:
-            self._remote.close()
+        with self._train_lock:
+            self._closing = True
+            if self._training is not None:
+                self._training.kill()
+        for remote in (self._remote, self._next_remote):
+            if remote is not None:
+                remote.close()
         gc.unfreeze()
         gc.set_threshold(*self._gc_threshold)
 
@@ -221,7 +256,15 @@ class RelectureApp(App[None]):
             screen.refresh_view()
 
     def progress(self) -> Progress:
-        return Progress(self.model_state, self.waiting(), self._saved_at, len(self._held))
+        loop = self.retraining
+        return Progress(
+            self.model_state,
+            self.waiting(),
+            self._saved_at,
+            len(self._held),
+            loop.model_label() if loop is not None else "",
+            loop.activity() if loop is not None else "",
+        )
 
     def _show_progress(self) -> None:
         progress = self.progress()
@@ -370,6 +413,9 @@ class RelectureApp(App[None]):
         self._version += 1  # the memory learnt it: what is on screen is suggested for again
         self.suggest_around(self.session.index)
         self.write_drafts_now()
+        if self.retraining is not None:
+            self.retraining.submitted(message.record)
+            self._retrain()
         self.redraw()
 
     @on(SaveFailed)
@@ -500,6 +546,8 @@ class RelectureApp(App[None]):
             self.call_from_thread(self.notify, str(exc), severity="error", timeout=10, markup=False)
             return
         with self._chain_lock:
+            if self._remote is not remote:
+                return  # a model of the loop took its place already
             self._full = Chain([*fast.suggesters, remote], self.session.scheme)
         self.post_message(self.ChainReady("full"))
 
@@ -596,3 +644,105 @@ class RelectureApp(App[None]):
         if index == self.session.index:
             self.redraw()
             await self._release_held()
+
+    # -- the model in the loop (--update-every) --------------------------------------------------
+    def _retrain(self) -> None:
+        """Start the run that is due, when it can start (`Retraining.request` says)."""
+        loop = self.retraining
+        if loop is None or not loop.due or loop.busy:
+            return  # (checked first: no list of every record at each submit)
+        learned = self.options.inputs.learned if self.options.inputs is not None else ()
+        request = loop.request([*learned, *self.session.saved.values()])
+        if request is not None:
+            self.train_model(request)
+
+    @work(thread=True, group="train", exit_on_error=False, description="train")
+    def train_model(self, request: TrainingRequest) -> None:
+        """One run, in its own process at a lower priority; this thread only waits for it."""
+        run = BackgroundRun(request)
+        with self._train_lock:
+            if self._closing:
+                return
+            self._training = run
+        try:
+            result = run.start().wait()
+        except Exception as exc:  # whatever it is, the loop must hear that the run is over
+            why = str(exc) if isinstance(exc, TrainingFailed) else f"{type(exc).__name__}: {exc}"
+            self.post_message(self.TrainingDone(request.version, None, why))
+            return
+        finally:
+            with self._train_lock:
+                self._training = None
+        self.post_message(self.TrainingDone(request.version, result))
+
+    @on(TrainingDone)
+    def _training_done(self, message: TrainingDone) -> None:
+        loop = self.retraining
+        if loop is None:
+            return
+        if message.result is None:
+            loop.failed()
+            self.notify(
+                f"training v{message.version} failed: {message.error}; "
+                f"{loop.model_name()} goes on suggesting",
+                severity="warning",
+                timeout=10,
+            )
+        else:
+            swap = loop.finished(message.result)
+            self.notify(loop.outcome(message.result), timeout=8)
+            if swap and message.result.path is not None:
+                # started here (the UI thread), so that unmounting always ends it
+                self._next_remote = RemoteModel(str(message.result.path))
+                self.load_model(self._next_remote)
+        self._retrain()  # a run that came due meanwhile
+        self._show_progress()
+
+    @work(thread=True, group="swap", exit_on_error=False, description="load the new model")
+    def load_model(self, remote: RemoteModel) -> None:
+        """Wait for the better model's process, then put it in the chain in the old one's
+        place (under the chain's lock: no suggestion is running then) and end the old one."""
+        from annotations.suggest.base import SuggesterError
+
+        try:
+            remote.wait_ready()
+        except Exception as exc:  # the loop must hear of it, or it would wait for ever
+            why = str(exc) if isinstance(exc, SuggesterError) else f"{type(exc).__name__}: {exc}"
+            self.post_message(self.ModelLoaded(remote, why))
+            return
+        with self._chain_lock:
+            fast = self._fast.suggesters if self._fast is not None else []
+            self._full = Chain([*fast, remote], self.session.scheme)
+            old, self._remote = self._remote, remote
+        if old is not None:
+            old.close()
+        self.post_message(self.ModelLoaded(remote))
+
+    @on(ModelLoaded)
+    async def _model_loaded(self, message: ModelLoaded) -> None:
+        """The articles still to be reviewed get the new model's suggestions as they are shown
+        (a new memory version asks again); one the annotator has changed keeps the ones it has."""
+        loop = self.retraining
+        if loop is None:
+            return
+        if self._next_remote is message.remote:
+            self._next_remote = None
+        if message.error:
+            loop.swap_failed()
+            message.remote.close()
+            self.notify(
+                f"the new model could not be loaded: {message.error}; "
+                f"{loop.model_name()} goes on suggesting",
+                severity="error",
+                timeout=10,
+            )
+        else:
+            loop.swapped()
+            self.model_state = "ready"
+            self._version += 1
+            for i in self.session.unsaved():
+                self._stage[i] = ("full", self._version)
+            self.suggest_around(self.session.index)
+        self._retrain()
+        self.redraw()
+        await self._release_held()

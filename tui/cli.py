@@ -16,8 +16,9 @@ from annotations.errors import UsageError
 from annotations.formats import read
 from annotations.keymap import default_path as default_keymap_path
 from annotations.labels import load_scheme
-from annotations.outputs import check_output, command_inputs, review_side_files
+from annotations.outputs import check_output, command_inputs, models_path, review_side_files
 from annotations.records import Record
+from annotations.review.retraining import check_models_folder, model_loop
 from annotations.review.session import ReviewSession
 from annotations.store.index import JsonlIndex
 from annotations.store.writer import JsonlWriter
@@ -50,6 +51,7 @@ def run_review(
     learn_from: tuple[Path, ...] = (),
     fmt: str | None = None,
     keymap: Path | None = None,
+    update_every: int = 0,
 ) -> None:
     from tui.app import ChainOptions, RelectureApp
     from tui.keymap import load_user_keymap
@@ -61,6 +63,7 @@ def run_review(
         side_files=review_side_files(out),
     )
     keys = load_user_keymap(keymap)  # a bad keymap stops here, before anything is opened
+    check_models_folder(update_every, models_path(out))
     # every input is checked before OUT is touched and before the screen opens: a bad file is
     # one line and exit 1 here, never a traceback from a worker inside the app
     scheme = load_scheme(labels)
@@ -82,7 +85,9 @@ def run_review(
         session.peek(session.index)  # the first article shown is readable (a JSONL is lazy)
         model_name = None if model.lower() == "none" else model
         options = ChainOptions(model_name, patterns, learn_from, inputs)
-        app = RelectureApp(session, writer, options, keymap=keys)
+        sources = (str(out), *map(str, learn_from))
+        loop = model_loop(update_every, models_path(out), model_name, scheme, sources)
+        app = RelectureApp(session, writer, options, keymap=keys, retraining=loop)
         app.run()
     finally:
         writer.close()
@@ -102,10 +107,26 @@ def annotate(
     learn_from: list[Path] = options.LEARN_FROM,
     fmt: str | None = options.FORMAT,
     keymap: Path | None = options.KEYMAP,
+    update_every: int = typer.Option(
+        0,
+        "--update-every",
+        metavar="N",
+        help="Retrain the model in the background after every N submitted articles (from OUT "
+        "and --learn-from), and suggest with it when it does better on held-out articles.",
+    ),
 ) -> None:
     """Review articles and their suggested spans from the keyboard."""
     run_review(
-        source, out, annotator, labels, model, tuple(patterns), tuple(learn_from), fmt, keymap
+        source,
+        out,
+        annotator,
+        labels,
+        model,
+        tuple(patterns),
+        tuple(learn_from),
+        fmt,
+        keymap,
+        update_every,
     )
 
 

@@ -69,18 +69,24 @@ def _mix(x: Any) -> Any:
     return x ^ (x >> np.uint64(31))
 
 
-def assign(input_hashes: Iterable[int], ratios: tuple[float, ...], seed: int = 0) -> dict[int, str]:
-    """Map every distinct input hash to a split name (`train`, `dev`, `test`)."""
+def seeded_order(input_hashes: Iterable[int], seed: int = 0) -> list[int]:
+    """The distinct input hashes in the seeded order the splits are cut from."""
     import numpy as np
 
     groups = sorted(set(input_hashes))
     keys = np.fromiter((h & _MASK for h in groups), np.uint64, len(groups))
     salt = _mix(np.array([seed & _MASK], dtype=np.uint64))[0]
     order = np.argsort(_mix(keys ^ salt), kind="stable").tolist()  # ties: by hash (sorted)
+    return [groups[i] for i in order]
+
+
+def assign(input_hashes: Iterable[int], ratios: tuple[float, ...], seed: int = 0) -> dict[int, str]:
+    """Map every distinct input hash to a split name (`train`, `dev`, `test`)."""
+    order = seeded_order(input_hashes, seed)
     out: dict[int, str] = {}
     pos = 0
-    for name, size in zip(SPLIT_NAMES, split_sizes(len(groups), ratios), strict=False):
-        for i in order[pos : pos + size]:
-            out[groups[i]] = name
+    for name, size in zip(SPLIT_NAMES, split_sizes(len(order), ratios), strict=False):
+        for h in order[pos : pos + size]:
+            out[h] = name
         pos += size
     return out

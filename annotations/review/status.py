@@ -25,6 +25,8 @@ class StatusInfo:
     filter: str  # "all" | "unreviewed" | "flagged" | "rejected"
     held: int  # keys waiting for the article to be ready
     note: str  # the last message (a refusal, "undone: ...")
+    model_label: str = ""  # the model in the loop: "v2 F1 0.71" (`--update-every`)
+    training: str = ""  # what the loop is doing: "training v3…", why it waits
 
 
 def label_counts(state: ArticleState, scheme: LabelScheme) -> tuple[tuple[str, int], ...]:

@@ -28,7 +28,7 @@ def _write(obj: Any) -> None:
     sys.stdout.buffer.flush()
 
 
-def _end_with_parent() -> None:
+def end_with_parent() -> None:
     """Leave as soon as the screen's process is gone (killed, crashed), even mid-load."""
     parent = os.getppid()
 
@@ -43,7 +43,7 @@ def _end_with_parent() -> None:
 def serve(name: str) -> int:
     from annotations.suggest.model import ModelSuggester
 
-    _end_with_parent()
+    end_with_parent()
     with contextlib.suppress(OSError):
         os.nice(10)
     try:

@@ -4,7 +4,6 @@ base model and with the trained one on the evaluation articles, write MODEL_DIR.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ from annotations.train.data import (
     split_data,
 )
 from annotations.train.model_dir import About, check_model_target, save_model
-from annotations.train.run import Evaluation, Fit, fit
+from annotations.train.run import Evaluation, Fit, fit_in_temp
 from annotations.train.scores import Scores, blank_copies, score
 
 CURVE = (0.25, 0.5, 0.75, 1.0)
@@ -121,18 +120,17 @@ def train(
     say("reading")
     data, scheme = load_data(opts, warn)
     say("training")
-    with tempfile.TemporaryDirectory(prefix="relecture-train-") as work:
-        result = fit(
-            data.train,
-            data.eval,
-            data.labels,
-            base,
-            Path(work),
-            seed=opts.seed,
-            max_minutes=opts.max_minutes,
-            max_steps=opts.max_steps,
-            on_eval=on_eval,
-        )
+    result = fit_in_temp(
+        data.train,
+        data.eval,
+        data.labels,
+        base,
+        "relecture-train-",
+        seed=opts.seed,
+        max_minutes=opts.max_minutes,
+        max_steps=opts.max_steps,
+        on_eval=on_eval,
+    )
     say("scoring")
     baseline = chain_suggestions(data.eval, scheme, opts.baseline)
     trained = chain_suggestions(data.eval, scheme, str(out), result.nlp)
@@ -187,18 +185,17 @@ def curve(
     points = []
     for share in shares:
         part = subset(data.train, share, opts.seed)
-        with tempfile.TemporaryDirectory(prefix="relecture-train-curve-") as work:
-            result = fit(
-                part,
-                data.eval,
-                data.labels,
-                base,
-                Path(work),
-                seed=opts.seed,
-                max_minutes=opts.max_minutes,
-                max_steps=opts.max_steps,
-                on_eval=on_eval,
-            )
+        result = fit_in_temp(
+            part,
+            data.eval,
+            data.labels,
+            base,
+            "relecture-train-curve-",
+            seed=opts.seed,
+            max_minutes=opts.max_minutes,
+            max_steps=opts.max_steps,
+            on_eval=on_eval,
+        )
         found = chain_suggestions(data.eval, scheme, "trained", result.nlp)
         point = CurvePoint(
             share, len(part), result.f1, score(data.eval, found, data.labels).f1, result.seconds

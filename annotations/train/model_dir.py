@@ -120,7 +120,9 @@ def save_model(
     fit: Fit,
     scores: dict[str, Scores],
     notice: Any = None,
+    extra: dict[str, Any] | None = None,
 ) -> None:
+    """Write `out` whole; `extra` facts go into its MARKER beside the usual ones."""
     nlp = fit.nlp
     final_config(nlp.config)
     nlp.meta.update(
@@ -132,7 +134,7 @@ def save_model(
             "performance": {"ents_f": fit.f1, "ents_per_type": fit.per_label},
         }
     )
-    info = facts(about, data, fit, scores)
+    info = facts(about, data, fit, scores) | (extra or {})
     with folders.written_whole(out, "train", notice) as tmp:
         nlp.to_disk(tmp)
         (tmp / "README.md").write_text(readme(about, data, fit, scores), encoding="utf-8")

@@ -174,3 +174,18 @@ def fit(
         stopped = f"no better for {config['training']['patience']} updates"
     best = spacy.load(work / "training" / BEST)
     return Fit(best, watch.evaluations, stopped, seconds, setup, words, watch.per_label)
+
+
+def fit_in_temp(
+    train: Sequence[Record],
+    evaluation: Sequence[Record],
+    labels: Sequence[str],
+    base: Base,
+    prefix: str,
+    **options: Any,
+) -> Fit:
+    """`fit` in a temporary work folder of its own (`prefix`: its name), removed after."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as work:
+        return fit(train, evaluation, labels, base, Path(work), **options)

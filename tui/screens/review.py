@@ -38,6 +38,8 @@ class Progress:
     waiting: tuple[str, ...] = ()
     saved_at: float | None = None
     held: int = 0
+    model_label: str = ""  # see StatusInfo
+    training: str = ""
 
 
 NARROW = 80  # below this width the span list goes under the article (the .narrow class)
@@ -146,6 +148,8 @@ class ReviewScreen(Screen[None]):
                 filter=session.filter,
                 held=progress.held,
                 note=self.note if tokens else "preparing tokens…",
+                model_label=progress.model_label,
+                training=progress.training,
             )
         )
 

@@ -31,7 +31,9 @@ def words_forms(text: str, style: Style) -> tuple[Form, ...]:
 
 
 # priorities: 0 is shown first, the last to go when the line is too narrow
-NOTE, URGENT, ARTICLE, ANSWER, MODEL, SAVED, FILTER, REVIEWED, ANNOTATOR, COUNTS = range(10)
+NOTE, URGENT, ARTICLE, ANSWER, MODEL, SAVED, TRAINING, FILTER, REVIEWED, ANNOTATOR, COUNTS = range(
+    11
+)
 
 
 def status_parts(
@@ -68,7 +70,14 @@ def status_parts(
     if info.counts:
         parts.append(Part(COUNTS, count_forms(info.counts, colours)))
     model_component = "status--model-failed" if info.model == "failed" else "status--model"
-    parts.append(one(MODEL, model_component, f"model: {safe_text(info.model)}"))
+    if info.model == "ready" and info.model_label:
+        label = safe_text(info.model_label)
+        parts.append(one(MODEL, model_component, f"model {label}", label))
+    else:
+        parts.append(one(MODEL, model_component, f"model: {safe_text(info.model)}"))
+    if info.training:
+        forms = words_forms(safe_text(info.training), style_of("status--training"))
+        parts.append(Part(TRAINING, forms))
     if info.waiting:
         names = ", ".join(safe_text(name) for name in info.waiting)
         parts.append(one(URGENT, "status--waiting", f"suggesting: {names}…", "suggesting…"))
@@ -111,6 +120,7 @@ class StatusBar(Widget):
         "status--filter",
         "status--model",
         "status--model-failed",
+        "status--training",
         "status--waiting",
         "status--held",
         "status--saved",
