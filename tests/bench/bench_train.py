@@ -81,6 +81,15 @@ def _inputs(ctx: Context) -> tuple[Path, Path]:
     return small, scheme
 
 
+def _start(ctx: Context, what: str) -> tuple[Path, Path, str]:
+    """The inputs, and a note on how the run was made (the machine's load when it started)."""
+    load = os.getloadavg()[0]
+    corpus, scheme = _inputs(ctx)
+    if SMOKE:
+        return corpus, scheme, f"smoke mode: {SMOKE_ARTICLES} articles, --max-steps {SMOKE_STEPS}"
+    return corpus, scheme, f"{what}; 1-min load average {load:.1f} on {os.cpu_count()} cores"
+
+
 def _options(corpus: Path, scheme: Path, minutes: float) -> Any:
     from annotations.train.job import TrainOptions
 
@@ -298,19 +307,10 @@ def train_and_score(ctx: Context) -> Iterator[Row]:
     import spacy
 
     from annotations.labels import load_scheme
-    from annotations.suggest.chain import Chain
-    from annotations.suggest.model import ModelSuggester
-    from annotations.text_safety import safe_text
     from annotations.train.job import chain_suggestions, load_data
-    from annotations.train.scores import blank_copies, score, side_by_side
+    from annotations.train.scores import score, side_by_side
 
-    load = os.getloadavg()[0]
-    corpus, scheme_path = _inputs(ctx)
-    note = (
-        f"smoke mode: {SMOKE_ARTICLES} articles, --max-steps {SMOKE_STEPS}"
-        if SMOKE
-        else f"1-min load average {load:.1f} on {os.cpu_count()} cores when the run started"
-    )
+    corpus, scheme_path, note = _start(ctx, f"train: --max-minutes {MINUTES:g}")
     wall: float | None = None
     if REUSE:  # a model relecture train made on the same data: its figures, without training
         out, stdout = Path(REUSE), ""
@@ -390,8 +390,29 @@ def train_and_score(ctx: Context) -> Iterator[Row]:
         WITHIN_BUDGET,
     )
     yield Row("relecture train, whole command", wall, "s")
+    yield from _losses(ctx, data, scheme, out, nlp, raw, predicted, base.f1)
 
-    # where the chain's F1 goes between the raw model and the whole chain
+
+def _losses(
+    ctx: Context,
+    data: Any,
+    scheme: Any,
+    out: Path,
+    nlp: Any,
+    raw: Sequence[Sequence[Any]],
+    predicted: Sequence[Sequence[Any]],
+    base_f1: float,
+) -> Iterator[Row]:
+    """Where the chain's F1 goes between the raw model and the whole chain, what it would be
+    with less trimming, and the chain's errors by source."""
+    from annotations.suggest.chain import Chain
+    from annotations.suggest.model import ModelSuggester
+    from annotations.text_safety import safe_text
+    from annotations.train.job import chain_suggestions
+    from annotations.train.scores import blank_copies, score
+
+    labels = data.labels
+    alone, trained = score(data.eval, raw, labels), score(data.eval, predicted, labels)
     steps = [
         ("on the records' tokens", score(data.eval, model_on_tokens(nlp, data.eval), labels)),
         ("on the text, own tokenizer (model alone)", alone),
@@ -438,7 +459,8 @@ def train_and_score(ctx: Context) -> Iterator[Row]:
                 data.eval, chain_suggestions(data.eval, scheme, str(out), nlp), labels
             )
         yield Row(
-            f"  what if trim {what}: chain + model micro F1 (base chain {100 * base_if.f1:.1f} %)",
+            f"  what if trim {what}: chain + model micro F1 "
+            f"(base chain {100 * base_if.f1:.1f} % instead of {100 * base_f1:.1f} %)",
             _pct(trained_if.f1),
             "%",
         )
@@ -469,14 +491,7 @@ def learning_curve(ctx: Context) -> Iterator[Row]:
         return
     from annotations.train.job import curve
 
-    load = os.getloadavg()[0]
-    corpus, scheme = _inputs(ctx)
-    note = (
-        f"smoke mode: {SMOKE_ARTICLES} articles, --max-steps {SMOKE_STEPS}"
-        if SMOKE
-        else f"curve: --max-minutes {CURVE_MINUTES:g} per training; "
-        f"1-min load average {load:.1f} when it started"
-    )
+    corpus, scheme, note = _start(ctx, f"curve: --max-minutes {CURVE_MINUTES:g} per training")
     ctx.log(f"train-curve: 4 trainings of at most {CURVE_MINUTES:g} min …")
     t0 = time.perf_counter()
     points = curve(
