@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from copy import copy
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -24,8 +25,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from annotations.labels import load_scheme
-from annotations.records import Record, Span, input_hash, task_hash
-from annotations.review.session import Change, ReviewSession
+from annotations.records import Record, Span, Token, input_hash, task_hash
+from annotations.review.session import Change, ReviewSession, tokens_digest
 from annotations.review.state import ArticleState, ReviewSpan, Status
 from annotations.tokenize import tokenize
 
@@ -1333,6 +1334,7 @@ def test_draft_describes_the_article_in_progress() -> None:
     assert s.draft() == {
         "index": 1,
         "_input_hash": input_hash(T1),
+        "tokens": tokens_digest(s.record_at(1)),
         "cursor": 3,
         "spans": [[0, 1, "MISC", "edited", "model:x", 0.9], [5, 5, "LOC", "new", None, None]],
     }
@@ -1380,6 +1382,23 @@ def test_restore_draft_for_another_text_is_refused() -> None:
         assert fresh.restore_draft({**draft, "_input_hash": wrong}) is False
         assert snapshot(fresh) == before
     assert fresh.restore_draft(draft) is True  # the control: the right hash is taken
+
+
+def test_restore_draft_on_other_tokens_of_the_same_text_is_refused() -> None:
+    """Found in tmux: OUT's draft, made on a source with its own tokens, restored on the same
+    texts without tokens (spaCy's then): the token indices marked `.`, `en`, `passerelle`."""
+    draft = orjson.loads(orjson.dumps(_edited_draft_session().draft()))
+    other = article(T1, (0, 1, "PER"))
+    assert other.tokens is None
+    first, second, *rest = tokenize(T1)  # « Marie Curie » as one token
+    merged = Token(T1[first.start : second.end], first.start, second.end, 0)
+    other.tokens = [merged, *(replace(t, id=i + 1) for i, t in enumerate(rest))]
+    fresh = session(article(T0, *SUGG0), other, article(T2, (0, 0, "ORG")))
+    before = snapshot(fresh)
+    assert fresh.restore_draft(draft) is False
+    assert snapshot(fresh) == before
+    old = {k: v for k, v in draft.items() if k != "tokens"}  # a draft of an earlier version
+    assert default_session().restore_draft(old) is True
 
 
 def test_restore_draft_of_a_decided_article_is_refused() -> None:

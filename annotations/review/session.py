@@ -9,6 +9,8 @@ the submitted line until the article is submitted again: the latest line wins).
 from __future__ import annotations
 
 import time
+import zlib
+from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -590,6 +592,7 @@ class ReviewSession:
         out: dict[str, Any] = {
             "index": i,
             "_input_hash": self.record_at(i).input_hash,
+            "tokens": tokens_digest(self.record_at(i)),
             "cursor": state.cursor,
             "spans": [
                 [s.token_start, s.token_end, s.label, s.status.value, s.source, s.score]
@@ -663,6 +666,10 @@ class ReviewSession:
             return False
         if self.state_at(i).answer != answer:
             return False
+        # spans are token indices: on another tokenisation of the same text (the source was
+        # converted again, or read with tokens where it had none) they would mark other words
+        if "tokens" in draft and draft["tokens"] != tokens_digest(self.record_at(i)):
+            return False
         n = len(self.record_at(i).tokens or ())
         cursor = draft.get("cursor", 0)
         rows = draft.get("spans")
@@ -676,6 +683,13 @@ class ReviewSession:
         self._states[i] = replace(self.state_at(i), cursor=cursor).with_spans(spans)  # type: ignore[arg-type]
         self.index = i
         return True
+
+
+def tokens_digest(record: Record) -> int:
+    """A fingerprint of the article's tokens (their offsets), which a draft's token indices
+    are relative to."""
+    offsets = array("q", (x for t in record.tokens or () for x in (t.start, t.end)))
+    return zlib.crc32(offsets.tobytes())
 
 
 def _unaligned(record: Record) -> bool:
