@@ -110,7 +110,7 @@ def rules() -> PatternSuggester:
             [("2 000 milliards de dollars", "MONEY")],
         ),
         ("un chèque de $100 millions", [("$100 millions", "MONEY")]),
-        ("acquérir 49 % de Scale AI", [("49 %", "PERCENT")]),
+        ("acquérir 49 % de Scale AI", [("49 %", "PERCENT"), ("Scale AI", "ORG")]),
         ("acquérir 49% du capital", [("49%", "PERCENT")]),
         ("assurait-il mi-juin.", [("mi-juin", "DATE")]),
         ("dévoilée début avril, puis", [("début avril", "DATE")]),

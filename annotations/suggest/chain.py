@@ -4,9 +4,11 @@ resolution by priority, and snapping to tokens.
 Priority (highest first): memory (what annotators accepted) > patterns files > French rules >
 the model. Among spans of the same priority the longer wins, then the earlier. A model's labels
 are mapped onto the scheme by `LABEL_MAP` (PER, ORG, LOC, MISC pass through; unknown labels are
-dropped). Within one article the model's labels are made consistent: a surface gets its majority
-label, a bare surname takes PER from the full name it ends, and a surface the model found once is
-suggested at its other mentions too.
+dropped). Within one article the model's labels are made consistent: a surface gets its
+majority label, a bare surname takes PER from the full name it ends (`Le Meur` from `Gérard Le
+Meur`), and a surface the model found once is suggested at its other mentions too. Then a
+suggester with a `refine(record, spans)` method (the French context rules) corrects the model's
+spans of each article, the propagated mentions included.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import bisect
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 
 from annotations.align import Policy, align
 from annotations.labels import LabelScheme
@@ -49,6 +51,13 @@ LABEL_MAP: dict[str, str | None] = {
 }
 
 PRIORITY = ("memory", "patterns", "rules", "model")
+
+
+@runtime_checkable
+class Refiner(Protocol):
+    """A suggester that also corrects the model's spans of an article (`french.FrenchContext`)."""
+
+    def refine(self, record: Record, spans: list[Span]) -> list[Span]: ...
 
 
 def rank(source: str | None) -> int:
@@ -87,9 +96,11 @@ def make_consistent(text: str, spans: list[Span]) -> list[Span]:
         by_surface[text[s.start : s.end]][s.label] += 1
     majority = {surface: c.most_common(1)[0][0] for surface, c in by_surface.items()}
     surnames = {
-        surface.split()[-1]
+        " ".join(words[k:])
         for surface, label in majority.items()
-        if label == "PER" and len(surface.split()) > 1
+        if label == "PER" and len(words := surface.split()) > 1
+        for k in range(1, len(words))
+        if words[k][:1].isupper()  # `Le Meur` and `Meur`, not `de Villiers`
     }
     out = []
     for s in spans:
@@ -128,6 +139,10 @@ class Chain:
     @property
     def memory(self) -> Memory | None:
         return next((s for s in self.suggesters if isinstance(s, Memory)), None)
+
+    @property
+    def refiners(self) -> list[Refiner]:
+        return [s for s in self.suggesters if isinstance(s, Refiner)]
 
     def _map(self, span: Span) -> Span | None:
         if self.scheme is not None and span.label in self.scheme:
@@ -173,6 +188,8 @@ class Chain:
                         {t.end for t in record.tokens},
                         mapped,
                     )
+                    for refiner in self.refiners:  # last: it also sees the propagated mentions
+                        mapped = refiner.refine(record, mapped)
                 per_record[i] += mapped
         out = []
         for record, spans in zip(records, per_record, strict=True):
