@@ -91,8 +91,8 @@ def _suggested(chain: Chain, gold: Sequence[Record]) -> list[list[Span]]:
 @benchmark("suggest")
 def quality(ctx: Context) -> Iterator[Row]:
     """Micro and per-label P/R/F1 (exact start, end, label) on each dev set (the demo articles;
-    ten news articles written for the second set), per source, with and without the
-    known-entities list; the raw model; leave-one-out memory."""
+    ten news articles written for the second set; five held-out ones, never tuned on), per
+    source, with and without the known-entities list; the raw model; leave-one-out memory."""
     import spacy
 
     from annotations.labels import load_scheme
