@@ -308,3 +308,33 @@ def test_the_chain_refines_after_propagating() -> None:
     got = {(s.start, text[s.start : s.end], s.label) for s in record.suggestions or []}
     assert not any(start == 0 for start, _, _ in got)  # the heading
     assert {surface for _, surface, label in got if label == "PER"} == {"Gérard Le Meur", "Le Meur"}
+
+
+def test_the_lexicon_needs_no_tokenizer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The review screen suggests with the rules before spaCy's tokenizer is loaded (records
+    carry their tokens): the title phrases are split as the tokenizer would, without it."""
+    import orjson
+
+    from annotations.suggest import french
+    from annotations.tokenize import tokenize
+
+    raw = orjson.loads(french.WORDS_FILE.read_bytes())
+    for phrase in raw["title_phrases"]:
+        expected = tuple(t.text for t in tokenize(french.normalize(phrase)))
+        assert french.phrase_words(french.normalize(phrase)) == expected
+    text = "Le chef de l’État a reçu Mme Hélène Marchetti."
+    record = Record(text=text, tokens=tokenize(text))
+
+    def no_tokenizer(_text: str) -> None:
+        raise AssertionError("the tokenizer was used")
+
+    monkeypatch.setattr(french, "tokenize", no_tokenizer)
+    french.lexicon.cache_clear()
+    context = french.FrenchContext()
+    assert [text[s.start : s.end] for s in context.suggest([record])[0]] == ["Hélène Marchetti"]
+    assert context.refine(record, model(text, ("État", "LOC"))) == []
+
+
+def test_a_heading_word_only_at_a_line_start(context: FrenchContext) -> None:
+    text = "Le groupe publie ses comptes. Total a annoncé au total 3 M€."
+    assert refined(context, text, ("Total", "ORG")) == [("Total", "ORG")]
