@@ -338,3 +338,15 @@ def test_the_lexicon_needs_no_tokenizer(monkeypatch: pytest.MonkeyPatch) -> None
 def test_a_heading_word_only_at_a_line_start(context: FrenchContext) -> None:
     text = "Le groupe publie ses comptes. Total a annoncé au total 3 M€."
     assert refined(context, text, ("Total", "ORG")) == [("Total", "ORG")]
+
+
+def test_what_annotators_rejected_stays_out_of_the_refinement() -> None:
+    """A name the type noun announces is not suggested when annotators removed it."""
+    from annotations.suggest.memory import Memory
+
+    text = "Le projet s’appuie sur la start-up montpelliéraine Medilink."
+    rejected = Record(text=text, spans=[], answer="accept")
+    memory = Memory().learn_all([rejected, Record(text="Avec Medilink.", spans=[], answer="accept")])
+    record = Record(text=text)
+    Chain([memory, FrenchContext(), Model()], load_scheme()).apply([record])
+    assert record.suggestions == []

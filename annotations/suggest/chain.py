@@ -170,16 +170,8 @@ class Chain:
                 if record.tokens is None:
                     record.tokens = tokenize(record.text)
                 mapped = [m for s in spans if (m := self._map(s)) is not None]
-                if self.memory is not None and name != self.memory.name and mapped:
-                    memory, tokens = self.memory, record.tokens
-                    starts = [t.start for t in tokens]
-                    mapped = [
-                        s
-                        for s in mapped
-                        if not memory.rejects(
-                            record.text[s.start : s.end], _words(tokens, starts, s)
-                        )
-                    ]
+                if name != getattr(self.memory, "name", None):
+                    mapped = self._not_rejected(record, mapped)
                 if rank(name) == PRIORITY.index("model"):
                     mapped = make_consistent(record.text, mapped)
                     mapped = propagate(
@@ -190,6 +182,7 @@ class Chain:
                     )
                     for refiner in self.refiners:  # last: it also sees the propagated mentions
                         mapped = refiner.refine(record, mapped)
+                    mapped = self._not_rejected(record, mapped)  # it adds names too
                 per_record[i] += mapped
         out = []
         for record, spans in zip(records, per_record, strict=True):
@@ -199,6 +192,18 @@ class Chain:
             )
             out.append(resolve_overlaps([s for s in snapped if s is not None]))
         return out
+
+    def _not_rejected(self, record: Record, spans: list[Span]) -> list[Span]:
+        """The spans whose surface annotators did not reject (all of them without a memory)."""
+        memory, tokens = self.memory, record.tokens
+        if memory is None or not spans or tokens is None:
+            return spans
+        starts = [t.start for t in tokens]
+        return [
+            s
+            for s in spans
+            if not memory.rejects(record.text[s.start : s.end], _words(tokens, starts, s))
+        ]
 
     def apply(self, records: Sequence[Record]) -> None:
         """Store suggestions in each record and pre-fill its spans with them."""
