@@ -346,7 +346,9 @@ def test_what_annotators_rejected_stays_out_of_the_refinement() -> None:
 
     text = "Le projet s’appuie sur la start-up montpelliéraine Medilink."
     rejected = Record(text=text, spans=[], answer="accept")
-    memory = Memory().learn_all([rejected, Record(text="Avec Medilink.", spans=[], answer="accept")])
+    memory = Memory().learn_all(
+        [rejected, Record(text="Avec Medilink.", spans=[], answer="accept")]
+    )
     record = Record(text=text)
     Chain([memory, FrenchContext(), Model()], load_scheme()).apply([record])
     assert record.suggestions == []
