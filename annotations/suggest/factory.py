@@ -9,6 +9,7 @@ from annotations.labels import LabelScheme
 from annotations.suggest.base import Suggester
 from annotations.suggest.chain import Chain
 from annotations.suggest.check import SuggestInputs, check_inputs
+from annotations.suggest.french import FrenchContext
 from annotations.suggest.memory import Memory
 from annotations.suggest.model import ModelSuggester
 from annotations.suggest.patterns import PatternSuggester
@@ -35,9 +36,9 @@ def build_chain(
     memory = memory if memory is not None else Memory().learn_all(inputs.learned)
     suggesters: list[Suggester] = [memory]
     suggesters += [PatternSuggester([one]) for one in inputs.patterns]
-    bundled_patterns = bundled(rules=rules, known=known)
-    if bundled_patterns is not None:
-        suggesters.append(bundled_patterns)
+    suggesters += bundled(rules=rules, known=known)
+    if rules:
+        suggesters.append(FrenchContext())
     if model and model.lower() != "none":
         suggesters.append(ModelSuggester(model, n_process=n_process))
     return Chain(suggesters, scheme), memory

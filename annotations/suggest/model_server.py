@@ -3,7 +3,8 @@ review screen: loading a spaCy pipeline holds the interpreter for seconds, and r
 long article for tenths of one; in another process neither touches the screen's key presses.
 
 It runs at a lower priority than the screen. Protocol, one JSON object per line: it first
-writes `{"ready": NAME}` or `{"error": MESSAGE}`; then for each `{"texts": [...]}` read on
+writes `{"ready": NAME, "keeps_edges": BOOL}` (a model `relecture train` made) or
+`{"error": MESSAGE}`; then for each `{"texts": [...]}` read on
 stdin it writes `{"spans": [[[start, end, label, score], ...], ...]}` (one list per text), or
 `{"error": MESSAGE}`. It ends at the end of its input (the screen closed it, or died).
 """
@@ -51,7 +52,7 @@ def serve(name: str) -> int:
     except SuggesterError as exc:
         _write({"error": str(exc)})
         return 1
-    _write({"ready": name})
+    _write({"ready": name, "keeps_edges": model.keeps_edges})
     for line in sys.stdin.buffer:
         try:
             texts = orjson.loads(line)["texts"]

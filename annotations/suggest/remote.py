@@ -25,6 +25,7 @@ class RemoteModel:
         self.name = f"model:{name}"
         self._lock = threading.Lock()
         self._ready = False
+        self.keeps_edges = False  # what the process says once ready (see ModelSuggester)
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "annotations.suggest.model_server", name],
             stdin=subprocess.PIPE,
@@ -47,7 +48,7 @@ class RemoteModel:
     def wait_ready(self) -> RemoteModel:
         with self._lock:
             if not self._ready:
-                self._read()
+                self.keeps_edges = self._read().get("keeps_edges") is True
                 self._ready = True
         return self
 

@@ -243,13 +243,18 @@ class Compiled:
     first: frozenset[str] | None  # the exact texts a match can start with, when known
 
 
-def _first_texts(steps: tuple[Step, ...], spec: Sequence[dict[str, Any]]) -> frozenset[str] | None:
+def _first_texts(
+    steps: tuple[Step, ...],
+    spec: Sequence[dict[str, Any]],
+    attrs: tuple[str, ...] = ("ORTH", "TEXT"),
+) -> frozenset[str] | None:
     """For a pattern whose first token is an exact ORTH/TEXT (or a set of them), those texts:
-    matches are then looked for only where such a token is."""
+    matches are then looked for only where such a token is. With `attrs=("LOWER",)`, the
+    lowercase texts of a first token given by LOWER."""
     if steps[0].low < 1 or steps[0].negated:
         return None
     first = {k: v for k, v in spec[0].items() if k != "OP"}
-    for attr in ("ORTH", "TEXT"):
+    for attr in attrs:
         value = first.get(attr)
         if isinstance(value, str):
             return frozenset([value])
@@ -259,21 +264,34 @@ def _first_texts(steps: tuple[Step, ...], spec: Sequence[dict[str, Any]]) -> fro
 
 
 class TokenMatcher:
-    """Every pattern's matches over a list of token texts, chosen as the EntityRuler does."""
+    """Every pattern's matches over a list of token texts, chosen as the EntityRuler does.
+
+    A pattern is tried only where its first token can be: patterns starting with exact texts
+    (ORTH, TEXT) or lowercase texts (LOWER) are indexed by them; the others are grouped by
+    their first token's test, run once per token for the whole group."""
 
     def __init__(self, patterns: Sequence[tuple[str, str | None, Sequence[dict[str, Any]]]]):
         self.patterns: list[Compiled] = []
+        lowers: list[frozenset[str] | None] = []
         for label, pattern_id, spec in patterns:
             steps = compile_pattern(spec)
             self.patterns.append(Compiled(label, pattern_id, steps, _first_texts(steps, spec)))
+            lowers.append(_first_texts(steps, spec, ("LOWER",)))
         self._by_first: dict[str, list[int]] = {}
-        self._anywhere: list[int] = []
+        self._by_lower: dict[str, list[int]] = {}
+        self._anywhere: list[int] = []  # patterns whose first token may be absent or negated
+        self._by_test: dict[str, tuple[Step, list[int]]] = {}  # first step's key -> patterns
         for k, p in enumerate(self.patterns):
-            if p.first is None:
-                self._anywhere.append(k)
-            else:
+            if p.first is not None:
                 for text in p.first:
                     self._by_first.setdefault(text, []).append(k)
+            elif (lowered := lowers[k]) is not None:
+                for text in lowered:
+                    self._by_lower.setdefault(text, []).append(k)
+            elif p.steps[0].low >= 1 and not p.steps[0].negated:
+                self._by_test.setdefault(p.steps[0].key, (p.steps[0], []))[1].append(k)
+            else:
+                self._anywhere.append(k)
 
     def __call__(self, words: Sequence[str]) -> list[tuple[int, int, str, str | None]]:
         """(first token, end token exclusive, label, pattern id), sorted by position."""
@@ -302,8 +320,15 @@ class TokenMatcher:
 
         found: list[tuple[int, int, int]] = []  # (start, end, pattern)
         for i in range(n):
-            candidates = self._by_first.get(words[i], ())
-            for k in sorted([*candidates, *self._anywhere]) if candidates else self._anywhere:
+            candidates = [
+                *self._by_first.get(words[i], ()),
+                *self._by_lower.get(words[i].lower(), ()),
+                *self._anywhere,
+            ]
+            for step, ks in self._by_test.values():
+                if ok(step, i):
+                    candidates += ks
+            for k in candidates:
                 out: set[int] = set()
                 ends(self.patterns[k].steps, 0, i, out)
                 found.extend((i, e, k) for e in sorted(out) if e > i)
