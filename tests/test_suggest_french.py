@@ -12,7 +12,8 @@ import pytest
 from annotations.labels import load_scheme
 from annotations.records import Record, Span
 from annotations.suggest.chain import Chain
-from annotations.suggest.french import FrenchContext, spells
+from annotations.suggest.french import FrenchContext
+from annotations.suggest.french.acronyms import spells
 from annotations.suggest.patterns import PatternSuggester
 from annotations.suggest.rules import french_rules
 
@@ -310,22 +311,23 @@ def test_the_lexicon_needs_no_tokenizer(monkeypatch: pytest.MonkeyPatch) -> None
     carry their tokens): the title phrases are split as the tokenizer would, without it."""
     import orjson
 
-    from annotations.suggest import french
+    from annotations.suggest.french import article, words
+    from annotations.suggest.normalize import normalize
     from annotations.tokenize import tokenize
 
-    raw = orjson.loads(french.WORDS_FILE.read_bytes())
+    raw = orjson.loads(words.WORDS_FILE.read_bytes())
     for phrase in raw["title_phrases"]:
-        expected = tuple(t.text for t in tokenize(french.normalize(phrase)))
-        assert french.phrase_words(french.normalize(phrase)) == expected
+        expected = tuple(t.text for t in tokenize(normalize(phrase)))
+        assert words.phrase_words(normalize(phrase)) == expected
     text = "Le chef de l’État a reçu Mme Hélène Marchetti."
     record = Record(text=text, tokens=tokenize(text))
 
     def no_tokenizer(_text: str) -> None:
         raise AssertionError("the tokenizer was used")
 
-    monkeypatch.setattr(french, "tokenize", no_tokenizer)
-    french.lexicon.cache_clear()
-    context = french.FrenchContext()
+    monkeypatch.setattr(article, "tokenize", no_tokenizer)
+    words.lexicon.cache_clear()
+    context = FrenchContext()
     assert [text[s.start : s.end] for s in context.suggest([record])[0]] == ["Hélène Marchetti"]
     assert context.refine(record, model(text, ("État", "LOC"))) == []
 

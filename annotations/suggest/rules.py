@@ -15,7 +15,7 @@ The known-entities list and the rules are two passes (two suggesters): spaCy's E
 the order of equal matches from different pattern sets undefined, and the chain already decides
 between the two (the list's `patterns` rank above `rules`; a longer span of the same label wins).
 The rules that need the article's context (titles, acronyms, what surrounds a name) are in
-`french.py`."""
+`french/`."""
 
 from __future__ import annotations
 
