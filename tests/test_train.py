@@ -272,3 +272,53 @@ def test_the_french_rules_do_not_correct_a_trained_model(keeps_edges: bool) -> N
     (spans,) = Chain([FrenchContext(), model]).suggest([Record(text=text)])
     surfaces = [text[s.start : s.end] for s in spans if s.label == "PER"]
     assert surfaces == (["Mme Hélène Marchetti"] if keeps_edges else ["Hélène Marchetti"])
+
+
+def test_a_missing_baseline_is_refused_before_training(tmp_path: Path) -> None:
+    """It was a traceback, after the whole training run (`--base blank` without the default
+    model installed, the default baseline)."""
+    data = write_records(tmp_path / "curated.jsonl", 10)
+    error = _one_line_error(
+        *run("train", str(data), "-o", str(tmp_path / "m"), "--base", "blank",
+             "--baseline", "xx_core_news_zz")
+    )  # fmt: skip
+    assert error.startswith("error: --baseline: spaCy pipeline 'xx_core_news_zz' is not installed")
+    assert not (tmp_path / "m").exists()
+
+
+def test_one_text_under_two_hashes_is_on_one_side_of_the_split(tmp_path: Path) -> None:
+    """Files of two tools merged: the same articles with other `_input_hash` values were found
+    in both the training and the evaluation part (10 of 12 evaluation texts)."""
+    from annotations.labels import load_scheme
+    from annotations.train.data import records_of, rows_of, split_data
+
+    ours = write_records(tmp_path / "ours.jsonl", 30)
+    theirs = tmp_path / "theirs.jsonl"
+    lines = [orjson.loads(line) for line in ours.read_bytes().splitlines()]
+    theirs.write_bytes(
+        b"".join(orjson.dumps({**r, "_input_hash": 5000 + i}) + b"\n" for i, r in enumerate(lines))
+    )
+    scheme = load_scheme(None)
+    pairs = records_of([ours, theirs], None, lambda _m: None)
+    rows, selection = rows_of(pairs, scheme, "all", None, lambda _m: None)
+    data = split_data(rows, selection, scheme)
+    assert not {r.text for r in data.train} & {r.text for r in data.eval}
+    assert len(data.train) + len(data.eval) == 60
+
+
+def test_sigterm_unwinds_through_the_commands_cleanup() -> None:
+    """A killed `relecture train` left its work folder (DocBins, checkpoints: 15 MB) in /tmp."""
+    import os
+    import signal
+
+    from annotations.cli.errors import terminated_unwinds
+
+    before = signal.getsignal(signal.SIGTERM)
+    cleaned = []
+    with pytest.raises(SystemExit) as stop, terminated_unwinds():
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+        finally:
+            cleaned.append(True)
+    assert stop.value.code == 128 + signal.SIGTERM and cleaned == [True]
+    assert signal.getsignal(signal.SIGTERM) is before

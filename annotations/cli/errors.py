@@ -3,16 +3,19 @@ a command prints a line that may quote data (`echo`: shown literally, see `text_
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
+import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import typer
 from typer.core import TyperGroup
 
 from annotations.errors import InputError, UsageError
+from annotations.suggest.base import SuggesterError
 from annotations.text_safety import safe_text
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -37,7 +40,7 @@ def one_line_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (InputError, UsageError) as exc:
+        except (InputError, UsageError, SuggesterError) as exc:
             raise fail(str(exc)) from None
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
@@ -101,3 +104,23 @@ def log_literally() -> None:
     logger = logging.getLogger("relecture")
     if not any(isinstance(h, _LiteralLog) for h in logger.handlers):
         logger.addHandler(_LiteralLog(logging.WARNING))
+
+
+@contextlib.contextmanager
+def terminated_unwinds() -> Iterator[None]:
+    """SIGTERM (a `kill`, a job scheduler's timeout) ends the command as an error would, through
+    its `finally` blocks, so that its temporary folders are removed; the handler it replaced is
+    put back afterwards."""
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        before = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread (a test runner's worker): nothing to change
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from annotations.cli import options
-from annotations.cli.errors import echo, one_line_errors
+from annotations.cli.errors import echo, one_line_errors, terminated_unwinds
 from annotations.text_safety import literal
 from annotations.train.config import DEFAULT_BASE
 from annotations.train.data import DEFAULT_EVAL_SPLIT
@@ -150,7 +150,7 @@ def train_command(
         baseline,
         force,
     )
-    with _Bar(console, max_minutes) as bar:
+    with terminated_unwinds(), _Bar(console, max_minutes) as bar:
         done = train(
             opts,
             out,
@@ -214,7 +214,7 @@ def train_curve_command(
             f"{change:>8} {p.seconds:>5.0f}s"
         )
 
-    with _Bar(console, max_minutes, "train-curve") as bar:
+    with terminated_unwinds(), _Bar(console, max_minutes, "train-curve") as bar:
         points = curve(
             opts,
             warn=lambda m: console.print(literal(f"warning: {m}")),

@@ -3,8 +3,9 @@ annotator and article, `accept`ed or without an answer, `--policy` when several 
 their tokens with their spans aligned to them, cut into a training and an evaluation part.
 
 The evaluation part is either other files (`--eval FILE...`; an article found in both is kept
-for evaluation only) or a seeded share of the articles (`--eval-split`, grouped by `_input_hash`,
-as export splits are). Every label must be in the scheme; scores count the labels the data uses.
+for evaluation only) or a seeded share of the articles (`--eval-split`, in the seeded order export
+splits use). An article is its text here: the same text under two `_input_hash` values (files
+of two tools merged) is never on both sides. Every label must be in the scheme; scores count the labels the data uses.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from annotations.export.prepare import prepare_row
 from annotations.export.select import Row, Selection, parse_policy, select
 from annotations.export.splits import assign
 from annotations.labels import LabelScheme
-from annotations.records import ArticleKey, Record
+from annotations.records import Record
+from annotations.records import input_hash as text_hash
 
 DEFAULT_EVAL_SPLIT = 0.2
 
@@ -92,8 +94,10 @@ def split_data(
     """Cut rows into train and eval (`eval_rows` given: those are the eval part)."""
     notes: list[str] = []
     if eval_rows is not None:
-        held: set[ArticleKey] = {row.record.article_key for row in eval_rows}
-        train = [row.record for row in rows if row.record.article_key not in held]
+        # by text: the same article under another `_input_hash` (a Prodigy export merged with
+        # ours) is still the same article
+        held = {row.record.text for row in eval_rows}
+        train = [row.record for row in rows if row.record.text not in held]
         both = len(rows) - len(train)
         if both:
             notes.append(
@@ -104,12 +108,13 @@ def split_data(
     else:
         if not 0 < eval_split < 1:
             raise UsageError(f"--eval-split must be between 0 and 1 (got {eval_split})")
-        part = assign((row.input_hash for row in rows), (1 - eval_split, eval_split), seed)
-        train = [row.record for row in rows if part[row.input_hash] == "train"]
-        evaluation = [row.record for row in rows if part[row.input_hash] == "dev"]
+        group = [text_hash(row.record.text) for row in rows]  # by text, as above
+        part = assign(group, (1 - eval_split, eval_split), seed)
+        train = [row.record for row, g in zip(rows, group, strict=True) if part[g] == "train"]
+        evaluation = [row.record for row, g in zip(rows, group, strict=True) if part[g] == "dev"]
         split = f"{eval_split:g} of the articles held out, seed {seed}"
         if not evaluation:
-            n = len({row.input_hash for row in rows})
+            n = len(set(group))
             raise UsageError(
                 f"the evaluation split is empty: {n:,} article{'s' * (n != 1)} (too few for "
                 f"--eval-split {eval_split:g}); annotate more or give --eval FILE"

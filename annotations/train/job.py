@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from annotations import outputs
+from annotations.errors import UsageError
 from annotations.labels import LabelScheme, load_scheme
 from annotations.records import Record, Span
 from annotations.train.config import DEFAULT_BASE, inspect_base
@@ -46,12 +47,13 @@ class TrainOptions:
 
     def check(self) -> None:
         """The options alone (before any file is read)."""
-        from annotations.errors import UsageError
         from annotations.export.select import parse_policy
 
         if not self.eval_inputs and not 0 < self.eval_split < 1:
             raise UsageError(f"--eval-split must be between 0 and 1 (got {self.eval_split:g})")
         parse_policy(self.policy, self.annotator)
+        if self.baseline.lower() != RULES_ONLY:
+            _installed("--baseline", self.baseline)
 
     def reads(self) -> list[outputs.Input]:
         return [
@@ -59,6 +61,22 @@ class TrainOptions:
             *outputs.inputs("the --eval file", self.eval_inputs),
             *outputs.inputs("the --labels file", [self.labels]),
         ]
+
+
+def _installed(option: str, name: str) -> None:
+    """A pipeline name or folder that spaCy can load, or a one-line error naming the option
+    (before any data is read: training for minutes, then failing on the comparison, loses it)."""
+    from annotations.train.config import inspect_base
+
+    try:
+        inspect_base(name)
+    except UsageError:
+        from annotations.suggest.model import install_hint
+
+        raise UsageError(
+            f"{option}: spaCy pipeline '{name}' is not installed; {install_hint(name)}, "
+            f"or use {option} none"
+        ) from None
 
 
 @dataclass
