@@ -80,6 +80,18 @@ def seeded_order(input_hashes: Iterable[int], seed: int = 0) -> list[int]:
     return [groups[i] for i in order]
 
 
+def seeded_fractions(input_hashes: Iterable[int], seed: int = 0) -> dict[int, float]:
+    """Each distinct hash's place in the seeded order as a number in [0, 1), on its own: a hash
+    keeps its number whatever the other hashes are (what a sticky held-out part needs)."""
+    import numpy as np
+
+    groups = sorted(set(input_hashes))
+    keys = np.fromiter((h & _MASK for h in groups), np.uint64, len(groups))
+    salt = _mix(np.array([seed & _MASK], dtype=np.uint64))[0]
+    mixed = (_mix(keys ^ salt) >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+    return dict(zip(groups, mixed.tolist(), strict=True))
+
+
 def assign(input_hashes: Iterable[int], ratios: tuple[float, ...], seed: int = 0) -> dict[int, str]:
     """Map every distinct input hash to a split name (`train`, `dev`, `test`)."""
     order = seeded_order(input_hashes, seed)

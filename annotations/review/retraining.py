@@ -7,8 +7,9 @@ retrain, on what, and whether the model that comes out replaces the one in use.
 - Its data is the memory's (`annotations.review.learning`): the latest decision per annotator
   and article of OUT and of the `--learn-from` files, the `accept`ed ones only, with the spans
   of the scheme's labels.
-- A part of the articles is held out, chosen by a seeded hash of each article (the order the
-  export's splits are cut from: `annotations.export.splits`), a fifth and at least one; too few
+- A part of the articles is held out, each article by a seeded number of its own (about a fifth,
+  at least one), and an article once held out stays so, so that the model in use is never scored
+  on articles it was trained on; too few
   articles, or no span left to learn from, and no run starts yet: `note` says why.
 - The training process scores the chain (rules and model, as `relecture suggest` runs it) with
   the model in use and with the new model on that same held-out part; the new model is swapped
@@ -29,7 +30,7 @@ from pathlib import Path
 import orjson
 
 from annotations.errors import UsageError
-from annotations.export.splits import seeded_order, split_sizes
+from annotations.export.splits import seeded_fractions
 from annotations.labels import LabelScheme
 from annotations.records import ArticleKey, Record
 
@@ -122,15 +123,24 @@ def training_records(records: Iterable[Record], labels: Sequence[str]) -> list[R
     return out
 
 
-def held_out_articles(records: Sequence[Record], share: float, seed: int) -> set[int]:
-    """The input hashes of the held-out articles: the last of the seeded order (where
-    `relecture train --eval-split` cuts its evaluation part), `share` of them and at least one;
-    empty when there are fewer than two articles (one must be left to train on)."""
-    order = seeded_order((r.article_key[0] for r in records), seed)
-    if len(order) < 2:
+def held_out_articles(
+    records: Sequence[Record], share: float, seed: int, before: Iterable[int] = ()
+) -> set[int]:
+    """The input hashes of the held-out articles: each article on its own, by its seeded number
+    (`splits.seeded_fractions`: below `share`, about that share of them), plus those held out
+    `before` (an article once held out stays so: a model in use is never scored on articles it
+    was trained on, however the data grows), and at least one; empty when there are fewer than
+    two articles (one must be left to train on)."""
+    fractions = seeded_fractions((r.article_key[0] for r in records), seed)
+    if len(fractions) < 2:
         return set()
-    k = min(max(split_sizes(len(order), (1 - share, share))[1], 1), len(order) - 1)
-    return set(order[len(order) - k :])
+    earlier = set(before)
+    held = {h for h, f in fractions.items() if f < share or h in earlier}
+    if not held:
+        held = {min(fractions, key=lambda h: fractions[h])}
+    if len(held) == len(fractions):  # tiny data: one article is left to train on
+        held.discard(max(held - earlier or held, key=lambda h: fractions[h]))
+    return held
 
 
 class Retraining:
@@ -162,6 +172,7 @@ class Retraining:
         self.runs = 0  # requests handed out
         self._since = 0
         self._submitted: set[ArticleKey] = set()
+        self._held: set[int] = set()  # articles held out by a run: they stay held out
 
     @property
     def busy(self) -> bool:
@@ -184,7 +195,8 @@ class Retraining:
         if not self.due or self.busy:
             return None
         data = training_records(records, self.scheme.names)
-        held = held_out_articles(data, self.settings.held_out, self.settings.seed)
+        held = held_out_articles(data, self.settings.held_out, self.settings.seed, self._held)
+        self._held |= held
         train = tuple(r for r in data if r.article_key[0] not in held)
         problem = _too_little(data, train)
         if problem:
