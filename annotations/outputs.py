@@ -129,9 +129,7 @@ def check_output(
                 "read it back; write somewhere else"
             )
         if folder and _exists(out) and out.is_dir() and _inside(read.path, out):
-            raise OutputIsInput(
-                f"{out}: {read.role} {read.path} is inside it; write the export elsewhere"
-            )
+            raise OutputIsInput(f"{out}: {read.role} {read.path} is inside it; write elsewhere")
 
 
 def _special_file(path: Path) -> str | None:

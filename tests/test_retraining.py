@@ -268,3 +268,23 @@ class Loop(RuleBasedStateMachine):
 
 TestLoop = Loop.TestCase
 TestLoop.settings = settings(max_examples=40, stateful_step_count=30)
+
+
+def test_a_run_stopped_before_it_starts_leaves_no_request(tmp_path: Path) -> None:
+    """The request file holds every curated record: it was left in the temporary folder when
+    the run was stopped (the screen quitting) before its process started."""
+    import tempfile
+
+    from annotations.train.background import BackgroundRun, TrainingFailed
+
+    r = loop(every=1)
+    data = [article(i) for i in range(6)]
+    r.submitted(data[0])
+    request = r.request(data)
+    assert request is not None
+    before = set(Path(tempfile.gettempdir()).glob("relecture-loop-request-*"))
+    run = BackgroundRun(request)
+    run.kill()
+    with pytest.raises(TrainingFailed, match="stopped before it started"):
+        run.start()
+    assert set(Path(tempfile.gettempdir()).glob("relecture-loop-request-*")) == before

@@ -194,3 +194,24 @@ def test_the_run_writes_its_model_only_when_it_beats_the_one_in_use(tmp_path: Pa
     result = background.train(request)
     assert result.f1 <= result.current_f1 and result.path is None  # it learnt nothing yet
     assert not models.exists()
+
+
+async def test_a_failure_of_the_chain_before_a_swap_does_not_drop_the_new_one(
+    tmp_path: Path,
+) -> None:
+    """A suggestion that failed with the old model, reported after the loop's new model took
+    its place, dropped the new chain (the status said ready, only the rules suggested)."""
+    from annotations.suggest.chain import Chain
+    from tests.tui_helpers import make_app
+
+    app = make_app(tmp_path / "out.jsonl", [Record(text="Marie Curie est née à Varsovie.")])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        old, new = Chain([]), Chain([])
+        app._full = new
+        app.post_message(RelectureApp.SuggestFailed(0, "full", "RuntimeError: boom", old))
+        await pilot.pause()
+        assert app._full is new
+        app.post_message(RelectureApp.SuggestFailed(0, "full", "RuntimeError: boom", new))
+        await pilot.pause()
+        assert app._full is None and app.model_state == "failed"

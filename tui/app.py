@@ -97,6 +97,7 @@ class RelectureApp(App[None]):
         index: int
         stage: str
         error: str
+        chain: Chain | None = None  # the chain that failed (a newer one may be in use now)
 
     @dataclass
     class ChainReady(Message):
@@ -610,7 +611,8 @@ class RelectureApp(App[None]):
             try:
                 chain.apply([record])
             except Exception as exc:
-                self.post_message(self.SuggestFailed(index, stage, f"{type(exc).__name__}: {exc}"))
+                why = f"{type(exc).__name__}: {exc}"
+                self.post_message(self.SuggestFailed(index, stage, why, chain))
                 return
         self.post_message(self.Suggested(index, record, stage, version))
 
@@ -618,7 +620,7 @@ class RelectureApp(App[None]):
     async def _suggest_failed(self, message: SuggestFailed) -> None:
         """The article goes on without those suggestions; a model that fails is dropped (the
         fast suggesters go on), with one notice."""
-        if message.stage == "full" and self._full is not None:
+        if message.stage == "full" and self._full is not None and message.chain is self._full:
             self._full = None
             self.model_state = "failed"
             self.notify(f"the model failed: {message.error}", severity="error", markup=False)

@@ -180,23 +180,35 @@ class BackgroundRun:
         self._proc: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
         self._killed = False
-        self._folder = Path(tempfile.mkdtemp(prefix="relecture-loop-request-"))
+        self._folder: Path | None = None  # the request's file (every curated record) lives here
 
     def start(self) -> BackgroundRun:
-        path = self._folder / "request.json"
-        write_request(self.request, path)
-        env = os.environ | {name: os.environ.get(name, "1") for name in ONE_THREAD}
-        with self._lock:
-            if self._killed:
-                raise TrainingFailed("stopped before it started")
-            self._proc = subprocess.Popen(
-                [*COMMAND, str(path)],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=env,
-            )
+        """Write the request and start the process; on any failure (stopped meanwhile, the
+        process cannot start) the request's folder is removed before the error goes up."""
+        self._folder = Path(tempfile.mkdtemp(prefix="relecture-loop-request-"))
+        try:
+            path = self._folder / "request.json"
+            write_request(self.request, path)
+            env = os.environ | {name: os.environ.get(name, "1") for name in ONE_THREAD}
+            with self._lock:
+                if self._killed:
+                    raise TrainingFailed("stopped before it started")
+                self._proc = subprocess.Popen(
+                    [*COMMAND, str(path)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    env=env,
+                )
+        except BaseException:
+            self._remove_request()
+            raise
         return self
+
+    def _remove_request(self) -> None:
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
 
     def wait(self) -> TrainingResult:
         proc = self._proc
@@ -205,7 +217,7 @@ class BackgroundRun:
         try:
             out, err = proc.communicate()
         finally:
-            shutil.rmtree(self._folder, ignore_errors=True)
+            self._remove_request()
         answer = _last_object(out)
         if answer is not None and "error" in answer:
             raise TrainingFailed(str(answer["error"]))
