@@ -282,8 +282,7 @@ class RelectureApp(App[None]):
     async def _tokenizer_ready(self) -> None:
         if self._pending_drafts is not None:
             drafts, self._pending_drafts = self._pending_drafts, None
-            if self.session.restore_drafts(drafts):
-                self.notify("restored the article in progress", timeout=2)
+            self._say_restored(drafts, self.session.restore_drafts(drafts))
         self.redraw()
         await self._release_held()
 
@@ -448,8 +447,20 @@ class RelectureApp(App[None]):
             for i in indexes
         ):
             self._pending_drafts = drafts
-        elif session.restore_drafts(drafts):
+        else:
+            self._say_restored(drafts, session.restore_drafts(drafts))
+
+    def _say_restored(self, drafts: Any, restored: int) -> None:
+        if restored:
             self.notify("restored the article in progress", timeout=2)
+        elif isinstance(drafts, dict) and drafts.get("articles"):
+            # not silently: the next autosave replaces the file
+            self.notify(
+                "the autosaved article in progress could not be restored: its article, its "
+                "tokens or its decision changed since",
+                severity="warning",
+                timeout=8,
+            )
 
     def autosave(self) -> None:
         if self._pending_drafts is not None or not self.article_ready():
@@ -543,6 +554,8 @@ class RelectureApp(App[None]):
         try:
             remote.wait_ready()
         except SuggesterError as exc:
+            if self._remote is not remote:
+                return  # a model of the loop took its place (and closed this one) meanwhile
             self.post_message(self.ChainReady("model failed"))
             self.call_from_thread(self.notify, str(exc), severity="error", timeout=10, markup=False)
             return

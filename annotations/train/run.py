@@ -74,7 +74,8 @@ class _Watch:
         if info is not None:
             f1 = float(info["other_scores"].get("ents_f") or 0.0)
             best = max([f1, *(e.f1 for e in self.evaluations)])
-            if not self.evaluations or f1 > max(e.f1 for e in self.evaluations):
+            # spaCy keeps the later checkpoint of a tie (score == max): so do the figures
+            if not self.evaluations or f1 >= max(e.f1 for e in self.evaluations):
                 types = info["other_scores"].get("ents_per_type") or {}
                 self.per_label = {k: float(v.get("f") or 0.0) for k, v in types.items()}
             evaluation = Evaluation(int(info["step"]), int(info["epoch"]), elapsed, f1, best)
