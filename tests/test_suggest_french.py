@@ -221,7 +221,7 @@ def test_spelling_an_acronym() -> None:
             [("Latitude", "PER")],
             [("Latitude", "ORG")],
         ),
-        ("sur le site de Penly, en Seine-Maritime", [("Penly", "ORG")], [("Penly", "LOC")]),
+        ("dans la commune de Penly, en Seine", [("Penly", "MISC")], [("Penly", "LOC")]),
         # so do a designator, an institution, event or law head, an acronym
         ("avec Berthier BTP, 1,4 million", [("Berthier BTP", "PER")], [("Berthier BTP", "ORG")]),
         (
@@ -428,9 +428,10 @@ def test_kinship_titles(context: FrenchContext, text: str, expected: list[tuple[
         ("Il s’installe en Lorraine.", [("Lorraine", "LOC")], [("Lorraine", "LOC")]),
         # a demonym's form without an article is a place (`Messine`, the city)
         ("Il est né à Messine en 1950.", [("Messine", "LOC")], [("Messine", "LOC")]),
-        # the people: plural, or after an article
+        # the people: a plural, or a singular anywhere but after a preposition of place
         ("Les Suisses votent.", [("Suisses", "LOC")], []),
         ("Les Français votent, l’Allemand aussi.", [("Français", "LOC"), ("Allemand", "MISC")], []),
+        ("Il était Belge, le jeune Italien aussi.", [("Belge", "LOC"), ("Italien", "LOC")], []),
         # a name the model found is not a place because a place noun comes before it
         (
             "Il a rejoint le camp de Donald Trump.",
