@@ -473,3 +473,27 @@ def test_no_place_name_is_a_demonym(context: FrenchContext) -> None:
     assert not lex.demonyms & lex.place_names
     assert {"Suisses", "Argentins", "Argentines", "Lorrains", "Allemands"} <= lex.demonyms
     assert {"suisse", "argentine"} <= lex.feminine_demonyms  # `la suisse UBS`: an adjective
+
+
+def test_no_first_name_is_an_institutions_place() -> None:
+    """`la chambre de Marie`, `le ministère de Bruno Le Maire`: the place of every
+    institution-place rule excludes the first names of `french-words.json`, which name no
+    place themselves."""
+    import orjson
+
+    from annotations.suggest.french.words import WORDS_FILE
+    from annotations.suggest.patterns import DATA
+
+    raw = orjson.loads(WORDS_FILE.read_bytes())
+    first = {name.lower() for name in raw["first_names"]}
+    assert not first & {place.lower() for place in raw["place_names"]}
+    places = 0
+    for line in (DATA / "rules-org-fr.jsonl").read_text(encoding="utf-8").splitlines():
+        rule = orjson.loads(line)
+        if rule.get("id") != "institution-place":
+            continue
+        for token in rule["pattern"]:
+            if "REGEX" in token.get("TEXT", {}):  # a capitalised word: the place
+                assert first <= set(token["LOWER"]["NOT_IN"])
+                places += 1
+    assert places >= 5
