@@ -117,6 +117,35 @@ def refined(context: FrenchContext, text: str, *spans: tuple[str, str]) -> list[
             [("46 milliards de livres sterling", "MONEY")],
         ),
         ("à 1,1 milliard de dollars canadiens", [("1,1 milliard de dollars canadiens", "MONEY")]),
+        # what they must leave alone: a lowercase head with no institutional modifier, before
+        # a first name or a noun; a capitalised head before a noun with an adjective's ending
+        ("Les cours de Bourse ont chuté.", []),
+        ("Il entre dans la chambre de Marie.", []),
+        ("Il entre dans la chambre de Marie Dupont.", []),
+        ("Elle a vidé la caisse de Pierre hier.", []),
+        ("Le comité de Julien a voté.", []),
+        ("l’école de Jules Ferry a vécu", []),
+        ("l’orchestre de Karajan jouait", []),
+        ("le ministère de Bruno Le Maire a tranché", []),
+        ("la mairie de Anne Hidalgo a répondu", []),
+        ("La Haute tension persiste.", []),
+        ("Haute saison pour les plages.", []),
+        ("La Caisse enregistreuse est en panne.", []),
+        ("Le Front pionnier avance.", []),
+        # a head that names an administration of its place, with the place and no modifier
+        ("La préfecture du Pas-de-Calais n’a pas", [("préfecture du Pas-de-Calais", "ORG")]),
+        ("avec l’université de Montpellier pour", [("université de Montpellier", "ORG")]),
+        ("Le rectorat de Lille a recruté", [("rectorat de Lille", "ORG")]),
+        ("Le ministère des Armées y voit", [("ministère des Armées", "ORG")]),
+        # any head with an institutional modifier
+        ("la chambre d’agriculture du Cantal", [("chambre d’agriculture du Cantal", "ORG")]),
+        (
+            "la caisse primaire d’assurance maladie de Lyon",
+            [("caisse primaire d’assurance maladie de Lyon", "ORG")],
+        ),
+        # a capitalised head with an institution's adjective
+        ("Le Front national a changé de nom", [("Front national", "ORG")]),
+        ("La Confédération paysanne annonce", [("Confédération paysanne", "ORG")]),
     ],
 )
 def test_rules(rules: PatternSuggester, text: str, expected: list[tuple[str, str]]) -> None:
@@ -169,6 +198,11 @@ def test_rules(rules: PatternSuggester, text: str, expected: list[tuple[str, str
             [("La Nuit des lucioles", "MISC"), ("La Nuit des lucioles", "MISC")],
         ),
         ("« Nous avons manqué de maîtrise », a reconnu l’entraîneur", []),
+        # a kinship or religious word before one capitalised word is part of a name, not a title
+        ("Le Père Noël arrive.", []),
+        ("Dame Nature a ses raisons.", []),
+        # before a first name and a surname it is a title
+        ("la messe du Père Jacques Hamel", [("Jacques Hamel", "PER")]),
     ],
 )
 def test_context_suggestions(
@@ -221,7 +255,7 @@ def test_spelling_an_acronym() -> None:
             [("Latitude", "PER")],
             [("Latitude", "ORG")],
         ),
-        ("sur le site de Penly, en Seine-Maritime", [("Penly", "ORG")], [("Penly", "LOC")]),
+        ("dans la commune de Penly, en Seine", [("Penly", "MISC")], [("Penly", "LOC")]),
         # so do a designator, an institution, event or law head, an acronym
         ("avec Berthier BTP, 1,4 million", [("Berthier BTP", "PER")], [("Berthier BTP", "ORG")]),
         (
@@ -249,6 +283,41 @@ def test_spelling_an_acronym() -> None:
             "dominé par le cinéma. Le Cristal du long métrage a",
             [("Le Cristal du long métrage", "MISC")],
             [("Cristal du long métrage", "MISC")],
+        ),
+        # a country whose name is a demonym's form stays a place
+        (
+            "La Suisse et l’Argentine ont signé un accord.",
+            [("Suisse", "LOC"), ("Argentine", "LOC")],
+            [("Suisse", "LOC"), ("Argentine", "LOC")],
+        ),
+        ("Il s’installe en Lorraine.", [("Lorraine", "LOC")], [("Lorraine", "LOC")]),
+        # a demonym's form without an article is a place (`Messine`, the city)
+        ("Il est né à Messine en 1950.", [("Messine", "LOC")], [("Messine", "LOC")]),
+        # the people: a plural, or a singular anywhere but after a preposition of place
+        ("Les Suisses votent.", [("Suisses", "LOC")], []),
+        ("Les Français votent, l’Allemand aussi.", [("Français", "LOC"), ("Allemand", "MISC")], []),
+        ("Il était Belge, le jeune Italien aussi.", [("Belge", "LOC"), ("Italien", "LOC")], []),
+        # a name the model found is not a place because a place noun comes before it
+        (
+            "Il a rejoint le camp de Donald Trump.",
+            [("Donald Trump", "PER")],
+            [("Donald Trump", "PER")],
+        ),
+        ("Il visite le site de Michelin à Clermont.", [("Michelin", "ORG")], [("Michelin", "ORG")]),
+        ("Il visite l’usine de Tesla.", [("Tesla", "ORG")], [("Tesla", "ORG")]),
+        ("Le port de Marseille recrute.", [("Marseille", "ORG")], [("Marseille", "ORG")]),
+        # a facility's noun does not announce a place: its owner may follow
+        ("Il visite l’usine de Tesla.", [], []),
+        ("La station de Total ferme.", [], []),
+        # a territory's noun does, and confirms the model's place
+        ("dans la commune de Penly, en Seine", [], [("Penly", "LOC")]),
+        ("dans la commune de Penly, en Seine", [("Penly", "LOC")], [("Penly", "LOC")]),
+        # a kinship title before one word is part of the name
+        ("Le Père Noël arrive.", [("Père Noël", "PER")], [("Père Noël", "PER")]),
+        (
+            "la messe du Père Jacques Hamel",
+            [("Père Jacques Hamel", "PER")],
+            [("Jacques Hamel", "PER")],
         ),
     ],
 )
@@ -349,3 +418,37 @@ def test_what_annotators_rejected_stays_out_of_the_refinement() -> None:
     record = Record(text=text)
     Chain([memory, FrenchContext(), Model()], load_scheme()).apply([record])
     assert record.suggestions == []
+
+
+def test_no_place_name_is_a_demonym(context: FrenchContext) -> None:
+    """The demonyms' inflected forms spell some places (`Suisse`, `Argentine`, `Lorraine`):
+    those are places, the plurals stay demonyms."""
+    lex = context.lex
+    assert {"Suisse", "Argentine", "Lorraine", "France", "Allemagne"} <= lex.place_names
+    assert not lex.demonyms & lex.place_names
+    assert {"Suisses", "Argentins", "Argentines", "Lorrains", "Allemands"} <= lex.demonyms
+    assert {"suisse", "argentine"} <= lex.feminine_demonyms  # `la suisse UBS`: an adjective
+
+
+def test_no_first_name_is_an_institutions_place() -> None:
+    """`la chambre de Marie`, `le ministère de Bruno Le Maire`: the place of every
+    institution-place rule excludes the first names of `french-words.json`, which name no
+    place themselves."""
+    import orjson
+
+    from annotations.suggest.french.words import WORDS_FILE
+    from annotations.suggest.patterns import DATA
+
+    raw = orjson.loads(WORDS_FILE.read_bytes())
+    first = {name.lower() for name in raw["first_names"]}
+    assert not first & {place.lower() for place in raw["place_names"]}
+    places = 0
+    for line in (DATA / "rules-org-fr.jsonl").read_text(encoding="utf-8").splitlines():
+        rule = orjson.loads(line)
+        if rule.get("id") != "institution-place":
+            continue
+        for token in rule["pattern"]:
+            if "REGEX" in token.get("TEXT", {}):  # a capitalised word: the place
+                assert first <= set(token["LOWER"]["NOT_IN"])
+                places += 1
+    assert places >= 5

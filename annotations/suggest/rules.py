@@ -9,7 +9,14 @@ institutions, media; AI models, apps). Each span says which set it came from:
   champions`, `Euro 2028`), events (`Festival de Cannes`), awards;
 - `rules-org-fr`: institution names, whole (`tribunal judiciaire de Nanterre`, `Cour des
   comptes`, `Autorité des marchés financiers`), clubs (`Stade rennais`, `Toulouse FC`), names with
-  a company designator (`Berthier BTP`), seats standing for their institution (`Matignon`).
+  a company designator (`Berthier BTP`), seats standing for their institution (`Matignon`). A
+  lowercase head takes a place right after its `de` only when it names an administration of
+  that place (`préfecture du Pas-de-Calais`, `rectorat de Lille`); any other (`chambre`,
+  `caisse`, `comité`...) needs an institution's modifier first (`chambre d'agriculture du
+  Cantal`), and the place is never a first name (`la chambre de Marie`, `le ministère de Bruno
+  Le Maire`: `first_names` in `french-words.json`). A capitalised head with no `de` after it
+  needs an institution's adjective from a list (`Commission européenne`; `La Haute tension`,
+  `La Caisse enregistreuse` are no institutions).
 
 The known-entities list and the rules are two passes (two suggesters): spaCy's EntityRuler leaves
 the order of equal matches from different pattern sets undefined, and the chain already decides

@@ -1,7 +1,8 @@
 """Person names after a title: `Mme Hélène Marchetti` is PER `Hélène Marchetti` (the title stays
 outside), particles stay in (`M. de Villiers` → `de Villiers`, `M. Le Meur` → `Le Meur`), and
-`MM. Dupont, Durand et Martin` is three persons; where a name ends (`name_end`, which the
-refinement uses too) and whether words are part of a title phrase (`garde des Sceaux`)."""
+`MM. Dupont, Durand et Martin` is three persons, and a kinship title before one word is part
+of the name (`Père Noël`); where a name ends (`name_end`, which the refinement uses too) and
+whether words are part of a title phrase (`garde des Sceaux`)."""
 
 from __future__ import annotations
 
@@ -58,6 +59,13 @@ def _name_word(word: str) -> bool:
     )
 
 
+def is_title(lex: Lexicon, word: str, name_words: int) -> bool:
+    """Whether `word` is a title before a name of `name_words` words: a kinship title only
+    before a full name (`le Père Jacques Hamel`), as before one word it is part of the name
+    (`Père Noël`, `Sœur Emmanuelle`, `Dame Nature`)."""
+    return word in lex.titles and (word not in lex.kinship_titles or name_words != 1)
+
+
 def in_title_phrase(lex: Lexicon, words: Sequence[str], a: int, b: int) -> bool:
     for phrase in lex.title_phrases:
         m = len(phrase)
@@ -76,6 +84,8 @@ def titled(lex: Lexicon, art: Article) -> Iterator[Span]:
         start = i + 1
         while True:
             end = name_end(lex, words, start, particle_start=w in HONORIFICS)
+            if not is_title(lex, w, end - start):
+                break
             if end > start and not in_title_phrase(lex, words, i, end):
                 yield art.span(start, end, "PER")
             # `MM. Dupont, Durand et Martin`: one person after another

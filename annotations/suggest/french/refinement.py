@@ -1,12 +1,15 @@
 """The refinement of the model's spans of one article (`FrenchContext.refine`):
-- titles leave the span (a span that started with one is a PER); a span inside a title phrase
-  (`garde des Sceaux`, `président de la République`) or made of titles only is dropped;
+- titles leave the span (a span that started with one is a PER; `Père Noël` keeps its kinship
+  title); a span inside a title phrase (`garde des Sceaux`, `président de la République`) or
+  made of titles only is dropped;
 - dropped too: a common-noun acronym alone (`OPA`, `TGV`, and any acronym the article expands
-  in lowercase: `offre publique d'achat (OPA)`), a demonym (`les Allemands`), a heading word
-  (`Santé` at a line's start when the article also writes `santé`);
+  in lowercase: `offre publique d'achat (OPA)`), a demonym naming people (`les Allemands`; not
+  a country, `la Suisse`), a heading word (`Santé` at a line's start when the article also
+  writes `santé`);
 - labels from the context: a name after a type noun is what the noun says (`la banque X`,
   `le studio bordelais X` → ORG; `le cinéaste japonais X`, `son porte-parole, X` → PER), after a
-  feminine demonym (`la toulousaine X`) an ORG; a name holding a designator (`Berthier BTP`) or
+  feminine demonym (`la toulousaine X`) an ORG, after a territory's noun (`la commune de X`)
+  a LOC, unless the model says PER or ORG; a name holding a designator (`Berthier BTP`) or
   starting with an institution head (`Cour de cassation`) is an ORG, with an event or law head
   (`Salon de l'agriculture`, `Règlement général...`) a MISC; an acronym the model calls a person
   or a place (`KHNP`, `RN`) is an ORG; `RC Lens` in the article makes its bare `Lens` the club;
@@ -23,7 +26,7 @@ from dataclasses import replace
 from annotations.records import Record, Span
 from annotations.suggest.french.acronyms import expansions, is_acronym, spells
 from annotations.suggest.french.article import Article, capitalised
-from annotations.suggest.french.names import in_title_phrase, name_end
+from annotations.suggest.french.names import in_title_phrase, is_title, name_end
 from annotations.suggest.french.words import (
     COMPOUNDS,
     COUNTRY_ACRONYMS,
@@ -32,6 +35,8 @@ from annotations.suggest.french.words import (
     PLACE_LIKE_HEADS,
     Lexicon,
 )
+
+LOCATIVES = frozenset(["à", "en", "vers", "depuis", "via"])  # `à Messine`, `en Lorraine`
 
 
 def refine(lex: Lexicon, record: Record, spans: list[Span]) -> list[Span]:
@@ -51,9 +56,13 @@ def refine(lex: Lexicon, record: Record, spans: list[Span]) -> list[Span]:
             continue
         a, b = where
         label = span.label
-        while a < b and (words[a] in lex.titles or (words[a] in lex.demonyms and b - a > 1)):
-            if words[a] in lex.titles:
+        while a < b:
+            if a + 1 < b and words[a + 1] == "-":
+                break  # `Mère-Henry`, `Père-Lachaise`: a name, no title
+            if is_title(lex, words[a], b - a - 1):
                 label = "PER"
+            elif not (words[a] in lex.demonyms and b - a > 1):
+                break
             a += 1
         # `Le Cristal du long métrage`, `La Commission européenne` opening a sentence
         if b - a > 1 and words[a] in ("Le", "La", "Les", "L'") and words[a + 1] in lex.heads:
@@ -62,7 +71,7 @@ def refine(lex: Lexicon, record: Record, spans: list[Span]) -> list[Span]:
             continue
         surface = tuple(words[a:b])
         if b - a == 1 and (
-            surface[0] in common or surface[0] in lex.demonyms or _heading(art, a, lower)
+            surface[0] in common or _people(lex, words, a) or _heading(art, a, lower)
         ):
             continue
         if b - a == 1 and a and words[a - 1] in lex.titles:
@@ -92,6 +101,17 @@ def _office_domain(lex: Lexicon, words: Sequence[str], a: int, b: int) -> bool:
     return words[k].lower() in lex.office_nouns
 
 
+def _people(lex: Lexicon, words: Sequence[str], a: int) -> bool:
+    """A demonym alone that names people, no entity: a plural (`les Allemands`), or a singular
+    anywhere but right after a preposition of place, where it is a place's name that a
+    demonym's form spells (`à Messine`; the countries and regions the lexicon knows are no
+    demonyms at all: `la Suisse`, `l'Argentine`)."""
+    word = words[a]
+    if word in lex.plural_demonyms:
+        return True
+    return word in lex.demonyms and not (a and words[a - 1].lower() in LOCATIVES)
+
+
 def _heading(art: Article, a: int, lower: set[str]) -> bool:
     """A capitalised common noun opening a line, written in lowercase elsewhere in the
     article: a heading or rubric word (`FOOTBALL`, `Santé`). Not at a sentence's start,
@@ -115,7 +135,8 @@ def _club_places(lex: Lexicon, words: Sequence[str]) -> set[str]:
 def _context_label(lex: Lexicon, words: Sequence[str], a: int) -> str | None:
     """What the words before a name say it is: `la banque X`, `le studio bordelais X`
     (ORG), `le cinéaste japonais X`, `son porte-parole, X` (PER), `la toulousaine X` (ORG),
-    `le site de X` (LOC)."""
+    `la commune de X` (LOC: a territory's noun, never a facility's, `l'usine de X` naming
+    its owner as often as its place)."""
     k = a - 1
     if k >= 1 and words[k] in ("de", "d'", "du") and _noun(words, k - 1) in lex.place_nouns:
         return "LOC"
@@ -163,8 +184,8 @@ def _relabel(
         return "PER"
     if evidence == "ORG" and label in ("PER", "MISC", "LOC"):
         return "ORG"
-    if evidence == "LOC" and label in ("ORG", "PER", "MISC"):
-        return "LOC"
+    if evidence == "LOC" and label == "MISC":
+        return "LOC"  # a place noun's name may be its municipality or a person: PER, ORG stay
     if b - a >= 2 and any(w in lex.designators for w in words[a + 1 : b]):
         return "ORG"
     if head in lex.event_heads or head in lex.law_heads:

@@ -45,15 +45,18 @@ COMPOUNDS = frozenset(["jeune pousse", "think tank", "chantier naval"])
 
 @dataclass(frozen=True)
 class Lexicon:
-    titles: frozenset[str]
+    titles: frozenset[str]  # the kinship titles included
+    kinship_titles: frozenset[str]  # titles before a full name only: `Père Noël` is a name
     title_phrases: tuple[tuple[str, ...], ...]
     person_nouns: frozenset[str]
     org_nouns: frozenset[str]
     designators: frozenset[str]
     club_designators: frozenset[str]
     common_acronyms: frozenset[str]
-    demonyms: frozenset[str]
+    demonyms: frozenset[str]  # no place's name among them: `Suisse`, `Argentine` are places
+    plural_demonyms: frozenset[str]  # `Allemands`, `Françaises`: people, wherever they stand
     feminine_demonyms: frozenset[str]  # lowercase: `la toulousaine X`
+    place_names: frozenset[str]  # countries, regions, continents
     institution_heads: frozenset[str]
     institution_nouns: frozenset[str]  # lowercase: `parquet national financier (PNF)`
     event_heads: frozenset[str]
@@ -90,19 +93,26 @@ def lexicon() -> Lexicon:
     def words(key: str) -> frozenset[str]:
         return frozenset(normalize(w) for w in raw[key])
 
-    demonyms = {form for base in raw["demonyms"] for form in demonym_forms(base)}
+    places = words("place_names")
+    inflected = {(base, form) for base in raw["demonyms"] for form in demonym_forms(base)}
+    demonyms = {form for _base, form in inflected}
+    plurals = {form for base, form in inflected if form != base and form.endswith(("s", "x"))}
+    kinship = words("kinship_titles")
     institution_heads, event_heads = words("institution_heads"), words("event_heads")
     law_heads, award_heads = words("law_heads"), words("award_heads")
     return Lexicon(
-        titles=words("titles"),
+        titles=words("titles") | kinship,
+        kinship_titles=kinship,
         title_phrases=tuple(phrase_words(normalize(p)) for p in raw["title_phrases"]),
         person_nouns=words("person_nouns"),
         org_nouns=words("org_nouns"),
         designators=words("designators"),
         club_designators=words("club_designators"),
         common_acronyms=words("common_acronyms"),
-        demonyms=frozenset(demonyms),
+        demonyms=frozenset(demonyms - places),
+        plural_demonyms=frozenset(plurals - places),
         feminine_demonyms=frozenset(d.lower() for d in demonyms if d.endswith(("e", "es"))),
+        place_names=places,
         institution_heads=institution_heads,
         institution_nouns=words("institution_nouns"),
         event_heads=event_heads,
