@@ -322,3 +322,22 @@ def test_sigterm_unwinds_through_the_commands_cleanup() -> None:
             cleaned.append(True)
     assert stop.value.code == 128 + signal.SIGTERM and cleaned == [True]
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_curve_rows_are_drawn_above_a_live_bar(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found in tmux: each row echoed to stdout under the live bar was drawn into the bar's
+    line (`train-curve ━━━ step 20: … 0:00:06   25%  8  0.62` / `5  0.737`)."""
+    import io
+    import sys
+
+    from rich.console import Console
+
+    from annotations.cli.train import _Bar
+
+    screen = io.StringIO()
+    echoed: list[str] = []
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr("annotations.cli.train.echo", echoed.append)
+    with _Bar(Console(file=screen, force_terminal=True, width=100), 1.0, "train-curve") as bar:
+        bar.line("   25%         8     0.625     0.737              2s")
+    assert echoed == [] and "   25%         8     0.625     0.737" in screen.getvalue()

@@ -3,6 +3,7 @@ on curated records, and whether more annotation still pays."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -11,7 +12,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 
 from annotations.cli import options
 from annotations.cli.errors import echo, one_line_errors, terminated_unwinds
-from annotations.text_safety import literal
+from annotations.text_safety import literal, safe_text
 from annotations.train.config import DEFAULT_BASE
 from annotations.train.data import DEFAULT_EVAL_SPLIT
 from annotations.train.job import CurvePoint, TrainOptions, curve, train
@@ -72,6 +73,14 @@ class _Bar:
     def __exit__(self, *exc: object) -> None:
         if self.progress is not None:
             self.progress.stop()
+
+    def line(self, text: str) -> None:
+        """A line of the command's output while the bar is drawn: above the bar when both go to
+        the terminal (echoed to stdout under a live bar, it was drawn into the bar's line)."""
+        if self.progress is not None and sys.stdout.isatty():
+            self.progress.console.print(safe_text(text), markup=False, highlight=False)
+        else:
+            echo(text)
 
     def phase(self, name: str) -> None:
         if self.progress is not None and self.task is not None:
@@ -203,18 +212,19 @@ def train_curve_command(
         fmt,
         "none",
     )
-    echo(f"{'share':>6} {'articles':>9} {'model F1':>9} {'chain F1':>9} {'change':>8} {'time':>6}")
-    previous: list[CurvePoint] = []
-
-    def show(p: CurvePoint) -> None:
-        change = f"{p.chain_f1 - previous[-1].chain_f1:+.3f}" if previous else ""
-        previous.append(p)
-        echo(
-            f"{p.share:>6.0%} {p.articles:>9,} {p.model_f1:>9.3f} {p.chain_f1:>9.3f} "
-            f"{change:>8} {p.seconds:>5.0f}s"
-        )
-
+    head = f"{'share':>6} {'articles':>9} {'model F1':>9} {'chain F1':>9} {'change':>8} {'time':>6}"
     with terminated_unwinds(), _Bar(console, max_minutes, "train-curve") as bar:
+        bar.line(head)
+        previous: list[CurvePoint] = []
+
+        def show(p: CurvePoint) -> None:
+            change = f"{p.chain_f1 - previous[-1].chain_f1:+.3f}" if previous else ""
+            previous.append(p)
+            bar.line(
+                f"{p.share:>6.0%} {p.articles:>9,} {p.model_f1:>9.3f} {p.chain_f1:>9.3f} "
+                f"{change:>8} {p.seconds:>5.0f}s"
+            )
+
         points = curve(
             opts,
             warn=lambda m: console.print(literal(f"warning: {m}")),
