@@ -63,6 +63,9 @@ class ReviewSession:
         self._clock = clock
         self._records: dict[int, Record] = {}
         self._states: dict[int, ArticleState] = {}
+        # article -> (its tokens, their digest): a draft is written every half second, and the
+        # digest of a long article's tokens costs milliseconds on the UI thread
+        self._digests: dict[int, tuple[object, int]] = {}
         self._initial: dict[int, tuple[Record, ArticleState]] = {}  # per record: see initial_at
         self._pre_annotated: dict[int, bool] = {}  # see wants_suggestions
         self._resumed = bool(self.saved)  # saved decisions of articles not opened yet
@@ -592,7 +595,7 @@ class ReviewSession:
         out: dict[str, Any] = {
             "index": i,
             "_input_hash": self.record_at(i).input_hash,
-            "tokens": tokens_digest(self.record_at(i)),
+            "tokens": self._tokens_digest(i),
             "cursor": state.cursor,
             "spans": [
                 [s.token_start, s.token_end, s.label, s.status.value, s.source, s.score]
@@ -603,6 +606,14 @@ class ReviewSession:
         if state.answer is not None:
             out["answer"] = state.answer
         return out
+
+    def _tokens_digest(self, i: int) -> int:
+        tokens = self.record_at(i).tokens
+        known = self._digests.get(i)
+        if known is None or known[0] is not tokens:
+            known = (tokens, tokens_digest(self.record_at(i)))
+            self._digests[i] = known
+        return known[1]
 
     def undone_decisions(self) -> list[int]:
         """Articles decided in the file whose decision was undone on screen: the file keeps the
@@ -668,7 +679,7 @@ class ReviewSession:
             return False
         # spans are token indices: on another tokenisation of the same text (the source was
         # converted again, or read with tokens where it had none) they would mark other words
-        if "tokens" in draft and draft["tokens"] != tokens_digest(self.record_at(i)):
+        if "tokens" in draft and draft["tokens"] != self._tokens_digest(i):
             return False
         n = len(self.record_at(i).tokens or ())
         cursor = draft.get("cursor", 0)
