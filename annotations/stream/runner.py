@@ -1,0 +1,130 @@
+"""An ordered map over worker processes, or over a Dask cluster, with the same code either way.
+
+`runner(processes, scheduler)` gives a `Runner`; `runner.map(fn, tasks)` yields `fn(task)` for
+each task in the order of `tasks`, with at most `window` tasks in flight (memory stays flat
+however many tasks there are). `fn` and the tasks must be picklable (module-level functions and
+plain data). A worker keeps what is costly to build (a spaCy pipeline, a suggestion chain) with
+`per_worker(key, factory)`: built once per process, then reused by every task it runs.
+
+A worker process that dies (killed, out of memory) ends the map with `WorkerLost`; on a Dask
+cluster the scheduler retries a task whose worker was lost (`retries`) before giving up.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_STATE: dict[Any, Any] = {}
+
+
+def per_worker(key: Any, factory: Callable[[], R]) -> R:
+    """What `factory()` returns, built once in this process and kept for later tasks."""
+    if key not in _STATE:
+        _STATE[key] = factory()
+    value: R = _STATE[key]
+    return value
+
+
+class WorkerLost(RuntimeError):
+    """A worker process died before finishing its task."""
+
+
+class Runner(Protocol):
+    processes: int
+
+    def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]: ...
+
+    def close(self) -> None: ...
+
+
+class Inline:
+    """In this process, one task after the other (one core; what tests and small inputs use)."""
+
+    processes = 1
+
+    def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        return map(fn, tasks)
+
+    def close(self) -> None:
+        pass
+
+
+def _lower_priority() -> None:
+    """Workers run below the process that writes (the writer is the critical path)."""
+    try:
+        os.nice(1)
+    except OSError:
+        pass
+
+
+class Processes:
+    """`processes` forked worker processes (fork: they start at once with what this process has
+    imported, spaCy included). Tasks are submitted `window` ahead of the one being yielded."""
+
+    def __init__(self, processes: int, window: int | None = None) -> None:
+        self.processes = processes
+        self.window = window or 2 * processes
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            context = multiprocessing.get_context("fork")
+            self._pool = ProcessPoolExecutor(self.processes, mp_context=context)
+        return self._pool
+
+    def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        pool = self._executor()
+        pending: deque[Future[R]] = deque()
+        it = iter(tasks)
+        try:
+            for task in it:
+                pending.append(pool.submit(fn, task))
+                if len(pending) >= self.window:
+                    yield _result(pending.popleft())
+            while pending:
+                yield _result(pending.popleft())
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def _result(fut: Future[R]) -> R:
+    try:
+        return fut.result()
+    except BrokenProcessPool:
+        raise WorkerLost(
+            "a worker process died before finishing its part (killed, or out of memory)"
+        ) from None
+
+
+def default_processes() -> int:
+    """The cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def runner(processes: int | None = None, scheduler: str | None = None) -> Runner:
+    """A Dask cluster's runner when `scheduler` (tcp://HOST:PORT) is given, else `processes`
+    worker processes (None: one per core), or this process alone for 1."""
+    if scheduler is not None:
+        from annotations.stream.cluster import Cluster
+
+        return Cluster(scheduler)
+    n = default_processes() if processes is None else processes
+    return Inline() if n <= 1 else Processes(n)
