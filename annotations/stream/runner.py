@@ -58,14 +58,6 @@ class Inline:
         pass
 
 
-def _lower_priority() -> None:
-    """Workers run below the process that writes (the writer is the critical path)."""
-    try:
-        os.nice(1)
-    except OSError:
-        pass
-
-
 class Processes:
     """`processes` forked worker processes (fork: they start at once with what this process has
     imported, spaCy included). Tasks are submitted `window` ahead of the one being yielded."""
