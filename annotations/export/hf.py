@@ -273,79 +273,80 @@ def _lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, tid, min(19, niceness + WRITER_NICENESS))
 
 
-def write_hf(
-    out: Path,
-    splits: dict[str, list[Row]],
-    labels: Sequence[str],
-    *,
-    description: str = "",
-    advance: Callable[[int], None] | None = None,
-    prepare: Callable[[Sequence[Row]], None] | None = None,
-    ready: Callable[[Record], bool] | None = None,
-) -> tuple[list[SplitResult], Any]:
-    """Write `out/` (an existing empty folder): the DatasetDict and `data/*.parquet`.
-    A chunk of rows where `ready(record)` is false for some row is given to `prepare(chunk)`
-    and then built (without `ready`, every chunk is prepared first).
+class HfWriter:
+    """Writes `out/` (an existing empty folder): the DatasetDict and `data/*.parquet`, from Arrow
+    record batches given in order (`add`), split after split.
 
-    The main thread builds Arrow batches; a parquet thread and an Arrow thread write them, at
-    most `MAX_PENDING` batches behind, and a third thread fsyncs each split's files while the
-    next split is built. Returns one `SplitResult` per written split and the `datasets.Features`.
-    """
-    feats = features(labels)
-    schema = feats.arrow_schema
-    (out / PARQUET_DIR).mkdir()
-    results: list[SplitResult] = []
-    writers: list[_SplitWriter] = []
-    pending: deque[Future[None]] = deque()
-    with (
-        ThreadPoolExecutor(1, "export-parquet", _lower_priority) as parquet_lane,
-        ThreadPoolExecutor(1, "export-arrow", _lower_priority) as arrow_lane,
-        ThreadPoolExecutor(1, "export-fsync", _lower_priority) as sync_lane,
-    ):
-        try:
-            for split, rows in splits.items():
-                if not rows:
-                    continue
-                res = SplitResult(HF_SPLITS[split], parquet=parquet_name(split))
-                writer = _SplitWriter(out, res, feats, _fingerprint(res.name, rows, labels))
-                writers.append(writer)
-                for i in range(0, len(rows), CHUNK):
-                    chunk = rows[i : i + CHUNK]
-                    if ready is None and prepare is not None:
-                        prepare(chunk)
-                    try:
-                        batch, counts, n_tokens = build_batch(chunk, labels, schema, ready)
-                    except NotReady:
-                        if prepare is None:
-                            raise
-                        prepare(chunk)
-                        batch, counts, n_tokens = build_batch(chunk, labels, schema)
-                    res.rows += batch.num_rows
-                    res.tokens += n_tokens
-                    for label, n in zip(labels, counts, strict=False):
-                        if n:
-                            res.spans[label] += n
-                    pending.append(parquet_lane.submit(writer.write_parquet, batch))
-                    pending.append(arrow_lane.submit(writer.write_arrow, batch))
-                    while len(pending) > 2 * MAX_PENDING:
-                        pending.popleft().result()
-                    if advance is not None:
-                        advance(len(chunk))
-                closed = [
-                    parquet_lane.submit(writer.close_parquet),
-                    arrow_lane.submit(writer.close_arrow, description),
-                ]
-                pending.extend(closed)
-                pending.append(sync_lane.submit(writer.fsync, closed))
-                results.append(res)
-            while pending:
-                pending.popleft().result()
-        except BaseException:
-            for fut in pending:
+    A parquet thread and an Arrow thread write the batches, at most `MAX_PENDING` behind, and a
+    third thread fsyncs each split's files while the next split is written. `finish()` returns
+    one `SplitResult` per written split; on an exception, use it as a context manager so that
+    the files are closed."""
+
+    def __init__(
+        self, out: Path, labels: Sequence[str], fingerprints: dict[str, str], description: str = ""
+    ) -> None:
+        self.out, self.labels, self.fingerprints = out, list(labels), fingerprints
+        self.description = description
+        self.feats = features(labels)
+        (out / PARQUET_DIR).mkdir()
+        self.results: list[SplitResult] = []
+        self.writers: list[_SplitWriter] = []
+        self.pending: deque[Future[None]] = deque()
+        self.parquet_lane = ThreadPoolExecutor(1, "export-parquet", _lower_priority)
+        self.arrow_lane = ThreadPoolExecutor(1, "export-arrow", _lower_priority)
+        self.sync_lane = ThreadPoolExecutor(1, "export-fsync", _lower_priority)
+        self.split: str | None = None
+
+    def add(self, split: str, batch: Any, tokens: int, spans: Counter[str]) -> None:
+        if split != self.split:
+            self._close_split()
+            self.split = split
+            res = SplitResult(HF_SPLITS[split], parquet=parquet_name(split))
+            self.writers.append(_SplitWriter(self.out, res, self.feats, self.fingerprints[split]))
+            self.results.append(res)
+        writer = self.writers[-1]
+        res = writer.res
+        res.rows += batch.num_rows
+        res.tokens += tokens
+        res.spans.update(spans)
+        self.pending.append(self.parquet_lane.submit(writer.write_parquet, batch))
+        self.pending.append(self.arrow_lane.submit(writer.write_arrow, batch))
+        while len(self.pending) > 2 * MAX_PENDING:
+            self.pending.popleft().result()
+
+    def _close_split(self) -> None:
+        if self.split is None:
+            return
+        writer = self.writers[-1]
+        closed = [
+            self.parquet_lane.submit(writer.close_parquet),
+            self.arrow_lane.submit(writer.close_arrow, self.description),
+        ]
+        self.pending.extend(closed)
+        self.pending.append(self.sync_lane.submit(writer.fsync, closed))
+
+    def finish(self) -> list[SplitResult]:
+        self._close_split()
+        self.split = None
+        while self.pending:
+            self.pending.popleft().result()
+        names = [r.name for r in self.results]
+        (self.out / "dataset_dict.json").write_text(json.dumps({"splits": names}))
+        return self.results
+
+    def __enter__(self) -> HfWriter:
+        return self
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        if kind is not None:
+            for fut in self.pending:
                 fut.cancel()
-            for writer in writers:  # after what is running (one thread each): close the files
-                parquet_lane.submit(writer.abort_parquet)
-                arrow_lane.submit(writer.abort_arrow)
-            raise
-    (out / "dataset_dict.json").write_text(json.dumps({"splits": [r.name for r in results]}))
-    return results, feats
+            for writer in self.writers:  # after what is running (one thread each)
+                self.parquet_lane.submit(writer.abort_parquet)
+                self.arrow_lane.submit(writer.abort_arrow)
+        for lane in (self.parquet_lane, self.arrow_lane, self.sync_lane):
+            lane.shutdown(wait=True)
+
+
+def fingerprint(split: str, rows: Sequence[Row], labels: Sequence[str]) -> str:
+    return _fingerprint(HF_SPLITS[split], rows, labels)

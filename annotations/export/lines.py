@@ -20,7 +20,7 @@ from annotations.formats.write import to_doccano, to_prodigy
 from annotations.records import Record
 
 LINE_FORMATS = ("jsonl", "prodigy", "doccano")
-_SERIALISERS: dict[str, Callable[[Record], dict[str, Any]]] = {
+SERIALISERS: dict[str, Callable[[Record], dict[str, Any]]] = {
     "jsonl": Record.to_dict,
     "prodigy": to_prodigy,
     "doccano": to_doccano,
@@ -28,7 +28,7 @@ _SERIALISERS: dict[str, Callable[[Record], dict[str, Any]]] = {
 
 
 def write_lines(out: Path, splits: dict[str, list[Row]], fmt: str) -> dict[str, str]:
-    serialise = _SERIALISERS[fmt]
+    serialise = SERIALISERS[fmt]
     files: dict[str, str] = {}
     for split, rows in splits.items():
         if not rows:

@@ -1,51 +1,62 @@
-"""The export, start to finish: read, select, split, align, and write DIR whole or not at all
-(`annotations.store.folders`: a scratch folder beside DIR, fsync, one rename; an existing DIR is
-replaced only with `force` and only when it is an earlier export, holding `.relecture-export.json`).
+"""The export, start to finish: select, split, make and write the chunks, and put DIR in place
+whole or not at all (`annotations.store.folders`: a scratch folder beside DIR, fsync, one rename;
+an existing DIR is replaced only with `force` and only when it is an earlier export).
+
+JSONL inputs (ours, Prodigy's) are exported in two passes, in flat memory: pass 1 indexes every
+line (`index`: what the selection needs and where the line is), the selection runs on that index,
+and pass 2 reads the chosen lines again by byte range, chunk by chunk, in worker processes
+(`chunks`), while this process writes the pieces in order (`write`). Other formats are read
+into memory first and take the same way from there (`export_records`), so the two give the same
+files.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
-from annotations import outputs
-from annotations.align import POLICIES as ALIGN_POLICIES
 from annotations.align import Policy
 from annotations.errors import InputError, UsageError
-from annotations.export.card import SplitStats, Summary, readme
-from annotations.export.prepare import data_labels, is_ready, issue_text, prepare_row
-from annotations.export.select import Row, Selection, parse_policy, select
-from annotations.export.splits import DEFAULT_SPLIT, SPLIT_NAMES, assign, parse_split
+from annotations.export.card import Summary, readme
+from annotations.export.chunks import Spec, build, chunks, load
+from annotations.export.index import Stub, scan
+from annotations.export.options import (
+    FORMATS,
+    MARKER,
+    ONE_TAG_PER_TOKEN,
+    NoProgress,
+    Options,
+    Progress,
+    check_options,
+    check_target,
+)
+from annotations.export.prepare import issue_text
+from annotations.export.select import (
+    Row,
+    Selection,
+    parse_policy,
+    select,
+)
+from annotations.export.splits import SPLIT_NAMES, assign, parse_split
+from annotations.export.write import split_name, write_folder
 from annotations.labels import DEFAULT_SCHEME, load_scheme
 from annotations.records import Record
 from annotations.store import folders
+from annotations.stream.runner import Inline, Runner, runner
 
-FORMATS = ("hf", "spacy", "conll", "jsonl", "doccano", "prodigy")
-ONE_TAG_PER_TOKEN = frozenset(("hf", "spacy", "conll"))
-MARKER = ".relecture-export.json"
+__all__ = ["FORMATS", "MARKER", "ExportResult", "Options", "export", "export_records"]
 
-
-class Progress(Protocol):
-    """What the export reports while it runs (the CLI shows it as a Rich progress bar)."""
-
-    def phase(self, name: str, total: int | None) -> None: ...
-
-    def advance(self, n: int = 1) -> None: ...
-
-
-class NoProgress:
-    def phase(self, name: str, total: int | None) -> None:
-        pass
-
-    def advance(self, n: int = 1) -> None:
-        pass
+STREAMED = ("jsonl", "prodigy")
+PARALLEL_FROM = 8 << 20  # bytes of input: below, worker processes cost more than they save
 
 
 @dataclass
@@ -68,34 +79,6 @@ class ExportResult:
         return lines
 
 
-@dataclass
-class Options:
-    fmt: str = "hf"
-    policy: str | None = None
-    annotator: str | None = None
-    split: str = DEFAULT_SPLIT
-    seed: int = 0
-    labels: str | Path | None = None  # label scheme file; None: the default (news-fr)
-    any_label: bool = False
-    align: str = "split"
-    require_answer: bool = False
-    force: bool = False
-    input_format: str | None = None
-    # hook: agreement figures for the README / dataset card, shown when some article has several
-    # annotators: a mapping (measure -> number, or -> {label: number}), or a function computing
-    # it from the current records (latest per annotator and article)
-    agreement: Mapping[str, Any] | Callable[[list[Record]], Mapping[str, Any] | None] | None = None
-
-
-def check_target(
-    out: Path, force: bool, inputs: Sequence[Path] = (), labels: str | Path | None = None
-) -> None:
-    """Refuse a target that exists (without force), is a file, is not an export, is or holds an
-    input (by identity: see `annotations.outputs`), or lies inside an input folder."""
-    reads = [*outputs.inputs("the input", inputs), *outputs.inputs("the --labels file", [labels])]
-    folders.check_target(out, force, MARKER, "a relecture export", reads)
-
-
 def read_inputs(
     inputs: Sequence[Path],
     input_format: str | None,
@@ -103,14 +86,12 @@ def read_inputs(
     warn: Callable[[str], None],
     progress: Progress,
 ) -> Iterator[tuple[Record, str]]:
-    from annotations.formats import annotator_name, read
+    """Every record of `inputs`, read whole, with its `file:line`."""
+    from annotations.formats import read
 
     progress.phase("reading", None)
-    # Several files without annotator ids (doccano exports one file per user) are told apart by
-    # their file names, as `relecture agree` does; a single file keeps records as they are.
-    name_by_file = len(inputs) > 1
-    for path in inputs:
-        default = annotator_name(path) if name_by_file else None
+    defaults = _default_annotators(inputs)
+    for path, default in zip(inputs, defaults, strict=True):
         for item in read(path, input_format, policy=policy):
             record = item.record
             if default is not None and record.annotator is None:
@@ -126,6 +107,14 @@ def read_inputs(
                 warn(f"{item.where}: {issue_text(issue)}")
             progress.advance()
             yield record, item.where
+
+
+def _default_annotators(inputs: Sequence[Path]) -> list[str | None]:
+    """Several files without annotator ids (doccano exports one file per user) are told apart by
+    their file names, as `relecture agree` does; a single file keeps records as they are."""
+    from annotations.formats import annotator_name
+
+    return [annotator_name(p) if len(inputs) > 1 else None for p in inputs]
 
 
 @contextlib.contextmanager
@@ -166,10 +155,12 @@ def export(
     """Read `inputs` (any readable format) and write the export to `out` as `options` say.
     `notice` is told of each leftover of a killed export that is removed."""
     paths = [Path(p) for p in inputs]
-    _check_options(options)
+    check_options(options)
     check_target(Path(out), options.force, paths, options.labels)
     warnings = _Warnings(warn)
     prog = progress or NoProgress()
+    if _streamed(paths, options.input_format):
+        return _export_streamed(paths, Path(out), options, prog, notice, warnings)
     records = read_inputs(paths, options.input_format, Policy(options.align), warnings, prog)
     return export_records(
         records,
@@ -182,13 +173,42 @@ def export(
     )
 
 
-def _check_options(options: Options) -> None:
-    if options.fmt not in FORMATS:
-        raise UsageError(f"--format must be one of {', '.join(FORMATS)} (got {options.fmt!r})")
-    if options.align not in ALIGN_POLICIES:
-        raise UsageError(f"--align must be one of {', '.join(ALIGN_POLICIES)}")
-    parse_split(options.split)
-    parse_policy(options.policy, options.annotator)
+def _streamed(paths: Sequence[Path], fmt: str | None) -> bool:
+    from annotations.formats.detect import detect
+    from annotations.inputs import check_path
+
+    for path in paths:
+        if not stat.S_ISREG(check_path(path).st_mode) or (fmt or detect(path)) not in STREAMED:
+            return False
+    return True
+
+
+def _export_streamed(
+    paths: list[Path],
+    out: Path,
+    options: Options,
+    prog: Progress,
+    notice: Callable[[str], None] | None,
+    report: _Warnings,
+) -> ExportResult:
+    size = sum(p.stat().st_size for p in paths)
+    small = options.scheduler is None and options.processes is None and size < PARALLEL_FROM
+    run = Inline() if small else runner(options.processes, options.scheduler)
+    try:
+        prog.phase("indexing", None)
+        names = [str(p) for p in paths]
+
+        def pairs() -> Iterator[tuple[Stub, str]]:
+            for stub in scan(paths, _default_annotators(paths), run):
+                prog.advance()
+                yield stub, f"{names[stub.file]}:{stub.line}"
+
+        with _gc_paused():
+            return _export_rows(
+                pairs(), out, options, names, prog, notice, report, run, tuple(names)
+            )
+    finally:
+        run.close()
 
 
 def export_records(
@@ -204,36 +224,37 @@ def export_records(
 ) -> ExportResult:
     """The export from (record, `file:line`) pairs (what `export` and the benchmark call).
     Writes `out` whole or not at all. Records are changed in place (tokens, aligned spans)."""
+    report = _warnings if _warnings is not None else _Warnings(warn)
     with _gc_paused():
-        return _export_records(records, out, options, inputs, warn, progress, notice, _warnings)
+        return _export_rows(
+            records, Path(out), options, inputs, progress or NoProgress(), notice, report, Inline()
+        )
 
 
-def _export_records(
-    records: Iterable[tuple[Record, str]],
-    out: str | Path,
+def _export_rows(
+    records: Iterable[tuple[Any, str]],
+    out: Path,
     options: Options,
     inputs: Sequence[str],
-    warn: Callable[[str], None] | None,
-    progress: Progress | None,
+    prog: Progress,
     notice: Callable[[str], None] | None,
-    _warnings: _Warnings | None,
+    report: _Warnings,
+    run: Runner,
+    paths: tuple[str, ...] = (),
 ) -> ExportResult:
-    out = Path(out)
-    _check_options(options)
+    check_options(options)
     check_target(out, options.force, [Path(i) for i in inputs], options.labels)
-    prog = progress or NoProgress()
-    report = _warnings if _warnings is not None else _Warnings(warn)
-
     policy, annotator = parse_policy(options.policy, options.annotator)
     ratios = parse_split(options.split)
-    align = Policy(options.align)
 
-    selection = select(records, policy, annotator, require_answer=options.require_answer)
+    selection = select(
+        records, policy, annotator, require_answer=options.require_answer, defer_votes=True
+    )
     if not selection.rows:
         raise UsageError(_nothing_to_export(selection))
     scheme = load_scheme(options.labels)
     if options.any_label:
-        labels = data_labels(selection.rows, scheme.names)
+        labels = _data_labels(selection.rows, scheme.names)
         label_source = "the labels the data uses (`--any-label`)"
     else:
         labels = list(scheme.names)
@@ -245,16 +266,6 @@ def _export_records(
     splits: dict[str, list[Row]] = {name: [] for name in SPLIT_NAMES[: len(ratios)]}
     for row in selection.rows:
         splits[split_of[row.input_hash]].append(row)
-
-    allowed = frozenset(labels)
-    one_tag = options.fmt in ONE_TAG_PER_TOKEN
-
-    def prepare(rows: Sequence[Row]) -> None:  # called by the writers, chunk by chunk
-        for row in rows:
-            prepare_row(row, align, allowed, one_tag_per_token=one_tag, warn=report)
-
-    def ready(record: Record) -> bool:  # nothing for `prepare` to do (the HF writer checks)
-        return is_ready(record, allowed, one_tag)
 
     empty = [name for name, rows in splits.items() if not rows]
     summary = Summary(
@@ -269,13 +280,17 @@ def _export_records(
         seed=options.seed,
         align=options.align,
         splits=[],
-        empty_splits=[_split_name(options.fmt, name) for name in empty],
-        agreement=_agreement(options, selection),
+        empty_splits=[split_name(options.fmt, name) for name in empty],
+        agreement=_agreement(options, selection, paths),
         language="fr" if scheme.name == DEFAULT_SCHEME and not options.any_label else None,
     )
+    spec = Spec(options.fmt, tuple(labels), options.align, options.fmt in ONE_TAG_PER_TOKEN, paths)
     prog.phase("writing", len(selection.rows))
     with folders.written_whole(out, "export", notice) as tmp:
-        features = _write(tmp, options.fmt, splits, labels, summary, report, prog, prepare, ready)
+        built = run.map(partial(build, spec), chunks(splits))
+        features = write_folder(
+            tmp, options.fmt, splits, labels, summary, _counted(built, selection), report, prog
+        )
         summary.warnings = len(report.items)
         (tmp / "README.md").write_text(readme(summary, features), encoding="utf-8")
         manifest = orjson.dumps(_manifest(summary), option=orjson.OPT_INDENT_2)
@@ -283,92 +298,56 @@ def _export_records(
     return ExportResult(out, summary, report.items)
 
 
-def _agreement(options: Options, selection: Selection) -> Mapping[str, Any] | None:
+def _counted(built: Iterable[Any], selection: Selection) -> Iterator[Any]:
+    """The chunks; then the spans that had no majority are counted as left out."""
+    dropped, first = 0, None
+    for piece in built:
+        dropped += piece.dropped_spans
+        if piece.first_drop is not None and (first is None or piece.first_drop < first):
+            first = piece.first_drop
+        yield piece
+    selection.place_votes(dropped, first)
+
+
+def _data_labels(rows: Sequence[Row], scheme_labels: Sequence[str]) -> list[str]:
+    """`--any-label`: the labels the rows use (a `majority` row: its voters'), the scheme's
+    first (in its order)."""
+    used: set[str] = set()
+    for row in rows:
+        for record, _ in row.voters if row.voters is not None else [(row.record, "")]:
+            if isinstance(record, Stub):
+                used.update(record.labels)
+            else:
+                used.update(span.label for span in record.spans or ())
+    return [label for label in scheme_labels if label in used] + sorted(used - set(scheme_labels))
+
+
+def _agreement(
+    options: Options, selection: Selection, paths: Sequence[str]
+) -> Mapping[str, Any] | None:
     if selection.multi_annotated == 0 or options.agreement is None:
         return None
-    if callable(options.agreement):
-        return options.agreement(selection.current_records)
-    return options.agreement
+    if not callable(options.agreement):
+        return options.agreement
+    current = selection.current_records
+    if current and isinstance(current[0], Stub):
+        # only articles with several annotators count: read those records whole, not the rest
+        per_article = Counter((r.input_hash, r.text) for r in current)
+        current = [
+            load(stub, paths)[0]
+            for stub in current
+            if per_article[(stub.input_hash, stub.text)] > 1
+        ]
+    return options.agreement(current)
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'s' * (n != 1)}"
 
 
-def _split_name(fmt: str, split: str) -> str:
-    return "validation" if fmt == "hf" and split == "dev" else split
-
-
 def _nothing_to_export(selection: Selection) -> str:
     left = ", ".join(f"{n:,} {reason}" for reason, n in selection.left_out.items() if n)
     return "nothing to export: no accepted article" + (f" ({left})" if left else "")
-
-
-def _stats(fmt: str, split: str, file: str, rows: list[Row]) -> SplitStats:
-    stats = SplitStats(_split_name(fmt, split), file, rows=len(rows))
-    stats.articles = len({row.record.article_key for row in rows})
-    stats.tokens = sum(len(row.record.tokens or ()) for row in rows)
-    for row in rows:
-        stats.spans.update(span.label for span in row.record.spans or ())
-    return stats
-
-
-def _write(
-    tmp: Path,
-    fmt: str,
-    splits: dict[str, list[Row]],
-    labels: list[str],
-    summary: Summary,
-    warn: Callable[[str], None],
-    prog: Progress,
-    prepare: Callable[[Sequence[Row]], None],
-    ready: Callable[[Record], bool],
-) -> Any:
-    """Write the format into `tmp`; `prepare` puts rows on tokens (and checks them) just before
-    they are written, so that HF writing starts at once and overlaps with the checks; the HF
-    writer calls it only for a chunk where `ready` is false for some record."""
-    features = None
-    if fmt == "hf":
-        from annotations.export.hf import write_hf
-
-        results, features = write_hf(
-            tmp,
-            splits,
-            labels,
-            description=f"relecture export: {summary.title}",
-            advance=prog.advance,
-            prepare=prepare,
-            ready=ready,
-        )
-        by_name = {r.name: r for r in results}
-        for split, rows in splits.items():
-            res = by_name.get(_split_name(fmt, split))
-            if res is None:
-                continue
-            stats = SplitStats(res.name, res.parquet, res.rows, tokens=res.tokens, spans=res.spans)
-            stats.nbytes = res.nbytes
-            stats.articles = len({row.record.article_key for row in rows})
-            summary.splits.append(stats)
-        return features
-    for rows in splits.values():
-        prepare(rows)
-    if fmt == "spacy":
-        from annotations.export.docbin import write_spacy
-
-        files = write_spacy(tmp, splits, labels)
-    elif fmt == "conll":
-        from annotations.export.conll import write_conll
-
-        files = write_conll(tmp, splits, warn)
-    else:
-        from annotations.export.lines import write_lines
-
-        files = write_lines(tmp, splits, fmt)
-    for split, rows in splits.items():
-        if split in files:
-            summary.splits.append(_stats(fmt, split, files[split], rows))
-            prog.advance(len(rows))
-    return features
 
 
 def _manifest(summary: Summary) -> dict[str, Any]:

@@ -50,6 +50,11 @@ class Row:
     where: str
     id: str
     input_hash: int
+    # `majority`: the records of the annotators who accepted the article, whose spans are put to
+    # the vote (`vote`) when the row is prepared, chunk by chunk (records may be index stubs
+    # until then: see `export.index`)
+    voters: list[tuple[Record, str]] | None = None
+    position: int = 0  # `majority`: where the article falls among `Selection.reason_at`
 
     @property
     def article(self) -> str:
@@ -74,6 +79,21 @@ class Selection:
     answers: Counter[str] = field(default_factory=Counter)  # over current records
     left_out: Counter[str] = field(default_factory=Counter)  # reason -> how many
     current_records: list[Record] = field(default_factory=list)  # latest per annotator, article
+    # `majority` with votes deferred: the position of the first article each reason of
+    # `left_out` was met at, so that the spans without a majority, counted later, take the place
+    # in `left_out` they have when the votes are made here (`place_votes`)
+    reason_at: dict[str, float] = field(default_factory=dict)
+
+    def place_votes(self, dropped: int, first: int | None) -> None:
+        """Count `dropped` spans without a majority, first met at article `first`."""
+        if not dropped or first is None:
+            return
+        # before any reason first met at that article or after it
+        at: dict[str, float] = {**self.reason_at, SPANS_WITHOUT_MAJORITY: first - 0.5}
+        counts = dict(self.left_out)
+        counts[SPANS_WITHOUT_MAJORITY] = counts.get(SPANS_WITHOUT_MAJORITY, 0) + dropped
+        self.reason_at = at
+        self.left_out = Counter({k: counts[k] for k in sorted(counts, key=lambda k: at.get(k, -1))})
 
     def report_lines(self) -> list[str]:
         out = [
@@ -127,8 +147,11 @@ def select(
     *,
     require_answer: bool = False,
     purpose: str = "export",
+    defer_votes: bool = False,
 ) -> Selection:
-    """Apply the rules in the module docstring to (record, `file:line`) pairs."""
+    """Apply the rules in the module docstring to (record, `file:line`) pairs. `defer_votes`:
+    `majority` rows keep their voters, for `voted` when they are prepared (an export reads the
+    voters' records whole only then)."""
     # The current records, their articles, then counts in comprehensions: an export touches
     # each of 100k records as few times as it can, in C-level loops where it can (the input is
     # counted by `zip` with a counter, not by Python code per record).
@@ -174,9 +197,13 @@ def select(
 
     if policy == "majority":
         for name, group in articles:
+            before = set(sel.left_out)
             row = _majority(group, accepted, sel.left_out, name)
+            for reason in sel.left_out.keys() - before:
+                sel.reason_at[reason] = len(sel.reason_at)
             if row is not None:
-                sel.rows.append(row)
+                row.position = len(sel.reason_at)
+                sel.rows.append(row if defer_votes else voted(row, sel.left_out))
         return sel
 
     if policy == "gold" and multi:
@@ -220,6 +247,7 @@ def _reason(answer: str) -> str:
 def _majority(
     group: list[tuple[Record, str]], accepted: tuple[str, ...], left_out: Counter[str], rid: str
 ) -> Row | None:
+    """The row of an article under `majority`, its spans still to be voted (`vote`)."""
     voters = [(r, w) for r, w in group if _answer(r) in accepted]
     rejecters = sum(1 for r, _ in group if _answer(r) == "reject")
     if not voters:
@@ -229,6 +257,28 @@ def _majority(
     if len(voters) <= rejecters:
         left_out["articles rejected by as many annotators as accepted them or more"] += 1
         return None
+    annotators = sorted(r.annotator for r, _ in voters if r.annotator is not None)
+    base, where = voters[0]
+    h = base.input_hash
+    assert h is not None
+    return Row(base, annotators, where, rid, h, voters)
+
+
+SPANS_WITHOUT_MAJORITY = "spans without a majority"
+
+
+def voted(row: Row, left_out: Counter[str]) -> Row:
+    """A `majority` row with its spans voted (`vote`); spans without a majority are counted."""
+    assert row.voters is not None
+    record, where, dropped = vote(row.voters)
+    if dropped:
+        left_out[SPANS_WITHOUT_MAJORITY] += dropped
+    return Row(record, row.annotators, where, row.id, row.input_hash)
+
+
+def vote(voters: list[tuple[Record, str]]) -> tuple[Record, str, int]:
+    """`majority`: the record of an article from its voters' records (a span is kept when more
+    than half of them have it), where it came from, and how many spans had no majority."""
     votes: Counter[tuple[int, int, str]] = Counter()
     first: dict[tuple[int, int, str], Span] = {}
     for record, _ in voters:
@@ -241,8 +291,6 @@ def _majority(
         if 2 * n > len(voters)
     ]
     dropped = sum(1 for n in votes.values() if 2 * n <= len(voters))
-    if dropped:
-        left_out["spans without a majority"] += dropped
     # the kept spans are aligned to this record's tokens later (`prepare`), with a report
     base, where = next(((r, w) for r, w in voters if r.tokens is not None), voters[0])
     record = replace(
@@ -253,7 +301,4 @@ def _majority(
         answer="accept",
         extra={**base.extra, "_annotators": sorted(r.annotator or "" for r, _ in voters)},
     )
-    annotators = sorted(r.annotator for r, _ in voters if r.annotator is not None)
-    h = record.input_hash
-    assert h is not None
-    return Row(record, annotators, where, rid, h)
+    return record, where, dropped

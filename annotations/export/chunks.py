@@ -1,0 +1,178 @@
+"""Pass 2 of an export: a chunk of rows made into what its format writes, in a worker process.
+
+A chunk is up to `CHUNK` rows of one split, in the export's order. `build(spec, chunk)` reads
+each row's record whole (by byte range, when the row comes from the index of pass 1), votes a
+`majority` row's spans, puts spans on tokens (`prepare_row`: tokenising with spaCy when the
+record has none) and makes the format's piece: an Arrow record batch (hf), a serialised DocBin
+(spacy), CoNLL text, or JSONL bytes. The writer (`annotations.export.write`) appends the pieces
+in order, so the files are the same whatever ran the chunks and however many workers did.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from annotations.align import Policy
+from annotations.checks import parse_record
+from annotations.export.index import Stub
+from annotations.export.prepare import prepare_row
+from annotations.export.select import Row, vote
+from annotations.records import Record
+from annotations.store.lines import decode_line
+from annotations.stream.runner import per_worker
+
+CHUNK = 2048
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What every chunk of one export shares."""
+
+    fmt: str
+    labels: tuple[str, ...]
+    align: str
+    one_tag: bool
+    paths: tuple[str, ...] = ()  # the inputs, for rows read from the index
+
+
+@dataclass
+class Chunk:
+    split: str
+    rows: list[Row]
+
+
+@dataclass
+class Built:
+    """A chunk made: the format's piece, its counts, and the warnings it raised (in order)."""
+
+    split: str
+    payload: Any
+    rows: int = 0
+    tokens: int = 0
+    spans: Counter[str] = field(default_factory=Counter)
+    warnings: list[str] = field(default_factory=list)
+    # CoNLL's, said after every chunk's other warnings (as when the checks all came first)
+    late_warnings: list[str] = field(default_factory=list)
+    dropped_spans: int = 0  # `majority`: spans without a majority
+    first_drop: int | None = None  # the `Row.position` of the first row that dropped some
+
+
+def load(stub: Stub, paths: Sequence[str]) -> tuple[Record, str]:
+    """The record a stub stands for, read whole and checked as a whole read checks it."""
+    path = paths[stub.file]
+    with open(path, "rb") as fh:
+        raw = os.pread(fh.fileno(), stub.length, stub.offset)
+    record = parse_record(decode_line(raw, path, stub.line), path, stub.line)
+    if record.annotator is None:
+        record.annotator = stub.annotator  # a file's name, when several files carry none
+    record.with_hashes().suggestions = None
+    return record, f"{path}:{stub.line}"
+
+
+def _materialise(rows: list[Row], paths: Sequence[str]) -> list[Row]:
+    out = []
+    for row in rows:
+        if row.voters is not None:
+            voters = [load(r, paths) if isinstance(r, Stub) else (r, w) for r, w in row.voters]
+            row = Row(row.record, row.annotators, row.where, row.id, row.input_hash, voters)
+        elif isinstance(row.record, Stub):
+            record, where = load(row.record, paths)
+            row = Row(record, row.annotators, where, row.id, row.input_hash)
+        out.append(row)
+    return out
+
+
+def build(spec: Spec, chunk: Chunk) -> Built:
+    rows = _materialise(chunk.rows, spec.paths)
+    built = Built(chunk.split, None, rows=len(rows))
+    for i, row in enumerate(rows):
+        if row.voters is not None:
+            record, where, dropped = vote(row.voters)
+            built.dropped_spans += dropped
+            if dropped and (built.first_drop is None or row.position < built.first_drop):
+                built.first_drop = row.position
+            rows[i] = Row(record, row.annotators, where, row.id, row.input_hash)
+    allowed = frozenset(spec.labels)
+    policy = Policy(spec.align)
+    for row in rows:
+        prepare_row(
+            row, policy, allowed, one_tag_per_token=spec.one_tag, warn=built.warnings.append
+        )
+    if spec.fmt == "hf":
+        _hf(spec, rows, built)
+    else:
+        for row in rows:
+            record = row.record
+            built.tokens += len(record.tokens or ())
+            built.spans.update(span.label for span in record.spans or ())
+        if spec.fmt == "spacy":
+            built.payload = _spacy(rows)
+        elif spec.fmt == "conll":
+            built.payload = _conll(rows, built.late_warnings.append)
+        else:
+            built.payload = _lines(rows, spec.fmt)
+    return built
+
+
+def _hf(spec: Spec, rows: list[Row], built: Built) -> None:
+    from annotations.export.hf import build_batch, features
+
+    schema = per_worker(("hf-schema", spec.labels), lambda: features(spec.labels).arrow_schema)
+    batch, counts, n_tokens = build_batch(rows, spec.labels, schema)
+    built.payload = batch
+    built.tokens = n_tokens
+    for label, n in zip(spec.labels, counts, strict=False):
+        if n:
+            built.spans[label] += n
+
+
+def _spacy(rows: list[Row]) -> bytes:
+    from spacy.tokens import DocBin
+
+    from annotations.export.docbin import to_doc
+    from annotations.tokenize import french_tokenizer
+
+    vocab = french_tokenizer().vocab
+    db = DocBin(store_user_data=False)
+    for row in rows:
+        db.add(to_doc(vocab, row))
+    return bytes(db.to_bytes())
+
+
+def _conll(rows: list[Row], warn: Any) -> str:
+    from annotations.export.conll import DOCSTART, sentences
+
+    out = io.StringIO()
+    for row in rows:
+        out.write(f"{DOCSTART}\n\n")
+        for sentence in sentences(row, warn):
+            out.write("".join(f"{word} {tag}\n" for word, tag in sentence))
+            out.write("\n")
+    return out.getvalue()
+
+
+def _lines(rows: list[Row], fmt: str) -> bytes:
+    from annotations.export.lines import SERIALISERS
+
+    serialise = SERIALISERS[fmt]
+    return b"".join(orjson.dumps(serialise(row.record)) + b"\n" for row in rows)
+
+
+def chunks(splits: dict[str, list[Row]], size: int = CHUNK) -> list[Chunk]:
+    return [
+        Chunk(split, rows[i : i + size])
+        for split, rows in splits.items()
+        for i in range(0, len(rows), size)
+    ]
+
+
+def paths_of(inputs: Sequence[Path]) -> tuple[str, ...]:
+    return tuple(str(p) for p in inputs)

@@ -1,0 +1,174 @@
+"""The streaming export (two passes over JSONL inputs, in worker processes) writes the same files,
+byte for byte, as the in-memory path (every record read whole first: `export_records`)."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import orjson
+import pytest
+
+from annotations.align import Policy
+from annotations.errors import InputError, UsageError
+from annotations.export import FORMATS, Options, export, export_records
+from annotations.export.options import NoProgress
+from annotations.export.run import read_inputs
+from annotations.records import Record, Span
+from tests.conftest import REFERENCE, need
+
+WORDS = ["Paris", "Lyon", "Renault", "Marie", "Curie", "le", "la", "de", "à", "un", "et", "banque"]
+LABELS = ["PER", "ORG", "LOC"]
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def _both(inputs: list[Path], tmp: Path, options: Options) -> tuple[dict[str, bytes], ...]:
+    """The export's files from memory, streamed in this process, and streamed on 2 workers."""
+    out = tmp / "out"
+    results = []
+    warnings: list[list[str]] = []
+    records = read_inputs(inputs, options.input_format, Policy(options.align), lambda m: None, NoProgress())
+    res = export_records(records, out, options, inputs=[str(p) for p in inputs])
+    results.append(_files(out))
+    warnings.append(res.warnings)
+    for processes in (1, 2):
+        shutil.rmtree(out)
+        options.processes = processes
+        res = export(inputs, out, options)
+        results.append(_files(out))
+        warnings.append(res.warnings)
+    shutil.rmtree(out)
+    assert warnings[0] == warnings[1] == warnings[2]
+    return tuple(results)
+
+
+def _assert_same(results: tuple[dict[str, bytes], ...]) -> None:
+    memory, inline, workers = results
+    assert sorted(memory) == sorted(inline) == sorted(workers)
+    for name in memory:
+        assert memory[name] == inline[name], name
+        assert memory[name] == workers[name], name
+
+
+def _records(n: int, seed: int, annotators: tuple[str, ...], with_tokens: bool) -> list[Record]:
+    from annotations.tokenize import tokenize
+
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        words = [rng.choice(WORDS) for _ in range(rng.randint(3, 30))]
+        text = " ".join(words) + "."
+        if i % 17 == 5:
+            text = "   "  # whitespace only: left out, counted
+        for who in annotators:
+            spans = []
+            pos = 0
+            for w in words:
+                if w[0].isupper() and rng.random() < 0.6:
+                    spans.append(Span(pos, pos + len(w), rng.choice(LABELS)))
+                pos += len(w) + 1
+            if rng.random() < 0.2 and len(text) > 4:
+                spans.append(Span(1, 3, "PER"))  # off token boundaries: aligned, reported
+                spans.sort(key=lambda s: (s.start, s.end))
+                spans = [s for j, s in enumerate(spans) if j == 0 or s.start >= spans[j - 1].end]
+            if text.isspace():
+                spans = []
+            answer = rng.choice(["accept", "accept", "accept", "reject", "ignore", None])
+            record = Record(text=text, spans=spans, answer=answer, annotator=who)
+            if with_tokens and not text.isspace():
+                record.tokens = tokenize(text)
+            out.append(record.with_hashes())
+    rng.shuffle(out)
+    return out
+
+
+def _write(path: Path, records: list[Record], drop_hash: bool = False) -> Path:
+    with open(path, "wb") as fh:
+        for record in records:
+            d = record.to_dict()
+            if drop_hash:
+                d.pop("_input_hash", None)
+                d.pop("_task_hash", None)
+            fh.write(orjson.dumps(d) + b"\n")
+    return path
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_is_the_same_streamed_as_in_memory(tmp_path: Path, fmt: str) -> None:
+    src = _write(tmp_path / "a.jsonl", _records(60, 1, ("ann",), with_tokens=False))
+    _assert_same(_both([src], tmp_path, Options(fmt=fmt)))
+
+
+@pytest.mark.parametrize("policy", ["majority", "all", "annotator:bob"])
+def test_several_annotators_with_each_policy(tmp_path: Path, policy: str) -> None:
+    records = _records(50, 2, ("alice", "bob", "chloe"), with_tokens=True)
+    # an annotator changes their mind: the later record wins
+    records += [
+        Record(text=r.text, spans=[], answer="reject", annotator=r.annotator).with_hashes()
+        for r in records[:10]
+    ]
+    src = _write(tmp_path / "a.jsonl", records)
+    for fmt in ("hf", "jsonl", "conll"):
+        _assert_same(_both([src], tmp_path, Options(fmt=fmt, policy=policy, any_label=True)))
+
+
+def test_files_without_annotator_ids_are_named_by_file(tmp_path: Path) -> None:
+    records = _records(30, 3, ("x",), with_tokens=False)
+    for r in records:
+        r.annotator = None
+    a = _write(tmp_path / "alice.jsonl", records)
+    b = _write(tmp_path / "bruno.jsonl", list(reversed(records)), drop_hash=True)
+    _assert_same(_both([a, b], tmp_path, Options(fmt="hf", policy="all")))
+
+
+def test_colliding_hashes_are_two_articles_streamed_too(tmp_path: Path) -> None:
+    one = Record(text="Marie à Paris.", spans=[Span(0, 5, "PER")], answer="accept")
+    two = Record(text="Renault à Lyon.", spans=[Span(0, 7, "ORG")], answer="accept")
+    one.input_hash = two.input_hash = 42
+    src = _write(tmp_path / "a.jsonl", [one.with_hashes(), two.with_hashes()])
+    memory, inline, workers = _both([src], tmp_path, Options(fmt="jsonl", split="1"))
+    assert memory == inline == workers
+    assert memory["train.jsonl"].count(b"\n") == 2
+
+
+def test_prodigy_reference_files(tmp_path: Path) -> None:
+    folder = need(REFERENCE / "prodigy_explosion_projects")
+    for name in ("emerson_annotated_text.jsonl", "test_annotated.jsonl"):
+        for fmt in ("hf", "spacy", "prodigy"):
+            _assert_same(_both([folder / name], tmp_path, Options(fmt=fmt, any_label=True)))
+
+
+def test_multi_annotator_reference_file(tmp_path: Path) -> None:
+    src = need(REFERENCE / "derived" / "bratiaa_as_prodigy_multiannotator.jsonl")
+    for policy in ("majority", "all"):
+        _assert_same(_both([src], tmp_path, Options(fmt="hf", policy=policy, any_label=True)))
+
+
+def test_a_bad_line_is_its_file_and_line(tmp_path: Path) -> None:
+    records = _records(10, 4, ("ann",), with_tokens=False)
+    src = _write(tmp_path / "a.jsonl", records)
+    lines = src.read_bytes().splitlines(keepends=True)
+    for bad, message in (
+        (b'{"text": "x", "answer": "maybe"}\n', "'answer' must be one of"),
+        (b'{"text": 3}\n', "'text' must be a string, got integer"),
+        (b'{"text": "x", "spans": [{"start": 0, "end": 9, "label": "PER"}]}\n', "out of range"),
+        (b'{"text": "x",\n', "invalid JSON"),
+    ):
+        src.write_bytes(b"".join([*lines[:4], bad, *lines[4:]]))
+        with pytest.raises(InputError, match=message) as exc:
+            export([src], tmp_path / "out", Options(fmt="jsonl", split="1"))
+        assert str(exc.value).startswith(f"{src}:5: ")
+        assert not (tmp_path / "out").exists()
+
+
+def test_nothing_accepted_is_the_same_message(tmp_path: Path) -> None:
+    rec = Record(text="Marie à Paris.", spans=[], answer="reject").with_hashes()
+    src = _write(tmp_path / "a.jsonl", [rec])
+    with pytest.raises(UsageError, match="nothing to export: no accepted article"):
+        export([src], tmp_path / "out", Options(fmt="hf", processes=2))
