@@ -23,6 +23,7 @@ import orjson
 from annotations.align import Policy
 from annotations.checks import parse_record
 from annotations.export.index import Stub
+from annotations.export.lean import Lean, lean
 from annotations.export.prepare import prepare_row
 from annotations.export.select import Row, vote
 from annotations.records import Record
@@ -65,33 +66,52 @@ class Built:
     first_drop: int | None = None  # the `Row.position` of the first row that dropped some
 
 
-def load(stub: Stub, paths: Sequence[str]) -> tuple[Record, str]:
-    """The record a stub stands for, read whole and checked as a whole read checks it."""
+def _decoded(stub: Stub, paths: Sequence[str]) -> Any:
     path = paths[stub.file]
     with open(path, "rb") as fh:
         raw = os.pread(fh.fileno(), stub.length, stub.offset)
-    record = parse_record(decode_line(raw, path, stub.line), path, stub.line)
+    return decode_line(raw, path, stub.line)
+
+
+def load(stub: Stub, paths: Sequence[str], obj: Any = None) -> tuple[Record, str]:
+    """The record a stub stands for, read whole (or `obj`, its line decoded) and checked as a
+    whole read checks it."""
+    path = paths[stub.file]
+    if obj is None:
+        obj = _decoded(stub, paths)
+    record = parse_record(obj, path, stub.line)
     if record.annotator is None:
         record.annotator = stub.annotator  # a file's name, when several files carry none
     record.with_hashes().suggestions = None
     return record, f"{path}:{stub.line}"
 
 
-def _materialise(rows: list[Row], paths: Sequence[str]) -> list[Row]:
+def _materialise(rows: list[Row], spec: Spec) -> list[Row]:
+    """Rows with their records read whole; for hf, a line that needs nothing done becomes a
+    `lean.Lean` (see there), which the batch builder takes as it is."""
+    paths = spec.paths
+    allowed = frozenset(spec.labels) if spec.fmt == "hf" else None
     out = []
     for row in rows:
         if row.voters is not None:
             voters = [load(r, paths) if isinstance(r, Stub) else (r, w) for r, w in row.voters]
             row = Row(row.record, row.annotators, row.where, row.id, row.input_hash, voters)
         elif isinstance(row.record, Stub):
-            record, where = load(row.record, paths)
-            row = Row(record, row.annotators, where, row.id, row.input_hash)
+            stub = row.record
+            obj = _decoded(stub, paths)
+            fast = lean(obj, allowed) if allowed is not None else None
+            if fast is not None:
+                where = f"{paths[stub.file]}:{stub.line}"
+                row = Row(fast, row.annotators, where, row.id, row.input_hash)
+            else:
+                record, where = load(stub, paths, obj)
+                row = Row(record, row.annotators, where, row.id, row.input_hash)
         out.append(row)
     return out
 
 
 def build(spec: Spec, chunk: Chunk) -> Built:
-    rows = _materialise(chunk.rows, spec.paths)
+    rows = _materialise(chunk.rows, spec)
     built = Built(chunk.split, None, rows=len(rows))
     for i, row in enumerate(rows):
         if row.voters is not None:
@@ -103,6 +123,8 @@ def build(spec: Spec, chunk: Chunk) -> Built:
     allowed = frozenset(spec.labels)
     policy = Policy(spec.align)
     for row in rows:
+        if isinstance(row.record, Lean):
+            continue
         prepare_row(
             row, policy, allowed, one_tag_per_token=spec.one_tag, warn=built.warnings.append
         )

@@ -110,13 +110,16 @@ def build_batch(
     n_spans: list[int] = []
     for row in rows:
         rec = row.record
-        toks = rec.tokens
-        if toks is None:
-            raise NotReady
-        tokens.append([t.text for t in toks])
-        if ready is not None and not ready(rec):
-            raise NotReady
-        n_tokens.append(len(toks))
+        texts = getattr(rec, "token_texts", None)  # a `lean.Lean`: checked, ready
+        if texts is None:
+            toks = rec.tokens
+            if toks is None:
+                raise NotReady
+            texts = [t.text for t in toks]
+            if ready is not None and not ready(rec):
+                raise NotReady
+        tokens.append(texts)
+        n_tokens.append(len(texts))
         these = rec.spans or ()
         spans.extend(these)
         n_spans.append(len(these))
