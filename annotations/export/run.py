@@ -81,6 +81,7 @@ class Options:
     require_answer: bool = False
     force: bool = False
     input_format: str | None = None
+    spans_key: str | None = None  # which spans a DocBin / INCEpTION input gives (`read`)
     # hook: agreement figures for the README / dataset card, shown when some article has several
     # annotators: a mapping (measure -> number, or -> {label: number}), or a function computing
     # it from the current records (latest per annotator and article)
@@ -102,6 +103,7 @@ def read_inputs(
     policy: Policy,
     warn: Callable[[str], None],
     progress: Progress,
+    spans_key: str | None = None,
 ) -> Iterator[tuple[Record, str]]:
     from annotations.formats import annotator_name, read
 
@@ -111,7 +113,7 @@ def read_inputs(
     name_by_file = len(inputs) > 1
     for path in inputs:
         default = annotator_name(path) if name_by_file else None
-        for item in read(path, input_format, policy=policy):
+        for item in read(path, input_format, policy=policy, spans_key=spans_key):
             record = item.record
             if default is not None and record.annotator is None:
                 record.annotator = default
@@ -170,7 +172,9 @@ def export(
     check_target(Path(out), options.force, paths, options.labels)
     warnings = _Warnings(warn)
     prog = progress or NoProgress()
-    records = read_inputs(paths, options.input_format, Policy(options.align), warnings, prog)
+    records = read_inputs(
+        paths, options.input_format, Policy(options.align), warnings, prog, options.spans_key
+    )
     return export_records(
         records,
         out,

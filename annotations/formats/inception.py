@@ -5,10 +5,12 @@ INCEpTION is written in Java, whose strings count UTF-16 units: an emoji (U+1F60
 them, one code point (one Python character). `Utf16` turns such offsets into ours.
 
 A project export holds `annotation/DOCUMENT/USER.tsv` (or `.json`): one folder per document,
-one file per user. `documents()` reads that layout (each subfolder an article, each file in it
-an annotator named by the file), a folder of files (one record each; the file names are the
-annotators when there are several, as `relecture agree` names one file per annotator: the
-`user1.tsv`, `user2.tsv` of one document), or a single file (no annotator).
+one file per user. `documents()` reads that layout (each subfolder an article, `meta.source`,
+each file in it an annotator named by the file), a folder of files (one record each; when there
+are several they are taken for that layout's one document folder, the `user1.tsv`, `user2.tsv`
+of a document: the file names are the annotators, as `relecture agree` names one file per
+annotator, and the folder is the document), or a single file (no annotator, `meta.source` its
+name).
 """
 
 from __future__ import annotations
@@ -68,9 +70,10 @@ def documents(path: Path, pattern: str) -> list[Document]:
     if path.is_file():
         return [Document(path, None, path.name)]
     files = files_in(path, pattern)
-    if files:
-        several = len(files) > 1
-        return [Document(f, f.stem if several else None, f.name) for f in files]
+    if len(files) == 1:
+        return [Document(files[0], None, files[0].name)]
+    if files:  # one document's annotators: the folder is the document
+        return [Document(f, f.stem, path.resolve().name) for f in files]
     return [
         Document(f, f.stem, sub.name)
         for sub in sorted(d for d in path.iterdir() if d.is_dir())
