@@ -37,13 +37,13 @@ _STRUCTURE = frozenset(
         "de.tudarmstadt.ukp.dkpro.core.api.metadata.type.TagDescription",
     )
 )
-_MARKS = (b'"%TYPES"', b'"%FEATURE_STRUCTURES"', b'"%VIEWS"')
 
 
 def looks_like_cas_json(head: bytes) -> bool:
-    """A JSON object whose first key is one of the CAS JSON sections."""
+    """A JSON object whose first key is a CAS JSON section (`%TYPES`, `%FEATURE_STRUCTURES`,
+    `%VIEWS`: they all start with `%`)."""
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    return start.startswith(b"{") and start[1:].lstrip().startswith(_MARKS)
+    return start.startswith(b"{") and start[1:].lstrip().startswith(b'"%')
 
 
 def is_cas_json(path: Path) -> bool:
