@@ -96,7 +96,7 @@ def test_spans_key_reads_another_span_layer() -> None:
     (record,) = records(need(EXAMPLE2), spans_key="POS")
     assert len(record.spans or ()) == 86  # one PosValue per token
     assert spans(record)[:2] == [(0, 3, "NNP", "Ms."), (4, 8, "NNP", "Haag")]
-    with pytest.raises(InputError, match="no span layer 'Nope' in any header"):
+    with pytest.raises(InputError, match="no span layer 'Nope' in any file"):
         records(EXAMPLE2, spans_key="Nope")
 
 

@@ -21,8 +21,15 @@ import orjson
 from annotations.align import Policy
 from annotations.checks import is_int, type_name
 from annotations.errors import InputError
-from annotations.formats.base import Item, complete
-from annotations.formats.inception import NAMED_ENTITY, Document, Notes, Utf16, documents
+from annotations.formats.base import Item
+from annotations.formats.inception import (
+    NAMED_ENTITY,
+    Document,
+    Notes,
+    Utf16,
+    documents,
+    read_documents,
+)
 from annotations.inputs import read_input
 from annotations.records import Record, Span, Token
 
@@ -54,21 +61,7 @@ def is_cas_json(path: Path) -> bool:
 def read_cas_json(
     path: Path, policy: Policy | str = Policy.SPLIT, spans_key: str | None = None
 ) -> Iterator[Item]:
-    docs = documents(path, "*.json")
-    if not docs:
-        raise InputError(path, 0, "folder has no .json files")
-    notes = Notes(set())
-    found = False
-    for doc in docs:
-        record, has_type = _read_file(doc, spans_key, notes)
-        found = found or has_type
-        yield Item(record, str(doc.file), complete(record, policy))
-    if spans_key is not None and not found:
-        others = ", ".join(sorted(notes.layers)) or "none"
-        raise InputError(
-            path, 0, f"no annotation type {spans_key!r} in any file (annotation types: {others})"
-        )
-    notes.tell(path, spans_key or NAMED_ENTITY)
+    return read_documents(path, "*.json", _read_file, policy, spans_key, "annotation type")
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -145,7 +138,7 @@ def _sofa(data: dict[str, Any], structures: dict[int, dict[str, Any]], path: Pat
     return sofas[0]
 
 
-def _read_file(doc: Document, spans_key: str | None, notes: Notes) -> tuple[Record, bool]:
+def _read_file(doc: Document, spans_key: str | None, notes: Notes) -> tuple[Record, str | None]:
     path = doc.file
     data = _load(path)
     structures = _structures(data, path)
@@ -212,7 +205,7 @@ def _read_file(doc: Document, spans_key: str | None, notes: Notes) -> tuple[Reco
         spans=spans,
         annotator=doc.annotator,
     )
-    return record, has_type
+    return record, wanted if has_type else None
 
 
 def _tokens(offsets: list[tuple[int, int]], text: str, path: Path) -> list[Token]:

@@ -17,10 +17,15 @@ from __future__ import annotations
 
 import bisect
 import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from annotations.align import Policy
+from annotations.errors import InputError
+from annotations.formats.base import Item, complete
 from annotations.inputs import files_in
+from annotations.records import Record
 
 log = logging.getLogger("relecture.formats")
 
@@ -108,3 +113,29 @@ class Notes:
                 ", ".join(others),
                 short,
             )
+
+
+def read_documents(
+    path: Path,
+    pattern: str,
+    read_one: Callable[[Document, str | None, Notes], tuple[Record, str | None]],
+    policy: Policy | str,
+    spans_key: str | None,
+    kind: str,
+) -> Iterator[Item]:
+    """Every document of `path` (see `documents`) as `read_one(document, spans_key, notes)`
+    reads it: the record and the layer it read (None: the file has none of it). What was left out is told once, at the end;
+    a `spans_key` that no file has (a typing mistake) is an error."""
+    docs = documents(path, pattern)
+    if not docs:
+        raise InputError(path, 0, f"folder has no {pattern.lstrip('*')} files")
+    notes = Notes(set())
+    found: str | None = None
+    for doc in docs:
+        record, layer = read_one(doc, spans_key, notes)
+        found = found or layer
+        yield Item(record, str(doc.file), complete(record, policy))
+    if spans_key is not None and found is None:
+        others = ", ".join(sorted(notes.layers)) or "none"
+        raise InputError(path, 0, f"no {kind} {spans_key!r} in any file (the others: {others})")
+    notes.tell(path, found or spans_key or NAMED_ENTITY)

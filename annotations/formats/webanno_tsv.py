@@ -29,8 +29,16 @@ from pathlib import Path
 
 from annotations.align import Policy
 from annotations.errors import InputError
-from annotations.formats.base import Item, complete
-from annotations.formats.inception import NAMED_ENTITY, Document, Notes, Utf16, documents, units
+from annotations.formats.base import Item
+from annotations.formats.inception import (
+    NAMED_ENTITY,
+    Document,
+    Notes,
+    Utf16,
+    documents,
+    read_documents,
+    units,
+)
 from annotations.formats.txt import read_text_file
 from annotations.inputs import read_input
 from annotations.records import Record, Span, Token
@@ -180,20 +188,7 @@ def _pick(layers: list[Layer], spans_key: str | None) -> Layer | None:
 def read_webanno(
     path: Path, policy: Policy | str = Policy.SPLIT, spans_key: str | None = None
 ) -> Iterator[Item]:
-    docs = documents(path, "*.tsv")
-    if not docs:
-        raise InputError(path, 0, "folder has no .tsv files")
-    notes = Notes(set())
-    found: str | None = None  # the layer read, once a file has it
-    for doc in docs:
-        record, layer = _read_file(doc, spans_key, notes)
-        found = found or layer
-        issues = complete(record, policy)
-        yield Item(record, str(doc.file), issues)
-    if spans_key is not None and found is None:
-        others = ", ".join(sorted(notes.layers)) or "none"
-        raise InputError(path, 0, f"no span layer {spans_key!r} in any header (layers: {others})")
-    notes.tell(path, found or (spans_key or NAMED_ENTITY))
+    return read_documents(path, "*.tsv", _read_file, policy, spans_key, "span layer")
 
 
 def _read_file(doc: Document, spans_key: str | None, notes: Notes) -> tuple[Record, str | None]:
