@@ -1,5 +1,6 @@
-"""Export to spaCy: DocBin files with the spans as `doc.ents`, and a config that trains as the
-export's README says (a few steps here) into a pipeline that loads and runs."""
+"""Export to spaCy: DocBin files with the spans as `doc.ents` (which our DocBin reader reads back),
+and a config that trains as the export's README says (a few steps here) into a pipeline that
+loads and runs."""
 
 from __future__ import annotations
 
@@ -42,6 +43,19 @@ def test_docbins_hold_text_and_entities(spacy_export: Path) -> None:
             s.key for s in rec.spans or []
         ]
         assert [t.text for t in doc] == [t.text for t in rec.tokens or []]
+
+
+def test_reads_back_to_the_same_spans(spacy_export: Path) -> None:
+    from annotations.formats import detect, read
+
+    assert detect(spacy_export) == "docbin" and detect(spacy_export / "train.spacy") == "docbin"
+    back = {item.record.text: item.record for item in read(spacy_export)}
+    records = labelled_demo()
+    assert sorted(back) == sorted(r.text for r in records)
+    for record in records:
+        got = back[record.text]
+        assert sorted(s.key for s in got.spans or ()) == sorted(s.key for s in record.spans or ())
+        assert [t.text for t in got.tokens or ()] == [t.text for t in record.tokens or ()]
 
 
 def test_trains_as_the_readme_says_and_loads(spacy_export: Path) -> None:

@@ -335,9 +335,9 @@ def test_write_records_refuses_an_existing_target(tmp_path: Path, fmt: str) -> N
 
 
 def test_write_records_unknown_format_writes_nothing(tmp_path: Path) -> None:
-    out = tmp_path / "x.brat"
+    out = tmp_path / "x.conll"
     with pytest.raises(UsageError, match="cannot write"):
-        write_records(ARTICLES, out, "brat")
+        write_records(ARTICLES, out, "conll")
     assert not out.exists()
 
 

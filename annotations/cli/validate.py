@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from annotations.checks import problems
+from annotations.cli import options
 from annotations.cli.errors import echo, one_line_errors
 from annotations.errors import InputError
 from annotations.formats import detect, read
@@ -61,6 +62,7 @@ def file_problems(
     scheme: LabelScheme,
     check_labels: bool,
     warnings: list[str] | None = None,
+    spans_key: str | None = None,
 ) -> tuple[int, list[str]]:
     """(records read, problems) for one file of any format; `warnings` (if given) receives the
     warnings."""
@@ -72,7 +74,7 @@ def file_problems(
         found = []
         count = 0
         collisions = Collisions()
-        for item in read(path, fmt):
+        for item in read(path, fmt, spans_key=spans_key):
             count += 1
             if warnings is not None:
                 record = item.record
@@ -95,13 +97,14 @@ def validate(
     ),
     any_label: bool = typer.Option(False, "--any-label", help="Accept labels outside the scheme."),
     fmt: str | None = typer.Option(None, "--format", help="Input format; detected when omitted."),
+    spans_key: str | None = options.SPANS_KEY,
 ) -> None:
     """Check files against the record format and the label scheme."""
     scheme = load_scheme(labels)
     total = 0
     for path in files:
         warnings: list[str] = []
-        _count, found = file_problems(path, fmt, scheme, not any_label, warnings)
+        _count, found = file_problems(path, fmt, scheme, not any_label, warnings, spans_key)
         for line in [*found, *warnings]:
             echo(line)
         total += len(found)

@@ -50,6 +50,7 @@ class Options:
     require_answer: bool = False
     force: bool = False
     input_format: str | None = None
+    spans_key: str | None = None  # which spans a DocBin / INCEpTION input gives (`read`)
     # worker processes for the second pass (None: one per core); a Dask scheduler's address
     # runs it on that cluster instead
     processes: int | None = None

@@ -85,6 +85,7 @@ def read_inputs(
     policy: Policy,
     warn: Callable[[str], None],
     progress: Progress,
+    spans_key: str | None = None,
 ) -> Iterator[tuple[Record, str]]:
     """Every record of `inputs`, read whole, with its `file:line`."""
     from annotations.formats import read
@@ -92,7 +93,7 @@ def read_inputs(
     progress.phase("reading", None)
     defaults = _default_annotators(inputs)
     for path, default in zip(inputs, defaults, strict=True):
-        for item in read(path, input_format, policy=policy):
+        for item in read(path, input_format, policy=policy, spans_key=spans_key):
             record = item.record
             if default is not None and record.annotator is None:
                 record.annotator = default
@@ -161,7 +162,9 @@ def export(
     prog = progress or NoProgress()
     if _streamed(paths, options.input_format):
         return _export_streamed(paths, Path(out), options, prog, notice, warnings)
-    records = read_inputs(paths, options.input_format, Policy(options.align), warnings, prog)
+    records = read_inputs(
+        paths, options.input_format, Policy(options.align), warnings, prog, options.spans_key
+    )
     return export_records(
         records,
         out,

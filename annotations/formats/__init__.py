@@ -1,4 +1,5 @@
-"""Reading every common annotation format into records, and writing JSONL, Prodigy and doccano.
+"""Reading every common annotation format into records, and writing JSONL, Prodigy, doccano and
+brat standoff.
 
 `read(path, fmt=None)` detects the format from the file (or takes `fmt`) and yields `Item`s.
 """

@@ -18,6 +18,14 @@ from annotations.inputs import files_in
 from annotations.records import Record, Span
 
 log = logging.getLogger("relecture.formats")
+# what a `.ann` line cannot hold: lines are split as `str.splitlines` splits them, fields at tabs
+_LINE_BREAKS = str.maketrans(dict.fromkeys("\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029", " "))
+
+
+def one_line(text: str) -> str:
+    """A span's text as an `.ann` line holds it: tabs and line breaks as spaces (brat writes a
+    newline inside a span as a space)."""
+    return text.translate(_LINE_BREAKS)
 
 
 def ann_files(folder: Path) -> list[Path]:
@@ -91,7 +99,7 @@ def _read_pair(ann: Path, annotator: str | None, policy: Policy | str, tokens: b
             fragments.append((s, e))
         if len(parts) >= 3:
             expected = " ".join(text[s:e] for s, e in fragments)
-            if parts[2] != expected and parts[2] != expected.replace("\n", " "):
+            if parts[2] != expected and parts[2] != one_line(expected):
                 raise InputError(
                     ann,
                     lineno,

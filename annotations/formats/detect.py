@@ -7,14 +7,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from annotations.align import Policy
-from annotations.errors import InputError
+from annotations.errors import InputError, UsageError
 from annotations.formats.base import Item
 from annotations.formats.brat import is_brat, read_brat
+from annotations.formats.cas_json import is_cas_json, looks_like_cas_json, read_cas_json
 from annotations.formats.conll import looks_like_tag, read_conll
+from annotations.formats.docbin import is_docbin, looks_like_docbin, read_docbin
 from annotations.formats.doccano import looks_like_doccano, read_doccano
 from annotations.formats.hf import is_hf, read_hf
 from annotations.formats.jsonl import read_jsonl
 from annotations.formats.txt import read_txt
+from annotations.formats.webanno_tsv import is_webanno, looks_like_webanno, read_webanno
 from annotations.inputs import (
     HEAD_BYTES,
     check_path,
@@ -26,7 +29,11 @@ from annotations.inputs import (
 from annotations.labels import LabelScheme
 from annotations.store.lines import BOM, MAX_LINE_BYTES, decode_line
 
-READ_FORMATS = ("jsonl", "prodigy", "doccano", "brat", "conll", "hf", "txt")
+READ_FORMATS = (
+    *("jsonl", "prodigy", "doccano", "brat", "conll", "hf", "txt"),
+    *("webanno", "cas-json", "docbin"),
+)
+SPAN_KEY_FORMATS = ("webanno", "cas-json", "docbin")  # what `--spans-key` chooses spans of
 _CONLL_SUFFIXES = (".conll", ".conllu", ".bio", ".iob", ".iob2", ".bioes", ".tsv")
 
 
@@ -39,12 +46,26 @@ def detect(path: Path) -> str:
             return "hf"
         if is_brat(path):
             return "brat"
+        for name, test in (
+            ("webanno", is_webanno),
+            ("cas-json", is_cas_json),
+            ("docbin", is_docbin),
+        ):
+            if test(path):
+                return name
         return "txt"  # read_txt says so if there is no .txt in it
     if is_hf(path):
         return "hf"
-    problem = encoding_problem(read_input(path, HEAD_BYTES))
+    head = read_input(path, HEAD_BYTES)
+    if path.suffix == ".spacy" or looks_like_docbin(head):
+        return "docbin"
+    problem = encoding_problem(head)
     if problem:
         raise InputError(path, 0, problem)
+    if looks_like_webanno(head):
+        return "webanno"
+    if looks_like_cas_json(head):
+        return "cas-json"
     if path.suffix == ".ann":
         return "brat"
     if path.suffix in _CONLL_SUFFIXES:
@@ -116,14 +137,26 @@ def read(
     policy: Policy | str = Policy.SPLIT,
     scheme: LabelScheme | None = None,
     tokens: bool = True,
+    spans_key: str | None = None,
 ) -> Iterator[Item]:
     """Yield every record in `path`. Bad input raises `InputError` (file:line: message).
     `tokens=False`: articles from formats without tokens (text, brat, doccano) come without
     them (the review screens tokenise the article they show, so that they open before the
-    tokenizer has loaded)."""
+    tokenizer has loaded). `spans_key`: which spans a DocBin (span group) or an INCEpTION file
+    (layer) gives instead of its named entities."""
     path = Path(path)
     check_path(path)
     fmt = fmt or detect(path)
+    if spans_key is not None and fmt not in SPAN_KEY_FORMATS:
+        raise UsageError(
+            f"{path}: --spans-key is for {', '.join(SPAN_KEY_FORMATS)} input, not {fmt}"
+        )
+    if fmt == "webanno":
+        return read_webanno(path, policy, spans_key)
+    if fmt == "cas-json":
+        return read_cas_json(path, policy, spans_key)
+    if fmt == "docbin":
+        return read_docbin(path, policy, spans_key)
     if fmt in ("jsonl", "prodigy"):
         return read_jsonl(path, scheme)
     if fmt == "doccano":

@@ -1,22 +1,26 @@
 """Writing records as our JSONL, Prodigy JSONL or doccano JSONL, atomically: a temporary file
-beside the target, fsync'd, then renamed. An existing target is refused unless `force`."""
+beside the target, fsync'd, then renamed. An existing target is refused unless `force`. brat
+standoff is a folder: `annotations.formats.brat_write`."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from annotations import outputs
 from annotations.errors import UsageError
+from annotations.formats.brat_write import write_brat
+from annotations.labels import LabelScheme
 from annotations.outputs import naming_output
 from annotations.records import Record
 from annotations.store.scratch import clean_leftovers, scratch_file
 from annotations.store.writer import fsync_dir
 
-WRITE_FORMATS = ("jsonl", "prodigy", "doccano")
+WRITE_FORMATS = ("jsonl", "prodigy", "doccano", "brat")
 
 
 def to_prodigy(record: Record) -> dict[str, Any]:
@@ -61,10 +65,16 @@ def write_records(
     fmt: str = "jsonl",
     force: bool = False,
     notice: Callable[[str], None] | None = None,
+    scheme: LabelScheme | None = None,
+    reads: Sequence[outputs.Input] = (),
 ) -> int:
     """Write all records to `out` or nothing at all. Returns the number written. `notice` is
-    told of each leftover of a killed run that is removed (see `annotations.store.scratch`)."""
+    told of each leftover of a killed run that is removed (see `annotations.store.scratch`).
+    `brat` writes a folder (`annotations.formats.brat_write`: `scheme` gives its labels, `reads`
+    the inputs it must not replace)."""
     out = Path(out)
+    if fmt == "brat":
+        return write_brat(records, out, scheme, force=force, notice=notice, reads=reads)
     if fmt not in _SERIALISERS:
         raise UsageError(f"cannot write {fmt!r} (one of {', '.join(WRITE_FORMATS)})")
     if out.exists() and not force:
