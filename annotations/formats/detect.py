@@ -14,6 +14,7 @@ from annotations.formats.conll import looks_like_tag, read_conll
 from annotations.formats.doccano import looks_like_doccano, read_doccano
 from annotations.formats.hf import is_hf, read_hf
 from annotations.formats.jsonl import read_jsonl
+from annotations.formats.labelstudio import is_labelstudio, read_labelstudio
 from annotations.formats.txt import read_txt
 from annotations.inputs import (
     HEAD_BYTES,
@@ -26,7 +27,7 @@ from annotations.inputs import (
 from annotations.labels import LabelScheme
 from annotations.store.lines import BOM, MAX_LINE_BYTES, decode_line
 
-READ_FORMATS = ("jsonl", "prodigy", "doccano", "brat", "conll", "hf", "txt")
+READ_FORMATS = ("jsonl", "prodigy", "doccano", "brat", "conll", "hf", "txt", "labelstudio")
 _CONLL_SUFFIXES = (".conll", ".conllu", ".bio", ".iob", ".iob2", ".bioes", ".tsv")
 
 
@@ -51,6 +52,8 @@ def detect(path: Path) -> str:
         return "conll"
     if path.suffix == ".txt":
         return "conll" if _looks_like_conll(path) else "txt"
+    if path.suffix.lower() == ".json" and is_labelstudio(path):
+        return "labelstudio"
     return _sniff(path)
 
 
@@ -136,4 +139,6 @@ def read(
         return read_hf(path)
     if fmt == "txt":
         return read_txt(path, tokens)
+    if fmt == "labelstudio":
+        return read_labelstudio(path, policy, tokens)
     raise InputError(path, 0, f"unknown format {fmt!r} (one of {', '.join(READ_FORMATS)})")

@@ -1,22 +1,23 @@
-"""Writing records as our JSONL, Prodigy JSONL or doccano JSONL, atomically: a temporary file
-beside the target, fsync'd, then renamed. An existing target is refused unless `force`."""
+"""Writing records as our JSONL, Prodigy JSONL, doccano JSONL or Label Studio JSON, atomically:
+a temporary file beside the target, fsync'd, then renamed. An existing target is refused unless `force`."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
 from annotations.errors import UsageError
+from annotations.formats.labelstudio_write import write_labelstudio
 from annotations.outputs import naming_output
 from annotations.records import Record
 from annotations.store.scratch import clean_leftovers, scratch_file
 from annotations.store.writer import fsync_dir
 
-WRITE_FORMATS = ("jsonl", "prodigy", "doccano")
+WRITE_FORMATS = ("jsonl", "prodigy", "doccano", "labelstudio")
 
 
 def to_prodigy(record: Record) -> dict[str, Any]:
@@ -43,6 +44,10 @@ _SERIALISERS: dict[str, Callable[[Record], dict[str, Any]]] = {
     "prodigy": to_prodigy,
     "doccano": to_doccano,
 }
+# formats written as one document rather than a line per record: (records, file) -> records read
+_DOCUMENTS: dict[str, Callable[[Iterable[Record], BinaryIO], int]] = {
+    "labelstudio": write_labelstudio,
+}
 
 
 def _file_mode(out: Path) -> int:
@@ -65,11 +70,10 @@ def write_records(
     """Write all records to `out` or nothing at all. Returns the number written. `notice` is
     told of each leftover of a killed run that is removed (see `annotations.store.scratch`)."""
     out = Path(out)
-    if fmt not in _SERIALISERS:
+    if fmt not in _SERIALISERS and fmt not in _DOCUMENTS:
         raise UsageError(f"cannot write {fmt!r} (one of {', '.join(WRITE_FORMATS)})")
     if out.exists() and not force:
         raise UsageError(f"{out} exists; pass --force to replace it")
-    serialise = _SERIALISERS[fmt]
     count = 0
     with naming_output(out):
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -79,10 +83,14 @@ def write_records(
                 os.fchmod(fd, _file_mode(out))
                 fh = os.fdopen(fd, "wb", closefd=False)  # the scratch keeps fd (and its lock)
                 with fh:
-                    for record in records:
-                        fh.write(orjson.dumps(serialise(record)))
-                        fh.write(b"\n")
-                        count += 1
+                    if fmt in _DOCUMENTS:
+                        count = _DOCUMENTS[fmt](records, fh)
+                    else:
+                        serialise = _SERIALISERS[fmt]
+                        for record in records:
+                            fh.write(orjson.dumps(serialise(record)))
+                            fh.write(b"\n")
+                            count += 1
                     fh.flush()
                     os.fsync(fh.fileno())
                 os.replace(tmp, out)
