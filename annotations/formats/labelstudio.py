@@ -97,11 +97,12 @@ def _regions(value: Any) -> bool:
 
 
 def looks_like_labelstudio(obj: Any) -> bool:
-    """A task (`data` with `annotations`, `completions` or `predictions`) or a JSON_MIN record."""
+    """A task (an object with `data`, and maybe `annotations`, `completions`, `predictions`) or
+    a JSON_MIN record."""
     if not isinstance(obj, dict):
         return False
-    if isinstance(obj.get("data"), dict):
-        return any(isinstance(obj.get(k), list) for k in (*_ANNOTATIONS, "predictions"))
+    if isinstance(obj.get("data"), dict):  # a task, as Label Studio imports and exports them
+        return "text" not in obj
     if "annotation_id" in obj and "annotator" in obj:
         return True
     return any(_regions(v) for v in obj.values())
@@ -134,6 +135,13 @@ def read_labelstudio(
         if not isinstance(obj, dict):
             raise InputError(
                 path, lineno, f"task #{count}: expected an object, got {type_name(obj)}"
+            )
+        if not isinstance(obj.get("data"), dict) and not looks_like_labelstudio(obj):
+            raise InputError(
+                path,
+                lineno,
+                f"{task_name(obj.get('id'), count)}: not a Label Studio task (an object with "
+                "'data') nor a JSON_MIN record (with 'annotator', 'annotation_id' or regions)",
             )
         reader = _task if isinstance(obj.get("data"), dict) else _min_record
         task = TaskInput(path, lineno, obj, task_name(obj.get("id"), count), tally)
