@@ -555,7 +555,7 @@ CASES: dict[str, Case] = {
     "Label Studio offsets beyond the text": Case(
         "stats",
         source("ls.json", label_studio(LS_TASK, {"start": 0, "end": 90, "labels": ["PER"]})),
-        "task 2, annotation 7, result \"r1\": offsets 0-90 are out of range",
+        'task 2, annotation 7, result "r1": offsets 0-90 are out of range',
         line=3,
     ),
     "Label Studio value.text that is not the text there": Case(
