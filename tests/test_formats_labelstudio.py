@@ -491,6 +491,19 @@ def test_latest_record_per_annotator_is_the_annotation(tmp_path: Path) -> None:
     ]
 
 
+def test_an_annotation_id_is_written_once_per_task(tmp_path: Path) -> None:
+    """`annotate` copies the source record's meta: a new annotator's record made from user 1's
+    holds user 1's annotation id, which must not be written twice."""
+    user1 = records_of(EXPORT)[0]
+    mine = Record(text=user1.text, meta=user1.meta, spans=[], answer="accept", annotator="me")
+    (task,), back = _write_read(tmp_path, [user1, mine])
+    assert [(a.get("id"), a.get("relecture")) for a in task["annotations"]] == [
+        (1, None),
+        (None, {"annotator": "me"}),
+    ]
+    assert [r.annotator for r in back] == ["1", "me"]
+
+
 def test_region_with_two_labels_is_two_spans_and_one_region_again(tmp_path: Path) -> None:
     path = tmp_path / "in.json"
     region = {"id": "r1", "from_name": "ner", "to_name": "doc", "type": "labels"}

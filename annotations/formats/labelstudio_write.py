@@ -13,7 +13,8 @@ task per line.
   annotator id is kept in the annotation's `relecture.annotator`, which Label Studio ignores
   (it credits the annotation to the importing user). `ignore` and `reject` are
   `was_cancelled: true` (a skip), `reject` also in `relecture.answer`, so that reading the file
-  back gives the same answers. `ground_truth` is written (false unless read true): an import
+  back gives the same answers. An annotation id read from Label Studio is written once per task
+  (a record made from another annotator's copy does not take its id). `ground_truth` is written (false unless read true): an import
   without it marks every annotation as ground truth.
 - **Predictions** are the suggestions of the article's records, one prediction per `source`
   (`model_version`), with each region's `score`, and the prediction's id and score when read
@@ -122,7 +123,7 @@ class _Task:
         if "task" in ls:
             out["id"] = ls["task"]
         out["data"] = data
-        out["annotations"] = list(self.annotations.values())
+        out["annotations"] = _unique_ids(list(self.annotations.values()))
         out["predictions"] = self._predictions()
         if isinstance(ls.get("task_meta"), dict):
             out["meta"] = ls["task_meta"]
@@ -148,6 +149,19 @@ class _Task:
             prediction["result"] = _results(spans, self.first.text, self.names, scores=True)
             out.append(prediction)
         return out
+
+
+def _unique_ids(annotations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An annotation id read from Label Studio is written once per task: a record made from
+    another annotator's (its meta copied by `annotate`) does not take that one's id."""
+    seen: set[Any] = set()
+    for annotation in annotations:
+        if "id" in annotation:
+            if annotation["id"] in seen:
+                del annotation["id"]
+            else:
+                seen.add(annotation["id"])
+    return annotations
 
 
 def _results(
