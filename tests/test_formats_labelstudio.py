@@ -606,8 +606,11 @@ def test_bad_tasks_name_the_task(tmp_path: Path, value: Any, phrase: str) -> Non
 @pytest.mark.parametrize(
     ("result", "phrase"),
     [
-        ({"type": "choices", "value": {"choices": ["A"]}}, "no labels result, only 2 choices"),
-        ({"type": "rectanglelabels", "to_name": "image"}, "only 2 rectanglelabels"),
+        (
+            {"type": "choices", "value": {"choices": ["A"]}},
+            "no labels result, only 2 choices results",
+        ),
+        ({"type": "rectanglelabels", "to_name": "image"}, "only 2 rectanglelabels results"),
     ],
 )
 def test_a_file_without_labels_results_is_refused(tmp_path: Path, result: Any, phrase: str) -> None:

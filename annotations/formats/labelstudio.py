@@ -128,10 +128,13 @@ def is_labelstudio(path: Path) -> bool:
 def read_labelstudio(
     path: Path, policy: Policy | str = Policy.SPLIT, tokens: bool = True
 ) -> Iterator[Item]:
+    """The file's records. The whole file is checked before the first is yielded (a bad task
+    anywhere, or no labels result at all, fails before the tokenizer loads): the JSON is read
+    whole anyway."""
     tally = Tally()
-    count = 0
+    tasks: list[list[tuple[Record, str]]] = []
     for lineno, obj in json_values(path):
-        count += 1
+        count = len(tasks) + 1
         if not isinstance(obj, dict):
             raise InputError(
                 path, lineno, f"task #{count}: expected an object, got {type_name(obj)}"
@@ -144,16 +147,17 @@ def read_labelstudio(
                 "'data') nor a JSON_MIN record (with 'annotator', 'annotation_id' or regions)",
             )
         reader = _task if isinstance(obj.get("data"), dict) else _min_record
-        task = TaskInput(path, lineno, obj, task_name(obj.get("id"), count), tally)
+        tasks.append(reader(TaskInput(path, lineno, obj, task_name(obj.get("id"), count), tally)))
+    if not tasks:
+        raise InputError(path, 0, "no tasks (the file holds an empty JSON array)")
+    tally.finish(path)
+    for records in tasks:
         shared: list[Token] | None = None
-        for record, where in reader(task):
+        for record, where in records:
             if tokens:  # one tokenisation per task, whatever its number of annotations
                 shared = shared if shared is not None else tokenize(record.text)
                 record.tokens = list(shared)
             yield Item(record, where, complete(record, policy, tokens))
-    if not count:
-        raise InputError(path, 0, "no tasks (the file holds an empty JSON array)")
-    tally.finish(path)
 
 
 def _task(task: TaskInput) -> list[tuple[Record, str]]:

@@ -34,12 +34,13 @@ class Tally:
     labels: int = 0  # labels results read
 
     def finish(self, path: Path) -> None:
-        if self.skipped and not self.labels:
-            kinds = ", ".join(f"{n} {kind}" for kind, n in self.skipped.most_common())
-            raise InputError(
-                path, 0, f"no labels result, only {kinds}: not span annotations of a text"
-            )
         parts = [f"{n} {kind} result{'s' * (n != 1)}" for kind, n in self.skipped.most_common()]
+        if parts and not self.labels:
+            raise InputError(
+                path,
+                0,
+                f"no labels result, only {', '.join(parts)}: not span annotations of a text",
+            )
         if self.unlabelled:
             parts.append(f"{self.unlabelled} region{'s' * (self.unlabelled != 1)} without a label")
         if self.elsewhere:
@@ -111,11 +112,12 @@ def find_text_key(
         return explicit[0]
     if len(strings) == 1:
         return strings[0]
-    fields_named = ", ".join(repr(k) for k in fields if k not in skip) or "none"
     if not strings:
-        raise task.error(f"{task.name}: no text field (fields: {fields_named}): not a text task")
+        named = ", ".join(repr(k) for k in fields if k not in skip) or "none"
+        raise task.error(f"{task.name}: no text field (fields: {named}): not a text task")
+    named = ", ".join(map(repr, strings))
     raise task.error(
-        f"{task.name}: cannot tell which field holds the text (string fields: {fields_named})"
+        f"{task.name}: cannot tell which field holds the text (string fields: {named})"
     )
 
 
@@ -208,7 +210,7 @@ def value_spans(task: TaskInput, value: dict[str, Any], text: str, where: str) -
             units = text.encode("utf-16-le")[2 * s : 2 * e].decode("utf-16-le", "replace")
             hint = (
                 " (it does at these offsets in UTF-16 units: the file counts JavaScript "
-                "characters, as Label Studio before 1.0 did; relecture counts code points)"
+                "characters, as some Label Studio versions did; relecture counts code points)"
                 if units == shown
                 else ""
             )
@@ -232,9 +234,9 @@ def checked_score(task: TaskInput, value: Any, where: str) -> float | None:
 def who(task: TaskInput, a: dict[str, Any], where: str) -> tuple[str | None, str]:
     """An annotation's annotator and answer (see the module's docstring)."""
     by = a.get("completed_by")
-    annotator = user_id(
-        task, by if not isinstance(by, dict) else by.get("id", by.get("email")), where
-    )
+    if isinstance(by, dict):  # a user object: its id, else its email
+        by = by.get("id") if by.get("id") is not None else by.get("email")
+    annotator = user_id(task, by, where)
     cancelled = a.get("was_cancelled") is True or a.get("skipped") is True
     answer = "ignore" if cancelled else "accept"
     own = a.get(OWN_KEY)
