@@ -504,6 +504,19 @@ def test_an_annotation_id_is_written_once_per_task(tmp_path: Path) -> None:
     assert [r.annotator for r in back] == ["1", "me"]
 
 
+def test_meta_label_studio_of_any_shape_is_no_crash(tmp_path: Path) -> None:
+    junk = {"task": [1], "annotation": {}, "text_key": 3, "from_name": 1, "predictions": [2, {}]}
+    meta = {META_KEY: junk, "x": 1}
+    suggestion = Span(0, 4, "PER", source="m", extra={"id": [1], "from_name": 2})
+    rec = Record(text="Jean", meta=meta, spans=[], suggestions=[suggestion], answer="accept")
+    (task,), back = _write_read(tmp_path, [rec, rec])
+    assert set(task) == {"data", "annotations", "predictions"} and task["data"] == {
+        "text": "Jean",
+        "x": 1,
+    }
+    assert [r.answer for r in back] == ["accept"]
+
+
 def test_region_with_two_labels_is_two_spans_and_one_region_again(tmp_path: Path) -> None:
     path = tmp_path / "in.json"
     region = {"id": "r1", "from_name": "ner", "to_name": "doc", "type": "labels"}

@@ -36,7 +36,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from annotations.formats.labelstudio import META_KEY, OWN_KEY
+from annotations.formats.labelstudio_parts import META_KEY, OWN_KEY, is_id
 from annotations.records import ArticleKey, Record, Span
 
 
@@ -47,7 +47,8 @@ def write_labelstudio(records: Iterable[Record], fh: BinaryIO) -> int:
     for record in records:
         count += 1
         ls = _ls(record)
-        key = (ls.get("task"), record.article_key)
+        task_id = ls.get("task")
+        key = (task_id if is_id(task_id) else None, record.article_key)
         task = tasks.get(key)
         if task is None:
             task = tasks[key] = _Task(record, ls)
@@ -97,7 +98,7 @@ class _Task:
 
     def _annotation(self, record: Record, ls: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        if "annotation" in ls:
+        if is_id(ls.get("annotation")):
             out["id"] = ls["annotation"]
         own: dict[str, str] = {}
         if record.annotator is not None:
@@ -116,11 +117,11 @@ class _Task:
 
     def as_dict(self) -> dict[str, Any]:
         record, ls = self.first, self.ls
-        text_key = str(ls.get("text_key") or "text")
+        text_key = ls["text_key"] if isinstance(ls.get("text_key"), str) else "text"
         data: dict[str, Any] = {text_key: record.text}
         data.update((k, v) for k, v in (record.meta or {}).items() if k not in (META_KEY, text_key))
         out: dict[str, Any] = {}
-        if "task" in ls:
+        if is_id(ls.get("task")):
             out["id"] = ls["task"]
         out["data"] = data
         out["annotations"] = _unique_ids(list(self.annotations.values()))
@@ -173,9 +174,9 @@ def _results(
     used: set[Any] = set()
     for i, s in enumerate(spans):
         extra = s.extra or {}
-        from_name = extra.get("from_name", names[0])
-        to_name = extra.get("to_name", names[1])
-        rid = extra.get("id")
+        from_name = extra["from_name"] if isinstance(extra.get("from_name"), str) else names[0]
+        to_name = extra["to_name"] if isinstance(extra.get("to_name"), str) else names[1]
+        rid = str(extra["id"]) if is_id(extra.get("id")) else None  # Label Studio's are strings
         key = (rid, s.start, s.end, from_name, to_name)
         if rid is not None and key in regions:
             labels = regions[key]["value"]["labels"]
