@@ -295,7 +295,8 @@ def assert_importable(tasks: Any) -> None:
                 if key == "annotations":
                     assert isinstance(entry["was_cancelled"], bool)
                     assert isinstance(entry["ground_truth"], bool)
-                    assert isinstance(entry.get("completed_by", 0), int)
+                    by = entry.get("completed_by", 0)
+                    assert isinstance(by, int) or set(by) == {"email"}
                 ids = [r["id"] for r in entry["result"]]
                 assert len(ids) == len(set(ids))
                 for r in entry["result"]:
@@ -443,19 +444,28 @@ def test_answers_and_annotators_label_studio_has_no_field_for(tmp_path: Path) ->
         Record(text=text, spans=[Span(0, 11, "PER")], answer="accept", annotator="2"),
         Record(text=text, spans=[], answer="reject", annotator="alice"),
         Record(text=text, spans=[Span(21, 28, "ORG")], answer="ignore", annotator="007"),
+        Record(text=text, spans=[], answer="accept", annotator="ann@lab.fr"),
     ]
     (task,), back = _write_read(tmp_path, recs)
-    assert [a.get("completed_by") for a in task["annotations"]] == [2, None, None]
-    assert [a["was_cancelled"] for a in task["annotations"]] == [False, True, True]
+    # an integer is a Label Studio user id, an email is matched to a member on import
+    assert [a.get("completed_by") for a in task["annotations"]] == [
+        2,
+        None,
+        None,
+        {"email": "ann@lab.fr"},
+    ]
+    assert [a["was_cancelled"] for a in task["annotations"]] == [False, True, True, False]
     assert [a.get("relecture") for a in task["annotations"]] == [
         None,
         {"annotator": "alice", "answer": "reject"},
         {"annotator": "007"},
+        None,
     ]
     assert [(r.annotator, r.answer) for r in back] == [
         ("2", "accept"),
         ("alice", "reject"),
         ("007", "ignore"),
+        ("ann@lab.fr", "accept"),
     ]
 
 

@@ -9,7 +9,8 @@ task per line.
   record with an answer, or one with spans and no suggestions (files from tools that do not
   say). A record with suggestions and no answer (a `relecture suggest` output) is not decided:
   only its suggestions are written. `completed_by` is the annotator when it is an integer
-  ("2" → 2, the user id Label Studio knows; an import refuses an id it does not know); another
+  ("2" → 2, the user id Label Studio knows) or an email (`{"email": ...}`, which an import
+  matches to a member): Label Studio refuses to import an id or email it does not know. Another
   annotator id is kept in the annotation's `relecture.annotator`, which Label Studio ignores
   (it credits the annotation to the importing user). `ignore` and `reject` are
   `was_cancelled: true` (a skip), `reject` also in `relecture.answer`, so that reading the file
@@ -30,6 +31,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -71,6 +73,9 @@ def decided(record: Record) -> bool:
     return record.answer is not None or (not record.suggestions and bool(record.spans))
 
 
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
 def _int_like(annotator: str) -> bool:
     return annotator.isascii() and annotator.isdigit() and str(int(annotator)) == annotator
 
@@ -104,6 +109,8 @@ class _Task:
         if record.annotator is not None:
             if _int_like(record.annotator):
                 out["completed_by"] = int(record.annotator)
+            elif _EMAIL.fullmatch(record.annotator):
+                out["completed_by"] = {"email": record.annotator}
             else:
                 own["annotator"] = record.annotator
         out["was_cancelled"] = record.answer in ("ignore", "reject")
