@@ -275,9 +275,9 @@ def article_name(record: Record, fallback: str) -> str:
     3", as Label Studio shows it), its `source`, `file` or `path`."""
     meta = record.meta or {}
     studio = meta.get("label_studio")
-    studio = studio if isinstance(studio, dict) else {}
+    task = studio.get("task") if isinstance(studio, dict) else None
     for key in ("doc_id", "id", "task", "source", "file", "path"):
-        value = meta.get(key) if key != "task" else studio.get(key)
+        value = task if key == "task" else meta.get(key)
         if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
-            return str(value) if key != "task" else f"task {value}"
+            return f"task {value}" if key == "task" else str(value)
     return fallback

@@ -26,7 +26,7 @@ from annotations.cli.app import build_app
 from annotations.errors import InputError
 from annotations.formats import detect, read, write_records
 from annotations.formats.labelstudio import META_KEY
-from annotations.records import ANSWERS, Record, Span
+from annotations.records import ANSWERS, Record, Span, article_name
 from tests.conftest import REFERENCE, REPO, need
 
 LS = REFERENCE / "peers" / "label_studio"
@@ -117,6 +117,14 @@ def test_full_export_two_users_one_cancelled() -> None:
     assert by_task == {t: 2 for t in range(1, 7)}
     # the ids a write restores
     assert [r.meta[META_KEY]["annotation"] for r in records] == list(range(1, 13))
+
+
+def test_reports_name_an_article_by_its_task_id() -> None:
+    """Tasks share a `source` (6 tasks, 3 sources): reports name them as Label Studio does."""
+    records = records_of(EXPORT)
+    assert len({r.meta["source"] for r in records}) == 3
+    assert [article_name(r, "?") for r in records[::2]] == [f"task {n}" for n in range(1, 7)]
+    assert article_name(Record(text="a", meta={"id": "x", META_KEY: {"task": 3}}), "?") == "x"
 
 
 def test_emoji_task_offsets_are_code_points() -> None:
