@@ -11,7 +11,9 @@ What becomes what:
   Without it (Label Studio 0.x files, hand-made ones) the record names no annotator, so the
   file's name stands in for it, as for every format that does not say: several such annotations
   of one task are one annotator's and the last counts (Label Studio, too, credits an imported
-  annotation without `completed_by` to the importing user).
+  annotation without `completed_by` to the importing user). A `relecture` object on an
+  annotation (`labelstudio_write` puts it there) gives the annotator and answer Label Studio has
+  no field for.
 - **Answers.** `was_cancelled` (0.x: `skipped`) gives `ignore`, with the spans kept: cancelling
   is Label Studio's *Skip* button, the annotator passed on the task; `reject` says the article is
   unusable, which a skip does not. Every other annotation is `accept` (JSON_MIN leaves cancelled
@@ -22,8 +24,8 @@ What becomes what:
   answer. Predictions listed by id only (`[7]`) hold nothing to read: one notice says so.
 - **Regions.** A `labels` result is a span per label in `value.labels` (a region with two
   labels is two spans on the same characters, which the scheme's overlap check reports unless it
-  allows overlaps). `value.start`/`value.end` are code points, as Label Studio ≥ 1.0's editor
-  counts them; `value.text`, when present, must equal the text there (a mismatch is an error
+  allows overlaps). `value.start`/`value.end` are code points, as Label Studio's editor counts
+  them (1.21); `value.text`, when present, must equal the text there (a mismatch is an error
   naming the task, with a hint when the offsets match in UTF-16 units, as older versions
   counted). The region `id` is kept in the span (`id`), and `from_name`/`to_name` when they
   differ from the record's.
@@ -33,7 +35,7 @@ What becomes what:
 - **Not read:** results of other types (choices, textarea, relations, rectangles...) and
   regions without a label, summed up in one notice per file; a file with results of which none
   is a `labels` result is refused (it is not span annotation), as is a task without a text.
-  Timestamps become `timestamp` (`updated_at`); `lead_time`, drafts, region `meta`/`origin`
+  Timestamps become `_timestamp` (`updated_at`); `lead_time`, drafts, region `meta`/`origin`
   and the other bookkeeping keys are dropped.
 """
 
