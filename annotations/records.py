@@ -271,10 +271,13 @@ _RECORD_KEYS = frozenset(key for key, _ in Record.FIELDS)
 
 
 def article_name(record: Record, fallback: str) -> str:
-    """How reports name an article: its meta `doc_id`, `id`, `source`, `file` or `path`."""
+    """How reports name an article: its meta `doc_id` or `id`, its Label Studio task id ("task
+    3", as Label Studio shows it), its `source`, `file` or `path`."""
     meta = record.meta or {}
-    for key in ("doc_id", "id", "source", "file", "path"):
-        value = meta.get(key)
+    studio = meta.get("label_studio")
+    task = studio.get("task") if isinstance(studio, dict) else None
+    for key in ("doc_id", "id", "task", "source", "file", "path"):
+        value = task if key == "task" else meta.get(key)
         if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
-            return str(value)
+            return f"task {value}" if key == "task" else str(value)
     return fallback

@@ -33,7 +33,9 @@ def _both(inputs: list[Path], tmp: Path, options: Options) -> tuple[dict[str, by
     out = tmp / "out"
     results = []
     warnings: list[list[str]] = []
-    records = read_inputs(inputs, options.input_format, Policy(options.align), lambda m: None, NoProgress())
+    records = read_inputs(
+        inputs, options.input_format, Policy(options.align), lambda m: None, NoProgress()
+    )
     res = export_records(records, out, options, inputs=[str(p) for p in inputs])
     results.append(_files(out))
     warnings.append(res.warnings)

@@ -96,6 +96,18 @@ def option_path(
 
 # --- building blocks -----------------------------------------------------------------------
 
+LS_TASK = {"id": 2, "data": {"text": "Jean Dupont"}, "annotations": [{"id": 7, "result": []}]}
+
+
+def label_studio(task: dict[str, object], value: dict[str, object]) -> bytes:
+    """A Label Studio export, one task a line: `task` with one region, then a good task (first:
+    the error comes before anything loads the tokenizer)."""
+    region = {"id": "r1", "from_name": "label", "to_name": "text", "type": "labels"}
+    bad = orjson.loads(orjson.dumps(task))
+    bad["annotations"][0]["result"] = [region | {"value": value}]
+    good = {"id": 1, "data": {"text": "Paul"}, "annotations": []}
+    return b"[\n" + orjson.dumps(bad) + b",\n" + orjson.dumps(good) + b"\n]\n"
+
 
 def fifo(tmp: Path, name: str = "in.jsonl") -> Path:
     path = tmp / name
@@ -533,6 +545,51 @@ CASES: dict[str, Case] = {
             ),
         ),
         "must be integers",
+        line=1,
+    ),
+    "Label Studio JSON cut short": Case(
+        "convert",
+        source("ls.json", b'[{"id": 1, "data": {"text": "Jean"}, "annotations": [{"result": [{'),
+        "invalid JSON",
+        line=1,
+    ),
+    "Label Studio offsets beyond the text": Case(
+        "stats",
+        source("ls.json", label_studio(LS_TASK, {"start": 0, "end": 90, "labels": ["PER"]})),
+        'task 2, annotation 7, result "r1": offsets 0-90 are out of range',
+        line=2,
+    ),
+    "Label Studio value.text that is not the text there": Case(
+        "agree",
+        source(
+            "ls.json",
+            label_studio(LS_TASK, {"start": 0, "end": 4, "text": "Paul", "labels": ["PER"]}),
+        ),
+        'text "Paul" does not match the text at 0-4 ("Jean")',
+        line=2,
+    ),
+    "Label Studio results none of which is labels": Case(
+        "validate",
+        source(
+            "ls.json",
+            b'[{"data": {"text": "Jean"}, "annotations": [{"result": [{"type": "choices", '
+            b'"value": {"choices": ["A"]}}]}]}]',
+        ),
+        "no labels result, only 1 choices result:",
+    ),
+    "Label Studio JSON_MIN offsets that are not integers": Case(
+        "export",
+        source(
+            "min.json",
+            b'[\n{"text": "Jean", "annotator": 1, "label": [{"start": 0, "end": "4", "labels": ["PER"]}]}\n]',
+        ),
+        "must be integers",
+        line=2,
+    ),
+    "--from labelstudio on a doccano file": Case(
+        "convert",
+        source("in.json", GOOD_DOCCANO, "--from", "labelstudio"),
+        "not a Label Studio task",
         line=1,
     ),
     "JSONL boolean span offsets": Case(

@@ -21,7 +21,7 @@ from annotations.records import Record
 @one_line_errors
 def convert(
     source: Path = typer.Argument(..., help="Input file or folder.", readable=False),
-    out: Path = typer.Option(..., "-o", "--out", help="Output JSONL file (--to brat: a folder)."),
+    out: Path = typer.Option(..., "-o", "--out", help="Output file (--to brat: a folder)."),
     to: str = typer.Option("jsonl", "--to", help=f"Output format: {'|'.join(WRITE_FORMATS)}."),
     fmt: str | None = typer.Option(
         None,

@@ -16,6 +16,7 @@ from annotations.formats.docbin import is_docbin, looks_like_docbin, read_docbin
 from annotations.formats.doccano import looks_like_doccano, read_doccano
 from annotations.formats.hf import is_hf, read_hf
 from annotations.formats.jsonl import read_jsonl
+from annotations.formats.labelstudio import is_labelstudio, read_labelstudio
 from annotations.formats.txt import read_txt
 from annotations.formats.webanno_tsv import is_webanno, looks_like_webanno, read_webanno
 from annotations.inputs import (
@@ -30,7 +31,7 @@ from annotations.labels import LabelScheme
 from annotations.store.lines import BOM, MAX_LINE_BYTES, decode_line
 
 READ_FORMATS = (
-    *("jsonl", "prodigy", "doccano", "brat", "conll", "hf", "txt"),
+    *("jsonl", "prodigy", "doccano", "brat", "conll", "hf", "txt", "labelstudio"),
     *("webanno", "cas-json", "docbin"),
 )
 SPAN_KEY_FORMATS = ("webanno", "cas-json", "docbin")  # what `--spans-key` chooses spans of
@@ -72,6 +73,8 @@ def detect(path: Path) -> str:
         return "conll"
     if path.suffix == ".txt":
         return "conll" if _looks_like_conll(path) else "txt"
+    if path.suffix.lower() == ".json" and is_labelstudio(path):
+        return "labelstudio"
     return _sniff(path)
 
 
@@ -169,4 +172,6 @@ def read(
         return read_hf(path)
     if fmt == "txt":
         return read_txt(path, tokens)
+    if fmt == "labelstudio":
+        return read_labelstudio(path, policy, tokens)
     raise InputError(path, 0, f"unknown format {fmt!r} (one of {', '.join(READ_FORMATS)})")

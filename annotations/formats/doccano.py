@@ -45,7 +45,7 @@ def iter_objects(path: Path) -> Iterator[tuple[int, Any]]:
     head = read_input(path, 4096).lstrip(b"\xef\xbb\xbf \t\r\n")
     first_line = head.split(b"\n", 1)[0].strip()
     if head[:1] in (b"[", b"{") and first_line in (b"[", b"{"):
-        yield from _json_stream(path)
+        yield from json_values(path)
     else:
         yield from iter_json_lines(path)
 
@@ -61,7 +61,7 @@ def _no_constant(name: str) -> Any:
 _DECODER = json.JSONDecoder(parse_constant=_no_constant)
 
 
-def _json_stream(path: Path) -> Iterator[tuple[int, Any]]:
+def json_values(path: Path) -> Iterator[tuple[int, Any]]:
     """The values of a pretty-printed file, each with the line it starts on: the elements of a
     top-level array one by one (so that a message names the record's line), other values whole.
     As strict as the JSONL reader: NaN and Infinity, lone surrogates, integers beyond 64 bits

@@ -1,26 +1,27 @@
-"""Writing records as our JSONL, Prodigy JSONL or doccano JSONL, atomically: a temporary file
-beside the target, fsync'd, then renamed. An existing target is refused unless `force`. brat
-standoff is a folder: `annotations.formats.brat_write`."""
+"""Writing records as our JSONL, Prodigy JSONL, doccano JSONL or Label Studio JSON, atomically:
+a temporary file beside the target, fsync'd, then renamed. An existing target is refused unless
+`force`. brat standoff is a folder: `annotations.formats.brat_write`."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
 from annotations import outputs
 from annotations.errors import UsageError
 from annotations.formats.brat_write import write_brat
+from annotations.formats.labelstudio_write import write_labelstudio
 from annotations.labels import LabelScheme
 from annotations.outputs import naming_output
 from annotations.records import Record
 from annotations.store.scratch import clean_leftovers, scratch_file
 from annotations.store.writer import fsync_dir
 
-WRITE_FORMATS = ("jsonl", "prodigy", "doccano", "brat")
+WRITE_FORMATS = ("jsonl", "prodigy", "doccano", "labelstudio", "brat")
 
 
 def to_prodigy(record: Record) -> dict[str, Any]:
@@ -46,6 +47,10 @@ _SERIALISERS: dict[str, Callable[[Record], dict[str, Any]]] = {
     "jsonl": Record.to_dict,
     "prodigy": to_prodigy,
     "doccano": to_doccano,
+}
+# formats written as one document rather than a line per record: (records, file) -> records read
+_DOCUMENTS: dict[str, Callable[[Iterable[Record], BinaryIO], int]] = {
+    "labelstudio": write_labelstudio,
 }
 
 
@@ -75,11 +80,10 @@ def write_records(
     out = Path(out)
     if fmt == "brat":
         return write_brat(records, out, scheme, force=force, notice=notice, reads=reads)
-    if fmt not in _SERIALISERS:
+    if fmt not in _SERIALISERS and fmt not in _DOCUMENTS:
         raise UsageError(f"cannot write {fmt!r} (one of {', '.join(WRITE_FORMATS)})")
     if out.exists() and not force:
         raise UsageError(f"{out} exists; pass --force to replace it")
-    serialise = _SERIALISERS[fmt]
     count = 0
     with naming_output(out):
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -89,10 +93,14 @@ def write_records(
                 os.fchmod(fd, _file_mode(out))
                 fh = os.fdopen(fd, "wb", closefd=False)  # the scratch keeps fd (and its lock)
                 with fh:
-                    for record in records:
-                        fh.write(orjson.dumps(serialise(record)))
-                        fh.write(b"\n")
-                        count += 1
+                    if fmt in _DOCUMENTS:
+                        count = _DOCUMENTS[fmt](records, fh)
+                    else:
+                        serialise = _SERIALISERS[fmt]
+                        for record in records:
+                            fh.write(orjson.dumps(serialise(record)))
+                            fh.write(b"\n")
+                            count += 1
                     fh.flush()
                     os.fsync(fh.fileno())
                 os.replace(tmp, out)

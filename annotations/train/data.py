@@ -132,6 +132,7 @@ def records_of(
     paths: Sequence[Path], input_format: str | None, warn: Callable[[str], None]
 ) -> Iterable[tuple[Record, str]]:
     """(record, `file:line`) from files of any readable format, as the export reads them."""
-    from annotations.export.run import NoProgress, read_inputs
+    from annotations.export.options import NoProgress
+    from annotations.export.run import read_inputs
 
     return read_inputs(paths, input_format, Policy.SPLIT, warn, NoProgress())
