@@ -174,3 +174,47 @@ def test_nothing_accepted_is_the_same_message(tmp_path: Path) -> None:
     src = _write(tmp_path / "a.jsonl", [rec])
     with pytest.raises(UsageError, match="nothing to export: no accepted article"):
         export([src], tmp_path / "out", Options(fmt="hf", processes=2))
+
+
+def _killing_build(spec: object, chunk: object) -> object:
+    """Pass 2 as it is, except that the worker running the second chunk is SIGKILLed."""
+    import os
+    import signal
+
+    from annotations.export import chunks
+
+    global _CHUNKS_SEEN
+    _CHUNKS_SEEN += 1
+    if os.getpid() != _PARENT and _CHUNKS_SEEN >= 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return chunks.build(spec, chunk)  # type: ignore[arg-type]
+
+
+_CHUNKS_SEEN = 0
+_PARENT = 0
+
+
+def test_a_worker_killed_mid_export_leaves_dir_untouched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    import annotations.export.run as run
+    from annotations.export import chunks
+    from annotations.stream.runner import WorkerLost
+
+    global _PARENT
+    _PARENT = os.getpid()
+    src = _write(tmp_path / "a.jsonl", _records(300, 5, ("ann",), with_tokens=True))
+    out = tmp_path / "out"
+    export([src], out, Options(fmt="hf", processes=1))
+    before = _files(out)
+    monkeypatch.setattr(chunks, "CHUNK", 20)  # many chunks: workers die mid-way
+    monkeypatch.setattr(run, "build", _killing_build)
+    with pytest.raises(WorkerLost, match="worker process died"):
+        export([src], out, Options(fmt="hf", processes=2, force=True))
+    assert _files(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", "out"]  # no leftovers
+    monkeypatch.setattr(run, "build", chunks.build)
+    export([src], out, Options(fmt="hf", processes=2, force=True))
+    assert _files(out) == before

@@ -15,6 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from annotations.errors import InputError, UsageError
+from annotations.stream.runner import WorkerLost
 from annotations.suggest.base import SuggesterError
 from annotations.text_safety import safe_text
 
@@ -40,7 +41,7 @@ def one_line_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (InputError, UsageError, SuggesterError) as exc:
+        except (InputError, UsageError, SuggesterError, WorkerLost) as exc:
             raise fail(str(exc)) from None
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""

@@ -17,11 +17,13 @@ from rich.progress import (
     TaskID,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 
 from annotations.align import POLICIES as ALIGN_POLICIES
 from annotations.cli.errors import echo, one_line_errors
 from annotations.cli.options import SPANS_KEY
+from annotations.cli.progress import RateColumn
 from annotations.export import DEFAULT_SPLIT, FORMATS, Options
 from annotations.export import export as run_export
 from annotations.formats import READ_FORMATS
@@ -56,7 +58,9 @@ class _RichProgress:
                 TextColumn("{task.description}", markup=False),
                 BarColumn(),
                 MofNCompleteColumn(),
+                RateColumn("articles"),
                 TimeElapsedColumn(),
+                TimeRemainingColumn(),
                 console=self.console,
                 transient=True,
             )
@@ -139,6 +143,17 @@ def export(
     force: bool = typer.Option(
         False, "--force", help="Replace the output folder if it is an earlier export."
     ),
+    processes: int | None = typer.Option(
+        None,
+        "--processes",
+        help="Worker processes for JSONL inputs (default: one per core; 1: this process only).",
+    ),
+    scheduler: str | None = typer.Option(
+        None,
+        "--scheduler",
+        help="A Dask scheduler (tcp://HOST:PORT) to run on; the inputs must be at the same path "
+        "on every worker (relecture[dask]).",
+    ),
     spans_key: str | None = SPANS_KEY,
 ) -> None:
     """Export accepted articles as training data (HF dataset, spaCy, CoNLL, JSONL, doccano, Prodigy)."""
@@ -163,6 +178,8 @@ def export(
         force=force,
         input_format=input_format,
         spans_key=spans_key,
+        processes=processes,
+        scheduler=scheduler,
         agreement=agreement_for_card,
     )
     with _RichProgress(console) as progress:

@@ -188,7 +188,8 @@ def _lines(rows: list[Row], fmt: str) -> bytes:
     return b"".join(orjson.dumps(serialise(row.record)) + b"\n" for row in rows)
 
 
-def chunks(splits: dict[str, list[Row]], size: int = CHUNK) -> list[Chunk]:
+def chunks(splits: dict[str, list[Row]], size: int | None = None) -> list[Chunk]:
+    size = size or CHUNK
     return [
         Chunk(split, rows[i : i + size])
         for split, rows in splits.items()
