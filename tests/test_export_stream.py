@@ -207,9 +207,9 @@ def test_a_worker_killed_mid_export_leaves_dir_untouched(
     _PARENT = os.getpid()
     src = _write(tmp_path / "a.jsonl", _records(300, 5, ("ann",), with_tokens=True))
     out = tmp_path / "out"
+    monkeypatch.setattr(chunks, "CHUNK", 20)  # many chunks: workers die mid-way
     export([src], out, Options(fmt="hf", processes=1))
     before = _files(out)
-    monkeypatch.setattr(chunks, "CHUNK", 20)  # many chunks: workers die mid-way
     monkeypatch.setattr(run, "build", _killing_build)
     with pytest.raises(WorkerLost, match="worker process died"):
         export([src], out, Options(fmt="hf", processes=2, force=True))
