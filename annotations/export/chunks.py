@@ -23,7 +23,7 @@ import orjson
 from annotations.align import Policy
 from annotations.checks import parse_record
 from annotations.export.index import Stub
-from annotations.export.lean import Lean, lean
+from annotations.export.lean import Lean, lean, plain
 from annotations.export.prepare import prepare_row
 from annotations.export.select import Row, vote
 from annotations.records import Record
@@ -99,7 +99,7 @@ def _materialise(rows: list[Row], spec: Spec) -> list[Row]:
         elif isinstance(row.record, Stub):
             stub = row.record
             obj = _decoded(stub, paths)
-            fast = lean(obj, allowed) if allowed is not None else None
+            fast = (lean(obj, allowed) or plain(obj, allowed)) if allowed is not None else None
             if fast is not None:
                 where = f"{paths[stub.file]}:{stub.line}"
                 row = Row(fast, row.annotators, where, row.id, row.input_hash)

@@ -145,3 +145,45 @@ def _on_tokens(
                 return False
             prev_start, prev_end = start, span["end"]
     return True
+
+
+def plain(obj: Any, allowed: frozenset[str]) -> Lean | None:
+    """A line without tokens as a `Lean`, on spaCy's French tokens, when every span starts and
+    ends on them (what `formats.complete` would then do: tokenise, and set the token indices
+    without a change or a message); else None (the whole way aligns and reports)."""
+    if type(obj) is not dict or obj.get("tokens") is not None or problems(obj):
+        return None
+    from spacy.attrs import IDX, LENGTH
+
+    from annotations.tokenize import french_tokenizer
+
+    text: str = obj["text"]
+    table = french_tokenizer().make_doc(text).to_array([IDX, LENGTH])
+    starts_a = table[:, 0]
+    ends_a = starts_a + table[:, 1]
+    spans = obj.get("spans") or []
+    found: list[Span] = []
+    if spans:
+        s = np.fromiter((sp["start"] for sp in spans), np.int64, len(spans))
+        e = np.fromiter((sp["end"] for sp in spans), np.int64, len(spans))
+        ts = np.searchsorted(starts_a, s)
+        te = np.searchsorted(ends_a, e)
+        n = len(starts_a)
+        if (ts >= n).any() or (te >= n).any():
+            return None
+        if not (np.array_equal(starts_a[ts], s) and np.array_equal(ends_a[te], e)):
+            return None
+        for sp, a, b in zip(spans, ts.tolist(), te.tolist(), strict=True):
+            if text[sp["start"]].isspace() or text[sp["end"] - 1].isspace():
+                return None  # trimmed, with a warning, by the whole way
+            found.append(Span(sp["start"], sp["end"], sp["label"], a, b))
+        found.sort(key=lambda sp: (sp.start, sp.end))  # as `prepare_row` sorts them
+        prev_end = -1
+        for sp in found:
+            if sp.start < prev_end or sp.label not in allowed:
+                return None  # an error, said by the whole way
+            prev_end = sp.end
+    starts = starts_a.tolist()
+    ends = ends_a.tolist()
+    texts = [text[a:b] for a, b in zip(starts, ends, strict=True)]
+    return Lean(text, obj.get("meta"), found, texts)
