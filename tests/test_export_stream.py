@@ -218,3 +218,50 @@ def test_a_worker_killed_mid_export_leaves_dir_untouched(
     monkeypatch.setattr(run, "build", chunks.build)
     export([src], out, Options(fmt="hf", processes=2, force=True))
     assert _files(out) == before
+
+
+def test_the_fast_way_takes_only_what_the_whole_way_takes_as_it_is() -> None:
+    """`lean` refuses every line the whole way would refuse, align or warn about."""
+    from annotations.checks import problems
+    from annotations.export.lean import lean, plain
+    from annotations.tokenize import tokenize
+
+    text = "Marie Curie à Paris."
+    good = Record(text=text, spans=[Span(0, 11, "PER"), Span(14, 19, "LOC")]).with_hashes()
+    good.tokens = tokenize(text)
+    for span in good.spans or ():
+        span.token_start = next(t.id for t in good.tokens if t.start == span.start)
+        span.token_end = next(t.id for t in good.tokens if t.end == span.end)
+    allowed = frozenset(LABELS)
+    base = orjson.loads(good.to_json())
+    fast = lean(base, allowed)
+    assert fast is not None and fast.token_texts == [t.text for t in good.tokens]
+    assert [(s.start, s.end, s.token_start, s.token_end) for s in fast.spans] == [
+        (0, 11, 0, 1),
+        (14, 19, 3, 3),
+    ]
+
+    def changed(path: str, value: object) -> dict[str, object]:
+        obj = orjson.loads(good.to_json())
+        where, i, key = path.split(".")
+        obj[where][int(i)][key] = value
+        return obj
+
+    bad = {
+        "token text": changed("tokens.1.text", "Curry"),
+        "token id": changed("tokens.2.id", 7),
+        "ws null": changed("tokens.0.ws", None),
+        "float offset": changed("tokens.1.start", 6.0),
+        "bool offset": changed("tokens.0.start", False),
+        "span off its tokens": changed("spans.0.token_end", 2),
+        "unknown label": changed("spans.1.label", "COMPANY"),
+        "overlap": changed("spans.1.start", 6),
+    }
+    for why, obj in bad.items():
+        assert lean(obj, allowed) is None, why
+    assert problems(bad["token text"]) and problems(bad["token id"])  # errors, said whole
+    plain_obj = {"text": text, "spans": [{"start": 0, "end": 11, "label": "PER"}]}
+    fast = plain(plain_obj, allowed)
+    assert fast is not None and fast.spans[0].token_end == 1
+    for off in ({"start": 0, "end": 4, "label": "PER"}, {"start": 0, "end": 6, "label": "PER"}):
+        assert plain({"text": text, "spans": [off]}, allowed) is None  # inside a token / a space
