@@ -77,8 +77,8 @@ def suggest(
     check_output(out, command_inputs(source, patterns, labels, learn_from))
     scheme = load_scheme(labels)
     console = Console(stderr=True, soft_wrap=True)
-    spec = ChainSpec.of(None if model.lower() == "none" else model, patterns, learn_from, labels)
     inputs = check_inputs(patterns, learn_from, scheme)  # every file, before anything starts
+    spec = ChainSpec.of(None if model.lower() == "none" else model, patterns, learn_from, labels)
     if scheduler is None:
         try:  # loaded and warmed up here, before the workers fork: they share it
             spec.chain(inputs).apply([Record(text="Mise en route à Paris, le 1er mai.")])
@@ -132,11 +132,12 @@ def _write(plan: Plan, run: Runner, writer: JsonlWriter, console: Console) -> in
     start = time.perf_counter()
     with _bar(console, "suggest") as progress:
         task = progress.add_task("suggest", total=plan.todo, rate="–")
-        for n, lines in suggest_plan(plan, run):
-            writer.append_lines(lines)
-            count += n
-            rate = count / max(time.perf_counter() - start, 1e-9)
-            progress.update(task, advance=n, rate=f"{rate:.1f} articles/s")
+        with suggest_plan(plan, run) as results:
+            for n, lines in results:
+                writer.append_lines(lines)
+                count += n
+                rate = count / max(time.perf_counter() - start, 1e-9)
+                progress.update(task, advance=n, rate=f"{rate:.1f} articles/s")
     return count
 
 

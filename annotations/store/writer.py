@@ -153,9 +153,10 @@ class JsonlWriter:
 def _forget_in_child() -> None:
     """In a forked child: close the writers' files (their locks stay with the parent)."""
     for writer in list(_OPEN):
-        if writer._fd >= 0:
-            os.close(writer._fd)
-            writer._fd = -1
+        fd, writer._fd = writer._fd, -1
+        if fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 os.register_at_fork(after_in_child=_forget_in_child)

@@ -59,7 +59,7 @@ class Cluster:
             while pending:
                 yield self._result(pending.popleft())
         finally:
-            if pending:
+            if pending and self.client.status == "running":
                 self.client.cancel(list(pending))
 
     def _result(self, future: Any) -> Any:

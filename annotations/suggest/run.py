@@ -10,7 +10,7 @@ the records its reader yields. Two passes:
    already holds (resume), which is all this process keeps (16 bytes per article, never the
    articles).
 2. suggest: each part with work left runs in a worker through the suggestion chain its
-   `ChainSpec` builds (once per worker, `per_worker`) and comes back as JSONL bytes, which the
+   `ChainSpec` builds (once per worker process, kept for its later parts) and comes back as JSONL bytes, which the
    command appends in input order. OUT is byte for byte what one process writes, however many
    workers ran; an interrupted run leaves whole parts, and the rerun skips them.
 
@@ -23,10 +23,11 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from annotations.align import Policy
 from annotations.checks import parse_record
@@ -37,11 +38,14 @@ from annotations.labels import load_scheme
 from annotations.records import Record
 from annotations.store.lines import decode_line, iter_raw_lines
 from annotations.stream.ranges import BOM, Part, split
-from annotations.stream.runner import Runner, per_worker
+from annotations.stream.runner import Runner
 from annotations.suggest.chain import Chain
 from annotations.suggest.check import SuggestInputs, learn_format, learned_records
 from annotations.suggest.factory import build_chain
 from annotations.suggest.patterns import pattern_set
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 PART_BYTES = 512 << 10  # a few hundred articles: seconds of model time, a small result to hold
 OUT_PART_BYTES = 8 << 20  # OUT's records have tokens: only read for their keys
@@ -95,22 +99,34 @@ class ChainSpec:
     patterns: tuple[str, ...] = ()
     learn_from: tuple[Learned, ...] = ()
     labels: str | None = None
+    # (size, mtime) of every file the chain is built from, the model's folder included: a
+    # worker that lives on (a cluster's) builds the chain again when one of them was changed
+    stamps: tuple[tuple[int, int], ...] = ()
 
     @classmethod
     def of(
         cls, model: str | None, patterns: list[Path], learn_from: list[Path], labels: Path | None
     ) -> ChainSpec:
+        files = [*patterns, *learn_from, *([labels] if labels else [])]
+        if model and os.path.exists(model):
+            files += [Path(model), *sorted(Path(model).glob("*"))]
         return cls(
             model,
             tuple(os.path.abspath(p) for p in patterns),
             tuple(Learned.of(p) for p in learn_from),
             None if labels is None else os.path.abspath(labels),
+            tuple((st.st_size, st.st_mtime_ns) for st in map(os.stat, files)),
         )
 
     def chain(self, inputs: SuggestInputs | None = None) -> Chain:
         """The chain, built once in this process and reused by every part it suggests; from
-        `inputs` when the command has read the files already (`check_inputs`)."""
-        return per_worker(("suggest.chain", self), lambda: self._build(inputs))
+        `inputs` when the command has read the files already (`check_inputs`). One chain is
+        kept (a model each): a worker of a cluster that runs for another spec drops the last."""
+        global _CHAIN
+        if _CHAIN is None or _CHAIN[0] != self:
+            _CHAIN = None  # the old one's memory is freed before the new one is loaded
+            _CHAIN = (self, self._build(inputs))
+        return _CHAIN[1]
 
     def _build(self, inputs: SuggestInputs | None) -> Chain:
         scheme = load_scheme(self.labels)
@@ -119,6 +135,9 @@ class ChainSpec:
             inputs = SuggestInputs(tuple(pattern_set(p, scheme) for p in self.patterns), learned)
         chain, _ = build_chain(self.model, n_process=1, scheme=scheme, inputs=inputs)
         return chain
+
+
+_CHAIN: tuple[ChainSpec, Chain] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,9 +249,10 @@ def done_keys(out: Path, runner: Runner, advance: Callable[[int], Any]) -> set[b
         return set()
     done: set[bytes] = set()
     pieces = _slices(out, OUT_PART_BYTES, runner)
-    for piece, blob in zip(pieces, runner.map(check_slice, pieces), strict=True):
-        done.update(_digests(blob))
-        advance(piece.part.size)
+    with mapped(runner, check_slice, pieces) as blobs:
+        for piece, blob in zip(pieces, blobs, strict=True):
+            done.update(_digests(blob))
+            advance(piece.part.size)
     if not done:
         raise InputError(out, 0, "file is empty (no records)")
     return done
@@ -253,13 +273,14 @@ def check_source(
     plan = Plan(spec, source, detected, fmt)
     if detected in JSONL:
         pieces = _slices(source, PART_BYTES, runner)
-        for piece, blob in zip(pieces, runner.map(check_slice, pieces), strict=True):
-            skip = frozenset(i for i, d in enumerate(_digests(blob)) if d in done)
-            n = len(blob) // DIGEST
-            plan.slices.append((piece, n, skip))
-            plan.records += n
-            plan.todo += n - len(skip)
-            advance(piece.part.size)
+        with mapped(runner, check_slice, pieces) as blobs:
+            for piece, blob in zip(pieces, blobs, strict=True):
+                skip = frozenset(i for i, d in enumerate(_digests(blob)) if d in done)
+                n = len(blob) // DIGEST
+                plan.slices.append((piece, n, skip))
+                plan.records += n
+                plan.todo += n - len(skip)
+                advance(piece.part.size)
         if not plan.records:
             raise InputError(source, 0, "file is empty (no records)")
     else:
@@ -272,6 +293,19 @@ def check_source(
     return plan
 
 
-def suggest_plan(plan: Plan, runner: Runner) -> Iterator[tuple[int, bytes]]:
+def suggest_plan(plan: Plan, runner: Runner) -> AbstractContextManager[Iterator[tuple[int, bytes]]]:
     """Pass 2: (articles, JSONL lines) of each part with work left, in input order."""
-    return runner.map(suggest_work, plan.works())
+    return mapped(runner, suggest_work, plan.works())
+
+
+@contextmanager
+def mapped(runner: Runner, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[Iterator[R]]:
+    """`runner.map(fn, tasks)`, closed on the way out however it is left: the tasks still in
+    flight are cancelled then, not when the traceback that holds the map is freed."""
+    results = runner.map(fn, tasks)
+    try:
+        yield results
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
