@@ -42,11 +42,12 @@ from annotations.text_safety import literal
 MAX_DEFAULT_PROCESSES = 4
 
 PROCESSES_HELP = (
-    "Worker processes, each running the whole chain (model included) on its own parts. "
-    f"Default: one per core, at most {MAX_DEFAULT_PROCESSES} (an input smaller than one part, "
-    f"{PART_BYTES >> 10} KB of JSONL, runs in this process). The model is loaded once, before "
-    "the workers start, and shared with them, but each worker's own work grows its memory: "
-    "about 0.5 GB more per worker with fr_core_news_md; lower it on a small machine."
+    "Worker processes, each running the whole chain (model included) on its own parts of the "
+    f"input. Default: one per core, at most {MAX_DEFAULT_PROCESSES}; an input under "
+    f"{PART_BYTES >> 10} KB of JSONL runs in this process. The model is loaded once, before the "
+    "workers start, and shared with them: with fr_core_news_md a run takes about 0.6 GB in one "
+    f"process and 0.2 GB more per worker, so the default stays under 1.5 GB (raise it on a big "
+    "machine, lower it on a small one)."
 )
 
 
@@ -64,7 +65,7 @@ def suggest(
         None,
         "--scheduler",
         metavar="tcp://HOST:PORT",
-        help="Run on this Dask cluster's workers instead (pip install 'relecture[dask]'); they "
+        help="Run on this Dask cluster's workers instead (pip install 'relecture\\[dask]'); they "
         "read SOURCE, OUT and the other files at the same paths (a shared file system).",
     ),
     n_process: int | None = typer.Option(

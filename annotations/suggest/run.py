@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -123,10 +124,11 @@ class ChainSpec:
         `inputs` when the command has read the files already (`check_inputs`). One chain is
         kept (a model each): a worker of a cluster that runs for another spec drops the last."""
         global _CHAIN
-        if _CHAIN is None or _CHAIN[0] != self:
-            _CHAIN = None  # the old one's memory is freed before the new one is loaded
-            _CHAIN = (self, self._build(inputs))
-        return _CHAIN[1]
+        with _BUILDING:  # a Dask worker with several threads builds it once too
+            if _CHAIN is None or _CHAIN[0] != self:
+                _CHAIN = None  # the old one's memory is freed before the new one is loaded
+                _CHAIN = (self, self._build(inputs))
+            return _CHAIN[1]
 
     def _build(self, inputs: SuggestInputs | None) -> Chain:
         scheme = load_scheme(self.labels)
@@ -138,6 +140,7 @@ class ChainSpec:
 
 
 _CHAIN: tuple[ChainSpec, Chain] | None = None
+_BUILDING = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
