@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections import deque
@@ -105,7 +106,10 @@ class Processes:
 def _watch_parent(parent: int, every: float = 0.5) -> None:
     """In a worker process: leave when the parent is gone. A pool's workers wait on a pipe that
     they hold both ends of, so a SIGKILLed parent would otherwise leave them waiting forever
-    (with the model loaded, and every file descriptor the parent had open at the fork)."""
+    (with the model loaded, and every file descriptor the parent had open at the fork). Ctrl+C
+    is the parent's to handle (it cancels what is queued and closes the pool): a worker that got
+    it too would print its own traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while os.getppid() == parent:
