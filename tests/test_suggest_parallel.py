@@ -143,8 +143,8 @@ def test_one_process_two_processes_and_a_cluster_write_the_same_file(
 def test_other_formats_go_in_batches_of_records(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A folder of .txt articles: read by the command, suggested in batches by the workers
-    (tokenised there), the same file as the reader's records through one chain."""
+    """A folder of .txt articles: read by the command (its reader tokenises them), suggested in
+    batches by the workers, the same file as the reader's records through one chain."""
     folder = tmp_path / "txt"
     folder.mkdir()
     for i, text in enumerate(sentences()[:10]):

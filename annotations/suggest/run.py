@@ -1,8 +1,9 @@
 """`relecture suggest` in parts, on a `Runner` (this process, worker processes, a Dask cluster),
 with the same output whichever runs it.
 
-A JSONL source is cut into byte ranges (`stream.ranges.split`), any other format into batches of
-the records its reader yields. Two passes:
+A JSONL source is cut into byte ranges (`stream.ranges.split`), read and parsed by the workers;
+any other format is read by the command (its reader tokenises what has no tokens, as `suggest`
+always did) and sent in batches of records. Two passes:
 
 1. check: every part is read and checked in a worker, which sends back a digest of each record's
    article key; OUT is read the same way first. Nothing is written before every part has been
@@ -30,10 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from annotations.align import Policy
 from annotations.checks import parse_record
 from annotations.errors import InputError
-from annotations.formats import complete, detect, read
+from annotations.formats import detect, read
 from annotations.inputs import check_path, open_input
 from annotations.labels import load_scheme
 from annotations.records import Record
@@ -192,9 +192,6 @@ def suggest_work(work: Work) -> tuple[int, bytes]:
         records: list[Record] = list(slice_records(work.piece))
     else:
         records = list(work.records)
-        for record in records:  # what `read()` does for a format without tokens (tokens=True)
-            if record.tokens is None:
-                complete(record, Policy.SPLIT)
     todo = [r for i, r in enumerate(records) if i not in work.skip]
     lines = [r.to_json() + b"\n" for batch in chain.stream(iter(todo)) for r in batch]
     return len(todo), b"".join(lines)
@@ -220,15 +217,16 @@ class Plan:
                 if len(skip) < n:
                     yield Work(self.spec, piece=piece, skip=skip)
             return
-        for i, batch in enumerate(_batches(self.source, self.fmt_given)):
+        # read as `suggest` always read them: the reader completes them (tokens, aligned spans)
+        for i, batch in enumerate(_batches(self.source, self.fmt_given, tokens=True)):
             skip = self.batch_skips[i]
             if len(skip) < len(batch):
                 yield Work(self.spec, records=tuple(batch), skip=skip)
 
 
-def _batches(source: Path, fmt: str | None) -> Iterator[list[Record]]:
+def _batches(source: Path, fmt: str | None, tokens: bool) -> Iterator[list[Record]]:
     batch: list[Record] = []
-    for item in read(source, fmt, tokens=False):
+    for item in read(source, fmt, tokens=tokens):
         batch.append(item.record)
         if len(batch) == BATCH:
             yield batch
@@ -287,7 +285,7 @@ def check_source(
         if not plan.records:
             raise InputError(source, 0, "file is empty (no records)")
     else:
-        for batch in _batches(source, fmt):
+        for batch in _batches(source, fmt, tokens=False):  # the keys only: no tokenising
             skip = frozenset(i for i, r in enumerate(batch) if key_digest(r) in done)
             plan.batch_skips.append(skip)
             plan.records += len(batch)
