@@ -14,6 +14,10 @@ class InputError(Exception):
         self.message = message
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, int, str]]:
+        # raised in a worker process (or on a Dask worker), it is pickled back to the command
+        return (InputError, (self.path, self.line, self.message))
+
     def __str__(self) -> str:
         if self.line:
             return f"{self.path}:{self.line}: {self.message}"

@@ -11,7 +11,7 @@ Protocol (JSON lines on stdin/stdout): a request `{"argv": [...], "stdout": path
 sends ("reap") makes the server wait for the child and answer `{"code": int|null, "signal":
 int|null}`. `drive` makes `annotate` run its screen under Pilot with scripted keys (see
 `tests.tui_helpers.scripted_run`) instead of on the terminal; `batch` makes `suggest` write its
-output every N articles, so that a small input is written in several batches as a large one is.
+output in several parts (8) and batches of N articles, as a large input is written.
 """
 
 from __future__ import annotations
@@ -58,9 +58,11 @@ def child(request: dict[str, Any]) -> None:
         from tui.cli import build
 
         if request.get("batch") is not None:  # suggest writes every N articles (64 in use)
+            from annotations.suggest import run
             from annotations.suggest.chain import Chain
 
             Chain.stream.__defaults__ = (request["batch"],)
+            run.PARTS_PER_PROCESS = 8  # and one part is one write: a small input in 8 of them
         if request.get("drive") is not None:
             from tests.tui_helpers import scripted_run
 

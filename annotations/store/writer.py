@@ -1,5 +1,7 @@
 """The append-only JSONL writer: one writer per file (advisory lock), every record fsync'd,
 a torn last line (crash mid-write) set aside in a sidecar file on open, never dropped silently.
+A process forked while a writer is open (a worker process) does not keep its file: the lock is
+the writing process's alone, and dies with it, whatever its workers do.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import fcntl
 import logging
 import os
 import time
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +23,7 @@ from annotations.errors import UsageError
 from annotations.records import Record
 
 log = logging.getLogger("relecture.store")
+_OPEN: weakref.WeakSet[JsonlWriter] = weakref.WeakSet()
 
 
 class FileLocked(UsageError):
@@ -65,6 +69,7 @@ class JsonlWriter:
                 f"{self.path} is already open for writing by another relecture session; "
                 "close that one first (one writer per file)"
             ) from None
+        _OPEN.add(self)
         if not existed:
             fsync_dir(self.path.resolve().parent)
         self.torn: TornTail | None = self._recover_torn_tail()
@@ -107,6 +112,13 @@ class JsonlWriter:
         data = b"".join(
             (r.to_json() if isinstance(r, Record) else orjson.dumps(r)) + b"\n" for r in records
         )
+        return self.append_lines(data)
+
+    def append_lines(self, data: bytes) -> int:
+        """Write whole JSONL lines (each ending with a newline, as `Record.to_json()` + `\\n`
+        makes them, in a worker process) and fsync them."""
+        if data and not data.endswith(b"\n"):
+            raise ValueError("append_lines takes whole lines")
         view = memoryview(data)
         start = os.fstat(self._fd).st_size  # one writer per file: nobody else appends
         try:
@@ -136,6 +148,18 @@ class JsonlWriter:
     def __del__(self) -> None:
         if getattr(self, "_fd", -1) >= 0:
             os.close(self._fd)
+
+
+def _forget_in_child() -> None:
+    """In a forked child: close the writers' files (their locks stay with the parent)."""
+    for writer in list(_OPEN):
+        fd, writer._fd = writer._fd, -1
+        if fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 def _last_newline(fd: int, size: int, chunk: int = 1 << 16) -> int:

@@ -7,13 +7,17 @@ plain data). A worker keeps what is costly to build (a spaCy pipeline, a suggest
 `per_worker(key, factory)`: built once per process, then reused by every task it runs.
 
 A worker process that dies (killed, out of memory) ends the map with `WorkerLost`; on a Dask
-cluster the scheduler retries a task whose worker was lost (`retries`) before giving up.
+cluster the scheduler retries a task whose worker was lost (`retries`) before giving up. A
+worker process whose parent died (SIGKILLed) leaves within a second instead of lingering.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -70,7 +74,12 @@ class Processes:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             context = multiprocessing.get_context("fork")
-            self._pool = ProcessPoolExecutor(self.processes, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                self.processes,
+                mp_context=context,
+                initializer=_watch_parent,
+                initargs=(os.getpid(),),
+            )
         return self._pool
 
     def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
@@ -92,6 +101,22 @@ class Processes:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def _watch_parent(parent: int, every: float = 0.5) -> None:
+    """In a worker process: leave when the parent is gone. A pool's workers wait on a pipe that
+    they hold both ends of, so a SIGKILLed parent would otherwise leave them waiting forever
+    (with the model loaded, and every file descriptor the parent had open at the fork). Ctrl+C
+    is the parent's to handle (it cancels what is queued and closes the pool): a worker that got
+    it too would print its own traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
 def _result(fut: Future[R]) -> R:

@@ -43,10 +43,10 @@ def check_inputs(
 def learned_records(path: str | Path) -> list[Record]:
     """Every record of an annotation file in any readable format."""
     path = Path(path)
-    return [item.record for item in read(path, _learn_format(path))]
+    return [item.record for item in read(path, learn_format(path))]
 
 
-def _learn_format(path: Path) -> str:
+def learn_format(path: Path) -> str:
     """The file's format; when it cannot be told, say why in terms of `--learn-from` (there is no
     `--format` for these files), and name bad UTF-8 rather than an unknown format."""
     try:

@@ -205,7 +205,7 @@ def throughput(ctx: Context) -> Iterator[Row]:
     rates = {}
     for n in (1, 2):
         out = ctx.scratch / f"suggest-out-{n}.jsonl"
-        ctx.log(f"suggest: relecture suggest --n-process {n} on {len(texts)} articles …")
+        ctx.log(f"suggest: relecture suggest --processes {n} on {len(texts)} articles …")
         proc = subprocess.run(
             [
                 sys.executable,
@@ -215,7 +215,7 @@ def throughput(ctx: Context) -> Iterator[Row]:
                 str(src),
                 "-o",
                 str(out),
-                "--n-process",
+                "--processes",
                 str(n),
             ],
             cwd=REPO,
