@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -393,3 +394,22 @@ def test_an_input_error_crosses_processes() -> None:
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False
     )
     assert done.stdout == "InputError in.jsonl:7: invalid JSON\n", done.stderr
+
+
+def test_export_on_a_cluster_writes_the_same_files(tmp_path: Path, cluster: str) -> None:
+    """`relecture export --scheduler` (issue 16): both passes on the cluster's workers, the
+    same folder as on local worker processes."""
+    from annotations.export import Options, export
+    from tests.test_export_stream import _files, _records, _write
+
+    src = _write(tmp_path / "a.jsonl", _records(80, 9, ("alice", "bob"), with_tokens=False))
+    results = []
+    for options in (
+        Options(fmt="hf", policy="majority", processes=2),
+        Options(fmt="hf", policy="majority", scheduler=cluster),
+    ):
+        out = tmp_path / "out"
+        export([src], out, options)
+        results.append(_files(out))
+        shutil.rmtree(out)
+    assert results[0] == results[1]

@@ -95,7 +95,7 @@ def scan_part(task: PartTask) -> PartIndex:
     parser = simdjson.Parser()
     annotators: list[str | None] = []
     hashes: list[int] = []
-    digests: list[Digest] = []
+    digests: list[bytes] = []  # made `Digest`s by `scan`: a cluster may send plain bytes
     answers: list[str | None] = []
     labels: list[tuple[str, ...]] = []
     offsets: list[int] = []
@@ -237,7 +237,7 @@ def scan(paths: Sequence[Path], defaults: Sequence[str | None], runner: Runner) 
         for row in zip(
             annotators, hashes, digests, answers, labels, offsets, lengths, lines, strict=True
         ):
-            yield Stub(row[0], row[1], row[2], row[3], row[4], f, row[5], row[6], row[7])
+            yield Stub(row[0], row[1], Digest(row[2]), row[3], row[4], f, row[5], row[6], row[7])
     for path, any_line in zip(paths, seen, strict=True):
         if not any_line:
             raise InputError(path, 0, "file is empty (no records)")
