@@ -14,7 +14,7 @@ from rich.console import Console
 import annotations.export.run as export_run
 from annotations.cli.export import _RichProgress
 from annotations.records import Record, Span, Token
-from annotations.store import folders
+from annotations.store import atomic
 from tests.test_export_hf import DEMO, labelled_demo, run, write_jsonl
 
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -87,7 +87,7 @@ def test_a_failure_midway_leaves_the_folder_as_it_was(
     assert run("export", str(demo_jsonl), "-o", str(out), "-f", "jsonl")[0] == 0
     before = snapshot(out)
     if not exchange:
-        monkeypatch.setattr(folders, "exchange", lambda a, b: False)
+        monkeypatch.setattr(atomic, "exchange", lambda a, b: False)
 
     def boom(*args: object, **kwargs: object) -> str:
         raise RuntimeError("disk on fire")
@@ -99,7 +99,7 @@ def test_a_failure_midway_leaves_the_folder_as_it_was(
     assert leftovers(tmp_path, "out") == []
     monkeypatch.undo()
     if not exchange:
-        monkeypatch.setattr(folders, "exchange", lambda a, b: False)
+        monkeypatch.setattr(atomic, "exchange", lambda a, b: False)
     code, output = run("export", str(demo_jsonl), "-o", str(out), "-f", "hf", "--force")
     assert code == 0, output
     assert (out / "dataset_dict.json").exists() and not (out / "train.jsonl").exists()
@@ -112,7 +112,7 @@ def test_interrupted_export_leaves_nothing(
     def interrupt(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(folders, "make_durable", interrupt)
+    monkeypatch.setattr(atomic, "make_durable", interrupt)
     code, _ = run("export", str(demo_jsonl), "-o", str(tmp_path / "out"), "-f", "spacy")
     assert code == 130
     assert not (tmp_path / "out").exists() and leftovers(tmp_path, "out") == []

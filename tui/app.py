@@ -15,7 +15,6 @@ and the articles still to be reviewed get its suggestions (see `_model_loaded`).
 from __future__ import annotations
 
 import gc
-import os
 import threading
 import time
 from collections import deque
@@ -38,7 +37,8 @@ from annotations.records import Record
 from annotations.review.learning import Learning
 from annotations.review.retraining import Retraining, TrainingRequest, TrainingResult
 from annotations.review.session import ReviewSession
-from annotations.store.writer import JsonlWriter, fsync_dir
+from annotations.store import atomic
+from annotations.store.writer import JsonlWriter
 from annotations.suggest.chain import Chain
 from annotations.suggest.check import SuggestInputs, check_inputs
 from annotations.suggest.memory import Memory
@@ -496,13 +496,7 @@ class RelectureApp(App[None]):
             if generation <= self._drafted:
                 return
             self._drafted = generation
-            tmp = self.draft_path.with_name(self.draft_path.name + ".tmp")
-            with open(tmp, "wb") as fh:
-                fh.write(orjson.dumps(drafts))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.draft_path)
-            fsync_dir(self.draft_path.parent)
+            atomic.replace_file(self.draft_path, orjson.dumps(drafts))
 
     @on(DraftWritten)
     def _draft_written(self, message: DraftWritten) -> None:

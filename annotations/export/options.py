@@ -14,7 +14,7 @@ from annotations.errors import UsageError
 from annotations.export.select import parse_policy
 from annotations.export.splits import DEFAULT_SPLIT, parse_split
 from annotations.records import Record
-from annotations.store import folders
+from annotations.store import atomic
 
 FORMATS = ("hf", "spacy", "conll", "jsonl", "doccano", "prodigy")
 ONE_TAG_PER_TOKEN = frozenset(("hf", "spacy", "conll"))
@@ -67,7 +67,7 @@ def check_target(
     """Refuse a target that exists (without force), is a file, is not an export, is or holds an
     input (by identity: see `annotations.outputs`), or lies inside an input folder."""
     reads = [*outputs.inputs("the input", inputs), *outputs.inputs("the --labels file", [labels])]
-    folders.check_target(out, force, MARKER, "a relecture export", reads)
+    atomic.check_target(out, force, MARKER, "a relecture export", reads)
 
 
 def check_options(options: Options) -> None:

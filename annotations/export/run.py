@@ -1,5 +1,5 @@
 """The export, start to finish: select, split, make and write the chunks, and put DIR in place
-whole or not at all (`annotations.store.folders`: a scratch folder beside DIR, fsync, one rename;
+whole or not at all (`annotations.store.atomic`: a scratch folder beside DIR, fsync, one rename;
 an existing DIR is replaced only with `force` and only when it is an earlier export).
 
 JSONL inputs (ours, Prodigy's) are exported in two passes, in flat memory: pass 1 indexes every
@@ -50,7 +50,7 @@ from annotations.export.splits import SPLIT_NAMES, assign, parse_split
 from annotations.export.write import split_name, write_folder
 from annotations.labels import DEFAULT_SCHEME, load_scheme
 from annotations.records import Record
-from annotations.store import folders
+from annotations.store import atomic
 from annotations.stream.runner import Inline, Runner, runner
 
 __all__ = ["FORMATS", "MARKER", "ExportResult", "Options", "export", "export_records"]
@@ -289,7 +289,7 @@ def _export_rows(
     )
     spec = Spec(options.fmt, tuple(labels), options.align, options.fmt in ONE_TAG_PER_TOKEN, paths)
     prog.phase("writing", len(selection.rows))
-    with folders.written_whole(out, "export", notice) as tmp:
+    with atomic.written_whole(out, "export", notice) as tmp:
         built = run.map(partial(build, spec), chunks(splits))
         features = write_folder(
             tmp, options.fmt, splits, labels, summary, _counted(built, selection), report, prog

@@ -17,7 +17,7 @@ What brat cannot hold is said once each: records answered `reject` or `ignore` a
 (brat has no answer: an accepted or unanswered article comes back unanswered), suggestions are not
 written, and a label with a space (`Product Category`) is written with `_` (brat's labels have
 none). A text starting with a byte-order mark is refused (readers drop it, shifting every offset).
-DIR is written whole or not at all (`annotations.store.folders`).
+DIR is written whole or not at all (`annotations.store.atomic`).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from annotations.formats.brat import one_line
 from annotations.identity import by_article
 from annotations.labels import LabelScheme
 from annotations.records import Record, article_name, input_hash
-from annotations.store import folders
+from annotations.store import atomic
 from annotations.store.latest import latest
 
 MARKER = ".relecture-brat.json"
@@ -153,7 +153,7 @@ def write_brat(
     """Write the records as brat standoff into the folder `out` (see the module docstring);
     returns the number of records written."""
     say = notice or (lambda _message: None)
-    folders.check_target(out, force, MARKER, "a brat folder written by relecture convert", reads)
+    atomic.check_target(out, force, MARKER, "a brat folder written by relecture convert", reads)
     current = latest(records)
     kept = [r for r in current if r.answer not in ("reject", "ignore")]
     for record in kept:
@@ -174,7 +174,7 @@ def write_brat(
     data_labels = sorted({s.label for r in kept for s in r.spans or ()})
     scheme_labels = list(scheme.names) if scheme else []
     mapping = brat_labels([*scheme_labels, *(x for x in data_labels if x not in scheme_labels)])
-    with folders.written_whole(out, "convert", notice) as tmp:
+    with atomic.written_whole(out, "convert", notice) as tmp:
         for record in kept:
             where = tmp / subfolder[record.annotator] if several else tmp
             where.mkdir(exist_ok=True)

@@ -18,8 +18,7 @@ from annotations.formats.labelstudio_write import write_labelstudio
 from annotations.labels import LabelScheme
 from annotations.outputs import naming_output
 from annotations.records import Record
-from annotations.store.scratch import clean_leftovers, scratch_file
-from annotations.store.writer import fsync_dir
+from annotations.store import atomic
 
 WRITE_FORMATS = ("jsonl", "prodigy", "doccano", "labelstudio", "brat")
 
@@ -85,27 +84,13 @@ def write_records(
     if out.exists() and not force:
         raise UsageError(f"{out} exists; pass --force to replace it")
     count = 0
-    with naming_output(out):
-        out.parent.mkdir(parents=True, exist_ok=True)
-        clean_leftovers(out, "convert", notice)
-        with scratch_file(out, "convert") as (fd, tmp):
-            try:
-                os.fchmod(fd, _file_mode(out))
-                fh = os.fdopen(fd, "wb", closefd=False)  # the scratch keeps fd (and its lock)
-                with fh:
-                    if fmt in _DOCUMENTS:
-                        count = _DOCUMENTS[fmt](records, fh)
-                    else:
-                        serialise = _SERIALISERS[fmt]
-                        for record in records:
-                            fh.write(orjson.dumps(serialise(record)))
-                            fh.write(b"\n")
-                            count += 1
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, out)
-                fsync_dir(out.resolve().parent)
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
+    with naming_output(out), atomic.file_whole(out, "convert", _file_mode(out), notice) as fh:
+        if fmt in _DOCUMENTS:
+            count = _DOCUMENTS[fmt](records, fh)
+        else:
+            serialise = _SERIALISERS[fmt]
+            for record in records:
+                fh.write(orjson.dumps(serialise(record)))
+                fh.write(b"\n")
+                count += 1
     return count

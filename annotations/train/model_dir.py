@@ -1,4 +1,4 @@
-"""MODEL_DIR, written whole or not at all (`annotations.store.folders`): a normal spaCy pipeline
+"""MODEL_DIR, written whole or not at all (`annotations.store.atomic`): a normal spaCy pipeline
 (`spacy.load(MODEL_DIR)` works, and `--model MODEL_DIR` in suggest and annotate), its
 `README.md` (data, split, seed, base, how training went, the scores side by side) and
 `relecture-model.json` (the same facts for programs; it marks the folder as ours, so that
@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from annotations.store import folders
+from annotations.store import atomic
 from annotations.suggest.model import TRAINED_NAME
 from annotations.train.config import final_config
 from annotations.train.data import TrainingData
@@ -36,7 +36,7 @@ class About:
 
 
 def check_model_target(out: Path, force: bool, reads: Any = ()) -> None:
-    folders.check_target(out, force, MARKER, "a model written by relecture train", reads)
+    atomic.check_target(out, force, MARKER, "a model written by relecture train", reads)
 
 
 def facts(about: About, data: TrainingData, fit: Fit, scores: dict[str, Scores]) -> dict[str, Any]:
@@ -135,7 +135,7 @@ def save_model(
         }
     )
     info = facts(about, data, fit, scores) | (extra or {})
-    with folders.written_whole(out, "train", notice) as tmp:
+    with atomic.written_whole(out, "train", notice) as tmp:
         nlp.to_disk(tmp)
         (tmp / "README.md").write_text(readme(about, data, fit, scores), encoding="utf-8")
         (tmp / MARKER).write_bytes(orjson.dumps(info, option=orjson.OPT_INDENT_2))

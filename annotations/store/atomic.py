@@ -1,6 +1,8 @@
-"""Whole output folders (an export, a trained model), written all at once or not at all.
+"""Atomic writes: a file (`file_whole`: a converted file; `replace_file`: a draft) or a folder
+(`written_whole`: an export, a trained model, a brat folder) is there whole or not at all.
 
-Everything goes to a locked scratch folder beside the target first (`annotations.store.scratch`:
+A file is written to a temporary file beside it, fsync'd, renamed over the target, and the
+folder fsync'd. For a folder, everything goes to a locked scratch folder beside the target first (`annotations.store.scratch`:
 what a killed run left there, the next run of the same command removes). A target that exists is
 refused unless `force`, and even then only when it is empty or was written by the same command
 (it holds that command's marker file), so that `-o ~ --force` cannot delete a home folder. With
@@ -18,10 +20,11 @@ import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from annotations import outputs
 from annotations.errors import UsageError
-from annotations.store.scratch import clean_leftovers, scratch_folder
+from annotations.store.scratch import clean_leftovers, scratch_file, scratch_folder
 from annotations.store.writer import fsync_dir
 
 
@@ -124,3 +127,39 @@ def swap_into_place(tmp: Path, out: Path, command: str) -> None:
             raise
         fsync_dir(parent)
         shutil.rmtree(aside, ignore_errors=True)
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """`path` holds `data`, durably, or what it held before: `PATH.tmp` is written, fsync'd and
+    renamed over it (for small files rewritten often by one writer: the review screens' drafts)."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+@contextlib.contextmanager
+def file_whole(
+    out: Path, command: str, mode: int, notice: Callable[[str], None] | None = None
+) -> Iterator[BinaryIO]:
+    """A file object whose content becomes `out` when the block ends without an exception (a
+    locked scratch file beside `out`, fsync'd and renamed over it); else `out` is as it was.
+    A killed run's scratch file is removed by the next run of `command`."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    clean_leftovers(out, command, notice)
+    with scratch_file(out, command) as (fd, tmp):
+        try:
+            os.fchmod(fd, mode)
+            fh = os.fdopen(fd, "wb", closefd=False)  # the scratch keeps fd (and its lock)
+            with fh:
+                yield fh
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, out)
+            fsync_dir(out.resolve().parent)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
