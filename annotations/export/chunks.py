@@ -31,6 +31,7 @@ from annotations.store.lines import decode_line
 from annotations.stream.runner import per_worker
 
 CHUNK = 2048
+LEAN_FORMATS = ("hf", "conll", "spacy")  # what a `lean.Lean` holds is all they write
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def _materialise(rows: list[Row], spec: Spec) -> list[Row]:
     """Rows with their records read whole; for hf, a line that needs nothing done becomes a
     `lean.Lean` (see there), which the batch builder takes as it is."""
     paths = spec.paths
-    allowed = frozenset(spec.labels) if spec.fmt == "hf" else None
+    allowed = frozenset(spec.labels) if spec.fmt in LEAN_FORMATS else None
     out = []
     for row in rows:
         if row.voters is not None:
@@ -133,7 +134,7 @@ def build(spec: Spec, chunk: Chunk) -> Built:
     else:
         for row in rows:
             record = row.record
-            built.tokens += len(record.tokens or ())
+            built.tokens += len(getattr(record, "token_texts", None) or record.tokens or ())
             built.spans.update(span.label for span in record.spans or ())
         if spec.fmt == "spacy":
             built.payload = _spacy(rows)

@@ -35,20 +35,26 @@ _SPACE = re.compile(r"\s")
 def sentences(
     row: Row, warn: Callable[[str], None] | None = None
 ) -> Iterator[list[tuple[str, str]]]:
-    """The article's sentences as lists of (token, IOB2 tag); whitespace tokens left out."""
+    """The article's sentences as lists of (token, IOB2 tag); whitespace tokens left out.
+    `row.record` is a `Record` or a `lean.Lean` (token texts and offsets as lists)."""
     record = row.record
-    tokens = record.tokens or []
+    words = getattr(record, "token_texts", None)
+    if words is not None:
+        starts, ends = record.token_starts, record.token_ends  # type: ignore[attr-defined]
+    else:
+        tokens = record.tokens or []
+        words = [t.text for t in tokens]
+        starts = [t.start for t in tokens]
+        ends = [t.end for t in tokens]
     text = record.text
-    tags = spans_to_tags(len(tokens), record.spans or [])
+    tags = spans_to_tags(len(words), record.spans or [])
     sentence: list[tuple[str, str]] = []
     pending = False  # a sentence-final token was seen; close before the next non-closer
     prev_end = 0
-    for i, tok in enumerate(tokens):
-        tag = tags[i]
+    for word, start, end, tag in zip(words, starts, ends, tags, strict=True):
         inside = tag.startswith("I-")
-        word = tok.text
-        newline = "\n" in text[prev_end : tok.start]
-        prev_end = tok.end
+        newline = "\n" in text[prev_end:start]
+        prev_end = end
         if not word.strip():
             if "\n" in word and not inside and sentence:
                 yield sentence
@@ -60,7 +66,7 @@ def sentences(
         if _SPACE.search(word):
             if warn is not None:
                 warn(
-                    f"{row.where} (article {row.article}): token {tok.start}-{tok.end} {word!r} "
+                    f"{row.where} (article {row.article}): token {start}-{end} {word!r} "
                     "has whitespace inside; written with '_' in CoNLL"
                 )
             word = _SPACE.sub("_", word)

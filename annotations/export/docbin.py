@@ -11,7 +11,7 @@ token, as spaCy's own tokenizer would make it. Entities are set from character o
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from annotations.records import Record
 SPACY_FILES = {"train": "train.spacy", "dev": "dev.spacy", "test": "test.spacy"}
 
 
-def words_and_spaces(record: Record) -> tuple[list[str], list[bool]]:
+def words_and_spaces(record: Any) -> tuple[list[str], list[bool]]:
     """Words and trailing-space flags whose concatenation is exactly `record.text`."""
     text = record.text
     words: list[str] = []
@@ -37,12 +37,18 @@ def words_and_spaces(record: Record) -> tuple[list[str], list[bool]]:
             spaces.append(False)
 
     pos = 0
-    for tok in record.tokens or ():
-        if tok.start > pos:
-            gap(pos, tok.start)
-        words.append(text[tok.start : tok.end])
+    offsets = getattr(record, "token_starts", None)  # a `lean.Lean`: offsets as lists
+    pairs: Iterable[tuple[int, int]]
+    if offsets is not None:
+        pairs = zip(offsets, record.token_ends, strict=True)
+    else:
+        pairs = ((tok.start, tok.end) for tok in record.tokens or ())
+    for start, end in pairs:
+        if start > pos:
+            gap(pos, start)
+        words.append(text[start:end])
         spaces.append(False)
-        pos = tok.end
+        pos = end
     if pos < len(text):
         gap(pos, len(text))
     return words, spaces

@@ -30,6 +30,8 @@ class Lean:
     meta: dict[str, Any] | None
     spans: list[Span]
     token_texts: list[str]
+    token_starts: list[int]
+    token_ends: list[int]
 
 
 _FIELDS = itemgetter("text", "start", "end", "id")
@@ -65,6 +67,8 @@ def lean(obj: Any, allowed: frozenset[str]) -> Lean | None:
             for s in spans or ()
         ],
         texts,
+        starts,
+        ends,
     )
 
 
@@ -186,4 +190,4 @@ def plain(obj: Any, allowed: frozenset[str]) -> Lean | None:
     starts = starts_a.tolist()
     ends = ends_a.tolist()
     texts = [text[a:b] for a, b in zip(starts, ends, strict=True)]
-    return Lean(text, obj.get("meta"), found, texts)
+    return Lean(text, obj.get("meta"), found, texts, starts, ends)
