@@ -272,9 +272,14 @@ _RECORD_KEYS = frozenset(key for key, _ in Record.FIELDS)
 
 def article_name(record: Record, fallback: str) -> str:
     """How reports name an article: its meta `doc_id`, `id`, `source`, `file` or `path`."""
-    meta = record.meta or {}
+    name = name_from_meta(record.meta)
+    return fallback if name is None else name
+
+
+def name_from_meta(meta: dict[str, Any] | None) -> str | None:
+    """The name `article_name` finds in a record's meta, or None."""
     for key in ("doc_id", "id", "source", "file", "path"):
-        value = meta.get(key)
+        value = (meta or {}).get(key)
         if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
             return str(value)
-    return fallback
+    return None

@@ -197,7 +197,7 @@ def agree(
     ),
 ) -> None:
     """Agreement between annotators: span F1, Cohen/Fleiss κ, Krippendorff α and α_U, disagreements."""
-    from annotations.agreement import AgreementError, agreement_report, records_from_files
+    from annotations.agreement import AgreementError
     from annotations.agreement.spans import MATCH_MODES
 
     if match not in MATCH_MODES:
@@ -205,13 +205,28 @@ def agree(
     if gold is not None:
         return _against_gold(files, gold, match, as_json)
     try:
-        report = agreement_report(records_from_files(files), match)
+        report = _report(files, match)
     except AgreementError as exc:
         raise fail(str(exc)) from None
     if as_json:
         typer.echo(safe_json(orjson.dumps(report.as_dict()).decode()))
     else:
         render(report, Console())
+
+
+def _report(files: list[Path], match: str) -> AgreementReport:
+    """Read on every core (`agreement.collect`), a bar on stderr while it takes time."""
+    from annotations.agreement.collect import corpus_from_files
+    from annotations.agreement.report import no_gc, report_from_corpus
+    from annotations.cli.progress import Bar
+    from annotations.stream.runner import WorkerLost
+
+    with no_gc(), Bar(unit="records") as bar:
+        try:
+            corpus = corpus_from_files(files, bar)
+        except WorkerLost as exc:
+            raise fail(str(exc)) from None
+        return report_from_corpus(corpus, match)
 
 
 def _against_gold(files: list[Path], gold: Path, match: str, as_json: bool) -> None:
