@@ -15,10 +15,8 @@ after the files before it, its error kept in its place in the stream of tasks.
 
 from __future__ import annotations
 
-import contextlib
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -34,72 +32,25 @@ from annotations.agreement.load import (
     need_two_annotators,
 )
 from annotations.errors import InputError
-from annotations.formats import annotator_name, detect, read
+from annotations.formats import annotator_name, read
 from annotations.identity import ids_from_hashes
-from annotations.inputs import check_path
 from annotations.records import Record, input_hash, name_from_meta
-from annotations.stream.lean import PartRecords, PartTask, read_part, text_digest
+from annotations.stream.lean import (
+    PartRecords,
+    input_bytes,
+    pick_runner,
+    tasks,
+    text_digest,
+    work,
+)
 from annotations.stream.progress import Progress, Silent
-from annotations.stream.ranges import split
-from annotations.stream.runner import Inline, Runner, runner
+from annotations.stream.runner import Runner
 
-PART_BYTES = 8 << 20
-PARALLEL_FROM = 16 << 20  # bytes of input: below that, this process alone (forking costs more)
 TOKENIZE_BATCH = 500  # articles per tokenising task
-JSONL = ("jsonl", "prodigy")
 
 # (answer, meta name, spans as int64 (start, end, label) triples, tokens as int32 (start, end)
 # pairs or None)
 Slot = tuple[str | None, str | None, bytes, bytes | None]
-
-
-@dataclass(frozen=True, slots=True)
-class Here:
-    """A task the main process does itself: read a file of another format (`fmt`), check that
-    a JSONL file had records (`fmt` None), or raise the error met while looking at a file."""
-
-    path: str
-    fmt: str | None = None
-    error: tuple[str, int, str] | None = None
-
-
-def work(task: PartTask | Here) -> PartRecords | Here:
-    return read_part(task) if isinstance(task, PartTask) else task
-
-
-def tasks(
-    paths: Iterable[Path], fmt: str | None, agree: bool, part_bytes: int = PART_BYTES
-) -> Iterator[PartTask | Here]:
-    """The parts of each JSONL file, a `Here` for each file of another format and after each
-    JSONL file; a file is looked at when the tasks before it have been handed out."""
-    for path in paths:
-        try:
-            check_path(path)
-            kind = fmt or detect(path)
-            if kind not in JSONL:
-                yield Here(str(path), kind)
-                continue
-            parts = split(path, part_bytes)
-        except InputError as exc:
-            yield Here(str(path), error=(exc.path, exc.line, exc.message))
-            return
-        for part in parts:
-            yield PartTask(part, agree)
-        yield Here(str(path))
-
-
-def input_bytes(paths: list[Path]) -> int:
-    """The size of the input files (folders count nothing), for progress and `pick_runner`."""
-    total = 0
-    for path in paths:
-        with contextlib.suppress(OSError):  # reported in its place by `tasks`
-            total += path.stat().st_size if path.is_file() else 0
-    return total
-
-
-def pick_runner(total_bytes: int, processes: int | None) -> Runner:
-    """Worker processes for inputs worth it, this process alone for small ones."""
-    return runner(processes) if total_bytes >= PARALLEL_FROM else Inline()
 
 
 class Latest:

@@ -14,9 +14,12 @@ An error travels back as data (`PartRecords.error`): `InputError` does not pickl
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter, methodcaller
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,10 +27,16 @@ import numpy.typing as npt
 
 from annotations.checks import problems
 from annotations.errors import InputError
-from annotations.inputs import HEAD_BYTES, encoding_problem, open_input
+from annotations.formats import detect
+from annotations.inputs import HEAD_BYTES, check_path, encoding_problem, open_input
 from annotations.records import input_hash, name_from_meta
 from annotations.store.lines import BOM, MAX_LINE_BYTES, decode_line
-from annotations.stream.ranges import Part
+from annotations.stream.ranges import Part, split
+from annotations.stream.runner import Inline, Runner, runner
+
+PART_BYTES = 8 << 20
+PARALLEL_FROM = 16 << 20  # bytes of input: below that, this process alone (forking costs more)
+JSONL = ("jsonl", "prodigy")
 
 I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
@@ -38,7 +47,8 @@ _START, _END, _TEXT, _ID = (
     itemgetter("text"),
     itemgetter("id"),
 )
-_WS = methodcaller("get", "ws", False)
+_WS = itemgetter("ws")
+_WS_OR_FALSE = methodcaller("get", "ws", False)
 
 
 def text_digest(text: str) -> int:
@@ -95,25 +105,28 @@ def _token_bounds(tokens: list[Any], text: str) -> I32 | None:
         texts = list(map(_TEXT, tokens))
     except KeyError:
         return None
+    try:
+        ws = set(map(type, map(_WS, tokens)))
+    except KeyError:  # a token without "ws": as false
+        ws = set(map(type, map(_WS_OR_FALSE, tokens)))
     if (
         set(map(type, starts)) != {int}
         or set(map(type, ends)) != {int}
         or set(map(type, ids)) != {int}
         or set(map(type, texts)) != {str}
-        or not set(map(type, map(_WS, tokens))) <= {bool}
+        or not ws <= {bool}
+        or ids != list(range(n))
     ):
         return None
     try:
         s = np.array(starts, dtype=np.int64)
         e = np.array(ends, dtype=np.int64)
-        i = np.array(ids, dtype=np.int64)
     except OverflowError:
         return None
     if (
-        bool((i != np.arange(n)).any())
-        or s[0] < 0
+        s[0] < 0
         or bool((e < s).any())
-        or bool((e > len(text)).any())
+        or e[-1] > len(text)
         or bool((s[1:] < e[:-1]).any())
         or bool(((e - s) != np.fromiter(map(len, texts), np.int64, n)).any())
         or not all(map(text.startswith, texts, starts))
@@ -241,3 +254,52 @@ def _read(part: Part, agree: bool, out: PartRecords) -> None:
     out.token_counts = np.array(token_counts, dtype=np.int64)
     if token_arrays:
         out.tokens = np.concatenate(token_arrays)
+
+
+@dataclass(frozen=True, slots=True)
+class Here:
+    """A task the main process does itself: read a file of another format (`fmt`), check that
+    a JSONL file had records (`fmt` None), or raise the error met while looking at a file."""
+
+    path: str
+    fmt: str | None = None
+    error: tuple[str, int, str] | None = None
+
+
+def work(task: PartTask | Here) -> PartRecords | Here:
+    return read_part(task) if isinstance(task, PartTask) else task
+
+
+def tasks(
+    paths: Iterable[Path], fmt: str | None, agree: bool, part_bytes: int = PART_BYTES
+) -> Iterator[PartTask | Here]:
+    """The parts of each JSONL file, a `Here` for each file of another format and after each
+    JSONL file; a file is looked at when the tasks before it have been handed out."""
+    for path in paths:
+        try:
+            check_path(path)
+            kind = fmt or detect(path)
+            if kind not in JSONL:
+                yield Here(str(path), kind)
+                continue
+            parts = split(path, part_bytes)
+        except InputError as exc:
+            yield Here(str(path), error=(exc.path, exc.line, exc.message))
+            return
+        for part in parts:
+            yield PartTask(part, agree)
+        yield Here(str(path))
+
+
+def input_bytes(paths: list[Path]) -> int:
+    """The size of the input files (folders count nothing), for progress and `pick_runner`."""
+    total = 0
+    for path in paths:
+        with contextlib.suppress(OSError):  # reported in its place by `tasks`
+            total += path.stat().st_size if path.is_file() else 0
+    return total
+
+
+def pick_runner(total_bytes: int, processes: int | None) -> Runner:
+    """Worker processes for inputs worth it, this process alone for small ones."""
+    return runner(processes) if total_bytes >= PARALLEL_FROM else Inline()
