@@ -271,7 +271,7 @@ def work(task: PartTask | Here) -> PartRecords | Here:
 
 
 def tasks(
-    paths: Iterable[Path], fmt: str | None, agree: bool, part_bytes: int = PART_BYTES
+    paths: Iterable[Path], fmt: str | None, agree: bool, part_bytes: int | None = None
 ) -> Iterator[PartTask | Here]:
     """The parts of each JSONL file, a `Here` for each file of another format and after each
     JSONL file; a file is looked at when the tasks before it have been handed out."""
@@ -282,7 +282,7 @@ def tasks(
             if kind not in JSONL:
                 yield Here(str(path), kind)
                 continue
-            parts = split(path, part_bytes)
+            parts = split(path, part_bytes or PART_BYTES)
         except InputError as exc:
             yield Here(str(path), error=(exc.path, exc.line, exc.message))
             return

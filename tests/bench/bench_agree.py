@@ -288,7 +288,12 @@ def bench_end_to_end(
             rows += [
                 (f"peers' script{missing}: wall", p_seconds, "s", None),
                 (f"peers' script{missing}: peak memory (RSS)", p_peak, "MB", None),
-                ("agree --json: times faster than the peers' script", p_seconds / seconds, "×", None),
+                (
+                    "agree --json: times faster than the peers' script",
+                    p_seconds / seconds,
+                    "×",
+                    None,
+                ),
             ]
         return rows
     finally:
