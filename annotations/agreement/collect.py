@@ -37,6 +37,7 @@ from annotations.identity import ids_from_hashes
 from annotations.records import Record, input_hash, name_from_meta
 from annotations.stream.lean import (
     PartRecords,
+    counted,
     input_bytes,
     pick_runner,
     tasks,
@@ -101,8 +102,7 @@ class Latest:
         spans = [(s.start, s.end, self.labels[s.label]) for s in record.spans or ()]
         tokens = None
         if record.tokens is not None:
-            pairs = [(t.start, t.end) for t in record.tokens]
-            tokens = np.array(pairs, dtype=np.int32).reshape(-1, 2).tobytes()
+            tokens = counted(((t.start, t.end) for t in record.tokens), text).tobytes()
         annotator = default if record.annotator is None else record.annotator
         self.slots[(annotator, h, digest)] = (
             record.answer,
@@ -181,17 +181,11 @@ class Latest:
 
 
 def _tokenize(texts: list[str]) -> list[npt.NDArray[np.int32]]:
-    """spaCy's French tokens of each text (as `tokenize.tokenize`), as (n, 2) starts and ends."""
+    """spaCy's French tokens of each text (as `tokenize.tokenize`) that agreement counts."""
     from annotations.tokenize import french_tokenizer
 
     nlp = french_tokenizer()
-    out = []
-    for text in texts:
-        doc = nlp.make_doc(text)
-        starts = [t.idx for t in doc]
-        ends = [t.idx + len(t.text) for t in doc]
-        out.append(np.array([starts, ends], dtype=np.int32).T.copy())
-    return out
+    return [counted(((t.idx, t.idx + len(t)) for t in nlp.make_doc(text)), text) for text in texts]
 
 
 def tokenize_missing(corpus: Corpus, run: Runner, progress: Progress) -> None:

@@ -95,8 +95,8 @@ class Article:
     input_hash: int
     name: str  # meta doc_id / id / source, else the input hash (`HASH-2`: see `identity.ids`)
     text: str
-    # the first annotator's tokens, when a record carries them: `Token`s, or their starts and
-    # ends as an (n, 2) array (`agreement.collect`)
+    # the first annotator's tokens, when a record carries them: `Token`s, or the starts and ends
+    # of those agreement counts as an (n, 2) array (`agreement.collect`, `stream.lean.counted`)
     tokens: list[Token] | npt.NDArray[np.int32] | None
     annotators: tuple[int, ...]  # indices into Corpus.annotators, ascending
 

@@ -95,7 +95,9 @@ def token_labels(corpus: Corpus, tokenizer: Tokenizer | None = None) -> TokenLab
         get_start, get_end = attrgetter("start"), attrgetter("end")
         t_start = np.fromiter(map(get_start, chain.from_iterable(lists)), np.int64, total) + shift
         t_end = np.fromiter(map(get_end, chain.from_iterable(lists)), np.int64, total) + shift
-    keep = _not_blank(corpus, t_start, t_end)
+    # boundaries given as arrays are of counted tokens already (`stream.lean.counted`)
+    token_objects = not all(isinstance(x, np.ndarray) for x in lists)
+    keep = _not_blank(corpus, t_start, t_end) if token_objects else np.ones(total, dtype=bool)
     if not keep.all():
         t_start, t_end, t_article = t_start[keep], t_end[keep], t_article[keep]
     if len(t_start) > 1 and not (np.all(np.diff(t_start) >= 0) and np.all(np.diff(t_end) >= 0)):

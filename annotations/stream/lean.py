@@ -92,7 +92,8 @@ class PartRecords:
 
 
 def _token_bounds(tokens: list[Any], text: str) -> I32 | None:
-    """(n, 2) starts and ends when `checks._tokens_fine` accepts these tokens, else None."""
+    """(n, 2) starts and ends when `checks._tokens_fine` accepts these tokens, else None; only
+    the tokens agreement counts (`counted`)."""
     n = len(tokens)
     if n == 0:
         return np.zeros((0, 2), np.int32)
@@ -132,7 +133,8 @@ def _token_bounds(tokens: list[Any], text: str) -> I32 | None:
         or not all(map(text.startswith, texts, starts))
     ):
         return None
-    return np.stack([s, e], axis=1).astype(np.int32)
+    keep = (e > s) & ~np.fromiter(map(str.isspace, texts), bool, n)
+    return np.stack([s[keep], e[keep]], axis=1).astype(np.int32)
 
 
 def _spans_on_tokens(obj: dict[str, Any], bounds: I32) -> bool:
@@ -151,7 +153,8 @@ def _spans_on_tokens(obj: dict[str, Any], bounds: I32) -> bool:
 
 def checked(obj: Any, path: str, line: int) -> I32 | None:
     """Check one decoded line as `checks.parse_record` does (raises its first problem as
-    `InputError`); returns the token boundaries, None when the record has no tokens."""
+    `InputError`); returns the boundaries of the tokens agreement counts (`counted`), None when
+    the record has no tokens."""
     tokens = obj.get("tokens") if isinstance(obj, dict) else None
     if isinstance(tokens, list) and isinstance(obj.get("text"), str):
         bounds = _token_bounds(tokens, obj["text"])
@@ -166,8 +169,14 @@ def checked(obj: Any, path: str, line: int) -> I32 | None:
         raise InputError(path, line, found[0])
     if tokens is None:
         return None
-    pairs = [(t["start"], t["end"]) for t in tokens]
-    return np.array(pairs, dtype=np.int32).reshape(-1, 2)
+    return counted([(t["start"], t["end"]) for t in tokens], obj["text"])
+
+
+def counted(pairs: Iterable[tuple[int, int]], text: str) -> I32:
+    """The tokens agreement counts, as (n, 2) starts and ends: those neither empty nor made only
+    of whitespace (what `agreement.tokens` leaves out of tokens it is given as `Token`s)."""
+    kept = [(s, e) for s, e in pairs if e > s and not text[s:e].isspace()]
+    return np.array(kept, dtype=np.int32).reshape(-1, 2)
 
 
 def _lines(part: Part, data: bytes) -> list[tuple[int, bytes]]:
