@@ -208,6 +208,28 @@ BAD_LINES: dict[str, bytes] = {
         suggestions=[{"start": 0, "end": 4, "label": "PER", "token_start": 1, "token_end": 1}]
     ),
     "span empty": _with(spans=[{"start": 3, "end": 3, "label": "PER"}]),
+    "span not an object": _with(spans=["PER"]),
+    "span token_start a string": _with(
+        spans=[{"start": 0, "end": 11, "label": "PER", "token_start": "0", "token_end": 1}]
+    ),
+    "span token_start negative": _with(
+        spans=[{"start": 0, "end": 11, "label": "PER", "token_start": -1, "token_end": 1}]
+    ),
+    "span token_start a float": _with(
+        spans=[{"start": 0, "end": 11, "label": "PER", "token_start": 0.0, "token_end": 1}]
+    ),
+    "blank tokens (accepted)": orjson.dumps(
+        {
+            "text": "Jean  Dupont",
+            "tokens": [
+                {"text": "Jean", "start": 0, "end": 4, "id": 0, "ws": False},
+                {"text": "  ", "start": 4, "end": 6, "id": 1, "ws": False},
+                {"text": "", "start": 6, "end": 6, "id": 2, "ws": False},
+                {"text": "Dupont", "start": 6, "end": 12, "id": 3, "ws": False},
+            ],
+            "spans": [{"start": 6, "end": 12, "label": "PER", "token_start": 3, "token_end": 3}],
+        }
+    ),
     "answer unknown": _with(answer="maybe"),
     "annotator not a string": _with(_annotator_id=3),
     "input hash a boolean": _with(_input_hash=True),

@@ -91,12 +91,13 @@ class PartRecords:
             raise InputError(self.path, *self.error)
 
 
-def _token_bounds(tokens: list[Any], text: str) -> I32 | None:
-    """(n, 2) starts and ends when `checks._tokens_fine` accepts these tokens, else None; only
-    the tokens agreement counts (`counted`)."""
+def _token_bounds(obj: dict[str, Any], tokens: list[Any], text: str) -> I32 | None:
+    """(n, 2) starts and ends of the tokens agreement counts (`counted`) when
+    `checks._tokens_fine` accepts these tokens and the spans' token indices agree with them;
+    else None."""
     n = len(tokens)
     if n == 0:
-        return np.zeros((0, 2), np.int32)
+        return np.zeros((0, 2), np.int32) if _spans_on_tokens(obj, np.zeros((0, 2))) else None
     if set(map(type, tokens)) != {dict}:
         return None
     try:
@@ -133,21 +134,30 @@ def _token_bounds(tokens: list[Any], text: str) -> I32 | None:
         or not all(map(text.startswith, texts, starts))
     ):
         return None
+    bounds = np.stack([s, e], axis=1).astype(np.int32)
+    if not _spans_on_tokens(obj, bounds):
+        return None
     keep = (e > s) & ~np.fromiter(map(str.isspace, texts), bool, n)
-    return np.stack([s[keep], e[keep]], axis=1).astype(np.int32)
+    return bounds if keep.all() else bounds[keep]
 
 
-def _spans_on_tokens(obj: dict[str, Any], bounds: I32) -> bool:
+def _spans_on_tokens(obj: dict[str, Any], bounds: npt.NDArray[Any]) -> bool:
     """The spans' and suggestions' token_start/token_end cover their offsets (the part of
-    `checks._spans_fine` that needs the tokens; the rest is checked without them)."""
+    `checks._spans_fine` that needs the tokens; `checks.problems` checks the rest without
+    them). False for anything unexpected: `checks.problems` then says what is wrong."""
     n = len(bounds)
-    for key in ("spans", "suggestions"):
-        for span in obj.get(key) or ():
-            ts, te = span.get("token_start"), span.get("token_end")
-            if ts is None and te is None:
-                continue
-            if te >= n or bounds[ts, 0] != span["start"] or bounds[te, 1] != span["end"]:
-                return False
+    try:
+        for key in ("spans", "suggestions"):
+            for span in obj.get(key) or ():
+                ts, te = span.get("token_start"), span.get("token_end")
+                if ts is None and te is None:
+                    continue
+                if not 0 <= ts <= te < n:
+                    return False
+                if bounds[ts, 0] != span["start"] or bounds[te, 1] != span["end"]:
+                    return False
+    except (AttributeError, TypeError, KeyError, IndexError):
+        return False
     return True
 
 
@@ -157,12 +167,8 @@ def checked(obj: Any, path: str, line: int) -> I32 | None:
     the record has no tokens."""
     tokens = obj.get("tokens") if isinstance(obj, dict) else None
     if isinstance(tokens, list) and isinstance(obj.get("text"), str):
-        bounds = _token_bounds(tokens, obj["text"])
-        if (
-            bounds is not None
-            and not problems({**obj, "tokens": None})
-            and _spans_on_tokens(obj, bounds)
-        ):
+        bounds = _token_bounds(obj, tokens, obj["text"])
+        if bounds is not None and not problems({**obj, "tokens": None}):
             return bounds
     found = problems(obj)
     if found:
