@@ -14,17 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from annotations.errors import InputError
-from annotations.formats import read
 from annotations.records import Record, input_hash
-from annotations.stream.lean import (
-    PartRecords,
-    input_bytes,
-    pick_runner,
-    tasks,
-    text_digest,
-    work,
-)
+from annotations.stream.lean import PartRecords, read_files, text_digest
 from annotations.stream.progress import Progress, Silent
 
 
@@ -111,26 +102,13 @@ def compute(records: Iterable[Record]) -> Stats:
 
 def file_stats(path: Path, fmt: str | None = None, progress: Progress | None = None) -> Stats:
     """`compute(item.record for item in read(path, fmt))`, our JSONL read on every core."""
-    bar = progress or Silent()
     tally = Tally()
-    size = input_bytes([path])
-    run = pick_runner(size, None)
-    try:
-        bar.phase("reading", size)
-        for result in run.map(work, tasks([path], fmt, agree=False)):
-            if isinstance(result, PartRecords):
-                result.raise_error()
-                tally.add_part(result)
-                bar.advance(result.size, result.count)
-            elif result.error is not None:
-                raise InputError(*result.error)
-            elif result.fmt is None:
-                if not tally.lines:
-                    raise InputError(result.path, 0, "file is empty (no records)")
-            else:
-                for item in read(path, result.fmt):
-                    tally.add(item.record)
-                    bar.advance(0, 1)
-    finally:
-        run.close()
+    read_files(
+        [path],
+        fmt,
+        False,
+        on_part=tally.add_part,
+        on_record=lambda _i, record: tally.add(record),
+        progress=progress or Silent(),
+    )
     return tally.stats()

@@ -28,6 +28,7 @@ from annotations.identity import by_article
 from annotations.records import Record
 from annotations.stats import Stats, file_stats
 from annotations.store.latest import latest
+from annotations.stream.progress import Silent
 from tests.bench.bench_agree import annotated_files
 from tests.conftest import REFERENCE
 
@@ -147,9 +148,15 @@ def test_a_superseded_record_is_not_kept(tmp_path: Path) -> None:
     lines = [_line("Jean Dupont.", 1, "ana", spans=[]) for _ in range(5)]
     path.write_bytes(b"\n".join(lines) + b"\n")
     table = Latest()
-    for result in map(lean.work, lean.tasks([path], None, agree=True)):
-        if isinstance(result, lean.PartRecords):
-            table.add_part(result, "ana")
+    lean.read_files(
+        [path, path],
+        None,
+        True,
+        on_part=lambda part: table.add_part(part, "ana"),
+        on_record=lambda i, record: None,
+        progress=Silent(),
+    )
+    assert [len(slots) for slots in table.files.values()] == [1, 1]
     assert len(table.slots) == 1 and len(table.texts) == 1
 
 

@@ -31,8 +31,7 @@ from annotations.agreement.load import (
     need_shared,
     need_two_annotators,
 )
-from annotations.errors import InputError
-from annotations.formats import annotator_name, read
+from annotations.formats import annotator_name
 from annotations.identity import ids_from_hashes
 from annotations.records import Record, input_hash, name_from_meta
 from annotations.stream.lean import (
@@ -40,9 +39,8 @@ from annotations.stream.lean import (
     counted,
     input_bytes,
     pick_runner,
-    tasks,
+    read_files,
     text_digest,
-    work,
 )
 from annotations.stream.progress import Progress, Silent
 from annotations.stream.runner import Runner
@@ -58,9 +56,19 @@ class Latest:
     """The latest record per annotator and article, compact (see the module docstring)."""
 
     def __init__(self) -> None:
-        self.slots: dict[tuple[str, int, int], Slot] = {}  # (annotator, hash, digest)
+        # per file, (annotator, hash, digest) -> its latest record there
+        self.files: dict[int, dict[tuple[str, int, int], Slot]] = {}
         self.texts: dict[tuple[int, int], str] = {}  # (hash, digest) -> text
         self.labels = LabelIds()
+
+    @property
+    def slots(self) -> dict[tuple[str, int, int], Slot]:
+        """The latest record per annotator and article over the files in order, each where it
+        first appeared (`store.latest`)."""
+        merged: dict[tuple[str, int, int], Slot] = {}
+        for i in sorted(self.files):
+            merged.update(self.files[i])
+        return merged
 
     def _text(self, h: int, digest: int, text: str) -> None:
         if (h, digest) not in self.texts:
@@ -73,6 +81,7 @@ class Latest:
             spans[:, 2] = remap[spans[:, 2]]
         span_bytes = spans.tobytes()
         token_bytes = part.tokens.tobytes()
+        slots = self.files.setdefault(part.file, {})
         s_at = 0
         t_at = 0
         for i, (annotator, h, digest) in enumerate(
@@ -86,7 +95,7 @@ class Latest:
                 t_at += n_tokens
             self._text(h, digest, part.texts[i])
             key = (default if annotator is None else annotator, h, digest)
-            self.slots[key] = (
+            slots[key] = (
                 part.answers[i],
                 part.names[i],
                 span_bytes[s_at * 24 : (s_at + n_spans) * 24],
@@ -94,7 +103,7 @@ class Latest:
             )
             s_at += n_spans
 
-    def add_record(self, record: Record, default: str) -> None:
+    def add_record(self, file: int, record: Record, default: str) -> None:
         text = record.text
         h = record.input_hash if record.input_hash is not None else input_hash(text)
         digest = text_digest(text)
@@ -104,7 +113,7 @@ class Latest:
         if record.tokens is not None:
             tokens = counted(((t.start, t.end) for t in record.tokens), text).tobytes()
         annotator = default if record.annotator is None else record.annotator
-        self.slots[(annotator, h, digest)] = (
+        self.files.setdefault(file, {})[(annotator, h, digest)] = (
             record.answer,
             name_from_meta(record.meta),
             np.array(spans, dtype=np.int64).reshape(-1, 3).tobytes(),
@@ -217,33 +226,24 @@ def corpus_from_files(
     articles without tokens are left so (`token_labels` tokenises them)."""
     paths = [Path(p) for p in files]
     bar = progress or Silent()
-    total = input_bytes(paths)
-    run = pick_runner(total, processes)
-    try:
-        latest = Latest()
-        records: Counter[str] = Counter()
-        bar.phase("reading", total)
-        for result in run.map(work, tasks(paths, None, agree=True)):
-            if isinstance(result, PartRecords):
-                result.raise_error()
-                latest.add_part(result, annotator_name(Path(result.path)))
-                records[result.path] += result.count
-                bar.advance(result.size, result.count)
-            elif result.error is not None:
-                raise InputError(*result.error)
-            elif result.fmt is None:
-                if not records[result.path]:
-                    raise InputError(result.path, 0, "file is empty (no records)")
-            else:
-                path = Path(result.path)
-                default = annotator_name(path)
-                for item in read(path, result.fmt):
-                    latest.add_record(item.record, default)
-                    bar.advance(0, 1)
-        corpus = latest.corpus()
-        del latest
-        if tokenize:
+    latest = Latest()
+    defaults = [annotator_name(p) for p in paths]
+    read_files(
+        paths,
+        None,
+        True,
+        on_part=lambda part: latest.add_part(part, defaults[part.file]),
+        on_record=lambda i, record: latest.add_record(i, record, defaults[i]),
+        progress=bar,
+        processes=processes,
+    )
+    corpus = latest.corpus()
+    latest.files.clear()  # the corpus has what it needs: free the rest before the report
+    latest.texts.clear()
+    if tokenize and any(a.tokens is None for a in corpus.articles):
+        run = pick_runner(input_bytes(paths), processes)
+        try:
             tokenize_missing(corpus, run, bar)
-        return corpus
-    finally:
-        run.close()
+        finally:
+            run.close()
+    return corpus

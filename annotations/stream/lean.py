@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter, methodcaller
 from pathlib import Path
@@ -24,13 +24,15 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 from annotations.checks import problems
 from annotations.errors import InputError
 from annotations.formats import detect
 from annotations.inputs import HEAD_BYTES, check_path, encoding_problem, open_input
-from annotations.records import input_hash, name_from_meta
+from annotations.records import Record, input_hash, name_from_meta
 from annotations.store.lines import BOM, MAX_LINE_BYTES, decode_line
+from annotations.stream.progress import Progress
 from annotations.stream.ranges import Part, split
 from annotations.stream.runner import Inline, Runner, runner
 
@@ -61,6 +63,7 @@ def text_digest(text: str) -> int:
 class PartTask:
     part: Part
     agree: bool  # also texts, names, span offsets and token boundaries (else: what stats needs)
+    file: int = 0  # the file's place among the inputs
 
 
 @dataclass(slots=True)
@@ -69,6 +72,7 @@ class PartRecords:
 
     path: str
     size: int  # bytes read (for progress)
+    file: int  # the file's place among the inputs (`PartTask.file`)
     error: tuple[int, str] | None = None  # (line, message) of the first bad line
     annotators: list[str | None] = field(default_factory=list)  # `_annotator_id`
     hashes: list[int] = field(default_factory=list)  # `_input_hash`, else computed
@@ -91,13 +95,12 @@ class PartRecords:
             raise InputError(self.path, *self.error)
 
 
-def _token_bounds(obj: dict[str, Any], tokens: list[Any], text: str) -> I32 | None:
-    """(n, 2) starts and ends of the tokens agreement counts (`counted`) when
-    `checks._tokens_fine` accepts these tokens and the spans' token indices agree with them;
-    else None."""
+def _tokens_ok(tokens: list[Any], text: str) -> tuple[I32, npt.NDArray[np.bool_]] | None:
+    """When `checks._tokens_fine` accepts these tokens: their (n, 2) starts and ends, and which
+    of them agreement counts (`counted`); else None."""
     n = len(tokens)
     if n == 0:
-        return np.zeros((0, 2), np.int32) if _spans_on_tokens(obj, np.zeros((0, 2))) else None
+        return np.zeros((0, 2), np.int32), np.zeros(0, bool)
     if set(map(type, tokens)) != {dict}:
         return None
     try:
@@ -134,11 +137,34 @@ def _token_bounds(obj: dict[str, Any], tokens: list[Any], text: str) -> I32 | No
         or not all(map(text.startswith, texts, starts))
     ):
         return None
-    bounds = np.stack([s, e], axis=1).astype(np.int32)
-    if not _spans_on_tokens(obj, bounds):
-        return None
     keep = (e > s) & ~np.fromiter(map(str.isspace, texts), bool, n)
-    return bounds if keep.all() else bounds[keep]
+    return np.stack([s, e], axis=1).astype(np.int32), keep
+
+
+class TokenCache:
+    """Token lists already found good in this task, by their text: the same article's tokens
+    in the next annotator's line (the same part, or the same part of the next file) are
+    compared as JSON bytes (`orjson.dumps`, in C: `0` is not `false` there, as `==` would have
+    it) rather than checked again. Holds at most `size` lists."""
+
+    def __init__(self, size: int = 1500) -> None:
+        self.size = size
+        self._seen: dict[str, tuple[bytes, tuple[I32, npt.NDArray[np.bool_]]]] = {}
+
+    def check(self, tokens: list[Any], text: str) -> tuple[I32, npt.NDArray[np.bool_]] | None:
+        if not self.size:
+            return _tokens_ok(tokens, text)
+        try:
+            as_json = orjson.dumps(tokens)
+        except (TypeError, orjson.JSONEncodeError):
+            return _tokens_ok(tokens, text)
+        known = self._seen.get(text)
+        if known is not None and known[0] == as_json:
+            return known[1]
+        found = _tokens_ok(tokens, text)
+        if found is not None and len(self._seen) < self.size:
+            self._seen[text] = (as_json, found)
+        return found
 
 
 def _spans_on_tokens(obj: dict[str, Any], bounds: npt.NDArray[Any]) -> bool:
@@ -161,18 +187,24 @@ def _spans_on_tokens(obj: dict[str, Any], bounds: npt.NDArray[Any]) -> bool:
     return True
 
 
-def checked(obj: Any, path: str, line: int) -> I32 | None:
+def checked(obj: Any, path: str, line: int, cache: TokenCache | None = None) -> I32 | None:
     """Check one decoded line as `checks.parse_record` does (raises its first problem as
     `InputError`); returns the boundaries of the tokens agreement counts (`counted`), None when
     the record has no tokens."""
     tokens = obj.get("tokens") if isinstance(obj, dict) else None
-    if isinstance(tokens, list) and isinstance(obj.get("text"), str):
-        bounds = _token_bounds(obj, tokens, obj["text"])
-        if bounds is not None and not problems({**obj, "tokens": None}):
-            return bounds
-    found = problems(obj)
-    if found:
-        raise InputError(path, line, found[0])
+    text = obj.get("text") if isinstance(obj, dict) else None
+    if isinstance(tokens, list) and isinstance(text, str):
+        found = (cache or TokenCache(0)).check(tokens, text)
+        if (
+            found is not None
+            and _spans_on_tokens(obj, found[0])
+            and not problems({**obj, "tokens": None})
+        ):
+            bounds, keep = found
+            return bounds if keep.all() else bounds[keep]
+    found_problems = problems(obj)
+    if found_problems:
+        raise InputError(path, line, found_problems[0])
     if tokens is None:
         return None
     return counted([(t["start"], t["end"]) for t in tokens], obj["text"])
@@ -217,18 +249,25 @@ def _lines(part: Part, data: bytes) -> list[tuple[int, bytes]]:
     return out
 
 
-def read_part(task: PartTask) -> PartRecords:
+def read_part(task: PartTask, cache: TokenCache | None = None) -> PartRecords:
     """The records of one part (see the module docstring); the first bad line ends it."""
     part = task.part
-    out = PartRecords(part.path, part.size)
+    out = PartRecords(part.path, part.size, task.file)
     try:
-        _read(part, task.agree, out)
+        _read(part, task.agree, out, cache or TokenCache())
     except InputError as exc:
         out.error = (exc.line, exc.message)
     return out
 
 
-def _read(part: Part, agree: bool, out: PartRecords) -> None:
+def read_parts(tasks: tuple[PartTask, ...]) -> list[PartRecords]:
+    """`read_part` of each, sharing one `TokenCache` (the k-th part of every annotator's file
+    mostly holds the same articles)."""
+    cache = TokenCache()
+    return [read_part(task, cache) for task in tasks]
+
+
+def _read(part: Part, agree: bool, out: PartRecords, cache: TokenCache) -> None:
     with open_input(part.path) as fh:
         fh.seek(part.start)
         data = fh.read(part.size)
@@ -240,7 +279,7 @@ def _read(part: Part, agree: bool, out: PartRecords) -> None:
     token_arrays: list[I32] = []
     for lineno, raw in _lines(part, data):
         obj = decode_line(raw, path, lineno)
-        bounds = checked(obj, path, lineno)
+        bounds = checked(obj, path, lineno, cache)
         text: str = obj["text"]
         h = obj.get("_input_hash")
         out.annotators.append(obj.get("_annotator_id"))
@@ -271,46 +310,93 @@ def _read(part: Part, agree: bool, out: PartRecords) -> None:
         out.tokens = np.concatenate(token_arrays)
 
 
-@dataclass(frozen=True, slots=True)
-class Here:
-    """A task the main process does itself: read a file of another format (`fmt`), check that
-    a JSONL file had records (`fmt` None), or raise the error met while looking at a file."""
-
-    path: str
-    fmt: str | None = None
-    error: tuple[str, int, str] | None = None
+@dataclass(slots=True)
+class _File:
+    path: Path
+    kind: str  # its format
+    parts: list[Part]  # JSONL: its parts (else empty)
 
 
-def work(task: PartTask | Here) -> PartRecords | Here:
-    return read_part(task) if isinstance(task, PartTask) else task
+def read_files(
+    paths: Iterable[str | Path],
+    fmt: str | None,
+    agree: bool,
+    on_part: Callable[[PartRecords], None],
+    on_record: Callable[[int, Record], None],
+    progress: Progress,
+    processes: int | None = None,
+) -> None:
+    """Every record of `paths`: the JSONL files' parts read by the workers, the k-th part of
+    each file in one task (`read_parts`), each given to `on_part`; the records of other
+    formats read here (`formats.read`) and given to `on_record(file index, record)`. Calls come
+    file after file within a file, not across files: the caller keeps a table per file. Raises
+    the error reading the files one after the other would: that of the first file with one."""
+    from annotations.formats import read
 
-
-def tasks(
-    paths: Iterable[Path], fmt: str | None, agree: bool, part_bytes: int | None = None
-) -> Iterator[PartTask | Here]:
-    """The parts of each JSONL file, a `Here` for each file of another format and after each
-    JSONL file; a file is looked at when the tasks before it have been handed out."""
-    for path in paths:
+    files: list[_File] = []
+    errors: dict[int, InputError] = {}
+    for i, path in enumerate(map(Path, paths)):
         try:
             check_path(path)
             kind = fmt or detect(path)
-            if kind not in JSONL:
-                yield Here(str(path), kind)
-                continue
-            parts = split(path, part_bytes or PART_BYTES)
+            parts = split(path, PART_BYTES) if kind in JSONL else []
         except InputError as exc:
-            yield Here(str(path), error=(exc.path, exc.line, exc.message))
-            return
-        for part in parts:
-            yield PartTask(part, agree)
-        yield Here(str(path))
+            errors[i] = exc
+            break  # no later file can have the first error
+        files.append(_File(path, kind, parts))
+    limit = len(files)  # files from this index on need not be read (an earlier one failed)
+
+    def groups() -> Iterator[tuple[PartTask, ...]]:
+        for k in range(max((len(f.parts) for f in files), default=0)):
+            group = tuple(
+                PartTask(f.parts[k], agree, i)
+                for i, f in enumerate(files[:limit])
+                if k < len(f.parts)
+            )
+            if group:
+                yield group
+
+    total = input_bytes([f.path for f in files])
+    progress.phase("reading", total)
+    run = pick_runner(total, processes)
+    records = [0] * len(files)
+    try:
+        for results in run.map(read_parts, groups()):
+            for part in results:
+                if part.file >= limit:
+                    continue
+                if part.error is not None:
+                    errors[part.file] = InputError(part.path, *part.error)
+                    limit = part.file
+                    continue
+                on_part(part)
+                records[part.file] += part.count
+                progress.advance(part.size, part.count)
+    finally:
+        run.close()
+    for i, f in enumerate(files[:limit]):
+        if f.kind in JSONL and not records[i]:
+            errors[i] = InputError(f.path, 0, "file is empty (no records)")
+            limit = i
+            break
+    for i, f in enumerate(files[:limit]):
+        if f.kind not in JSONL:
+            try:
+                for item in read(f.path, f.kind):
+                    on_record(i, item.record)
+                    progress.advance(0, 1)
+            except InputError as exc:
+                errors[i] = exc
+                break
+    if errors:
+        raise errors[min(errors)]
 
 
 def input_bytes(paths: list[Path]) -> int:
     """The size of the input files (folders count nothing), for progress and `pick_runner`."""
     total = 0
     for path in paths:
-        with contextlib.suppress(OSError):  # reported in its place by `tasks`
+        with contextlib.suppress(OSError):  # reported in its place by `read_files`
             total += path.stat().st_size if path.is_file() else 0
     return total
 
