@@ -1,16 +1,12 @@
 """`relecture agree`'s reading path: files into a `Corpus` in flat memory, on every core.
 
-JSONL files (ours, Prodigy's) are cut into byte ranges that worker processes read
-(`stream.lean.read_part`: per line only what agreement needs, checked as `formats.read` checks
-it); files of other formats are read here as `load.records_from_files` reads them. Whatever the
+The files are read by `stream.lean.read_files` (JSONL on the workers, per line only what
+agreement needs; other formats here, as `load.records_from_files` reads them). Whatever the
 format, the latest record per annotator and article (input hash and text) is all that is kept
 (`Latest`: its answer, name, spans and token boundaries as bytes, the text once per article), a
 superseded record dropped when its successor arrives. `Latest.corpus()` then builds what
 `load.build_corpus` builds from the same records (same articles in the same order, same spans,
 same notes), and the articles without tokens are tokenised by the workers.
-
-Errors come in file order, as with `records_from_files`: a file is looked at (`detect`) only
-after the files before it, its error kept in its place in the stream of tasks.
 """
 
 from __future__ import annotations

@@ -1,15 +1,20 @@
-"""Our JSONL (and Prodigy's) read for `agree` and `stats`: per line only what they need.
+"""Our JSONL (and Prodigy's) read for `agree` and `stats` on every core: per line only what they
+need.
 
-`read_part(task)` runs in a worker process on one byte range of a file (`ranges.Part`). Every line
-is checked as `formats.read` checks it (the same first problem, reported as `file:line: message`:
-bad UTF-8, NUL bytes, overlong lines, invalid JSON, anything `checks.problems` finds), then only
-its annotator, article identity (input hash and a digest of the text), answer, meta name, span
+`read_files(paths, ...)` cuts each JSONL file into byte ranges (`ranges.split`) and hands the
+k-th range of every file to one worker task (`read_parts`; annotators' files mostly list the
+same articles in the same order); files of other formats are read in this process. Each line is
+checked as `formats.read` checks it (the same first problem, as `file:line: message`: bad
+UTF-8, NUL bytes, overlong lines, invalid JSON, anything `checks.problems` finds), then only its
+annotator, article identity (input hash and a digest of the text), answer, meta name, span
 offsets and labels, and (for `agree`) its text and token boundaries are kept, as compact columns
-(`PartRecords`): no `Record`, no `Token` objects, which is where the time went.
+(`PartRecords`): no `Record`, no `Token` objects, which is where the time went. The error raised
+is the one reading the files one after the other would raise (that of the first file with one).
 
-The token check is the one of `checks._tokens_fine` done column-wise (a token line has hundreds);
-whenever it does not pass, `checks.problems` itself says what is wrong, so the messages are its.
-An error travels back as data (`PartRecords.error`): `InputError` does not pickle.
+The token check is the one of `checks._tokens_fine` done column-wise (a token line has hundreds),
+and done once per task for a token list met again (`TokenCache`); whenever it does not pass,
+`checks.problems` itself says what is wrong, so the messages are its. An error travels back as
+data (`PartRecords.error`): `InputError` does not pickle.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from annotations.stream.progress import Progress
 from annotations.stream.ranges import Part, split
 from annotations.stream.runner import Inline, Runner, runner
 
-PART_BYTES = 8 << 20
+PART_BYTES = 4 << 20
 PARALLEL_FROM = 16 << 20  # bytes of input: below that, this process alone (forking costs more)
 JSONL = ("jsonl", "prodigy")
 
