@@ -198,7 +198,7 @@ def tokenize_missing(corpus: Corpus, run: Runner, progress: Progress) -> None:
     missing = [a for a in corpus.articles if a.tokens is None]
     if not missing:
         return
-    progress.phase("tokenising", len(missing))
+    progress.phase("tokenising", len(missing), "articles")
     batches = [
         [a.text for a in missing[i : i + TOKENIZE_BATCH]]
         for i in range(0, len(missing), TOKENIZE_BATCH)

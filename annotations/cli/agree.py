@@ -221,7 +221,7 @@ def _report(files: list[Path], match: str) -> AgreementReport:
     from annotations.cli.progress import Bar
     from annotations.stream.runner import WorkerLost
 
-    with no_gc(), Bar(unit="records") as bar:
+    with no_gc(), Bar() as bar:
         try:
             corpus = corpus_from_files(files, bar)
         except WorkerLost as exc:

@@ -25,9 +25,9 @@ SHOW_AFTER_S = 0.5
 class Bar:
     """`stream.progress.Progress` drawn as one transient Rich bar on `console` (stderr)."""
 
-    def __init__(self, console: Console | None = None, unit: str = "articles") -> None:
+    def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console(stderr=True, highlight=False)
-        self.unit = unit
+        self.unit = "records"
         self.bar: Progress | None = None
         self.task: TaskID | None = None
         self.name = ""
@@ -36,8 +36,9 @@ class Bar:
         self.items = 0
         self.started = time.perf_counter()
 
-    def phase(self, name: str, total: int | None) -> None:
+    def phase(self, name: str, total: int | None, unit: str = "records") -> None:
         self.name, self.total, self.done, self.items = safe_text(name), total, 0, 0
+        self.unit = unit
         self.started = time.perf_counter()
         if self.bar is not None and self.task is not None:
             self.bar.reset(self.task, total=total, description=self.name, items=self._items())

@@ -46,7 +46,7 @@ def stats(
     """Count articles, answers, spans per label and annotators."""
     console = Console()
     for path in files:
-        with Bar(unit="records") as bar:
+        with Bar() as bar:
             try:
                 result = file_stats(path, fmt, bar)
             except WorkerLost as exc:

@@ -1,7 +1,7 @@
 """How a long pass says how far it is: `phase(name, total)` then `advance(done, items)`.
 
 `done` counts toward `total` (bytes read, articles tokenised); `items` are what a person counts
-(records, articles), shown with their rate. The CLI draws a bar from it (`cli.progress`);
+(`unit`: records, articles), shown with their rate. The CLI draws a bar from it (`cli.progress`);
 `Silent` is for tests and libraries.
 """
 
@@ -11,7 +11,7 @@ from typing import Protocol
 
 
 class Progress(Protocol):
-    def phase(self, name: str, total: int | None) -> None: ...
+    def phase(self, name: str, total: int | None, unit: str = "records") -> None: ...
 
     def advance(self, done: int, items: int = 0) -> None: ...
 
@@ -19,7 +19,7 @@ class Progress(Protocol):
 class Silent:
     """Progress that shows nothing."""
 
-    def phase(self, name: str, total: int | None) -> None:
+    def phase(self, name: str, total: int | None, unit: str = "records") -> None:
         pass
 
     def advance(self, done: int, items: int = 0) -> None:
