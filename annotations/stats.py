@@ -9,7 +9,7 @@ every core (`stream.lean`); other formats through `formats.read`, one record at 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,8 +100,14 @@ def compute(records: Iterable[Record]) -> Stats:
     return tally.stats()
 
 
-def file_stats(path: Path, fmt: str | None = None, progress: Progress | None = None) -> Stats:
-    """`compute(item.record for item in read(path, fmt))`, our JSONL read on every core."""
+def file_stats(
+    path: Path,
+    fmt: str | None = None,
+    progress: Progress | None = None,
+    read_options: Mapping[str, Any] | None = None,
+) -> Stats:
+    """`compute(item.record for item in read(path, fmt, **read_options))`, our JSONL read on
+    every core."""
     tally = Tally()
     read_files(
         [path],
@@ -110,5 +116,6 @@ def file_stats(path: Path, fmt: str | None = None, progress: Progress | None = N
         on_part=tally.add_part,
         on_record=lambda _i, record: tally.add(record),
         progress=progress or Silent(),
+        read_options=read_options,
     )
     return tally.stats()

@@ -397,11 +397,11 @@ def test_an_error_in_a_part_ends_the_run(tmp_path: Path, workers: None) -> None:
 
 
 def test_the_bar_shows_the_rate_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    import annotations.cli.progress as progress
+    import annotations.cli.bar as bar_module
 
-    monkeypatch.setattr(progress, "SHOW_AFTER_S", 0.0)
+    monkeypatch.setattr(bar_module, "SHOW_AFTER_S", 0.0)
     out = io.StringIO()
-    with progress.Bar(Console(file=out, force_terminal=True, width=100)) as bar:
+    with bar_module.Bar(Console(file=out, force_terminal=True, width=100)) as bar:
         bar.phase("reading", 100)
         bar.advance(50, 2000)
         bar.advance(25, 1000)
@@ -410,7 +410,7 @@ def test_the_bar_shows_the_rate_on_a_terminal_only(monkeypatch: pytest.MonkeyPat
     assert "reading" in out.getvalue() and "3,000 records" in out.getvalue()
     assert "/s" in out.getvalue()
     quiet = io.StringIO()
-    with progress.Bar(Console(file=quiet, force_terminal=False)) as bar:
+    with bar_module.Bar(Console(file=quiet, force_terminal=False)) as bar:
         bar.phase("reading", 100)
         bar.advance(100, 5000)
     assert bar.bar is None and quiet.getvalue() == ""

@@ -12,8 +12,9 @@ same notes), and the articles without tokens are tokenised by the workers.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -216,10 +217,12 @@ def corpus_from_files(
     progress: Progress | None = None,
     processes: int | None = None,
     tokenize: bool = True,
+    read_options: Mapping[str, Any] | None = None,
 ) -> Corpus:
     """The corpus `build_corpus(records_from_files(files))` gives, read on every core. Bad
     input raises `InputError`, too little to compare `AgreementError`. `tokenize=False`: the
-    articles without tokens are left so (`token_labels` tokenises them)."""
+    articles without tokens are left so (`token_labels` tokenises them). `read_options`: what
+    `formats.read` is given besides the path and format."""
     paths = [Path(p) for p in files]
     bar = progress or Silent()
     latest = Latest()
@@ -232,6 +235,7 @@ def corpus_from_files(
         on_record=lambda i, record: latest.add_record(i, record, defaults[i]),
         progress=bar,
         processes=processes,
+        read_options=read_options,
     )
     corpus = latest.corpus()
     latest.files.clear()  # the corpus has what it needs: free the rest before the report

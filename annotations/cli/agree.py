@@ -218,7 +218,7 @@ def _report(files: list[Path], match: str) -> AgreementReport:
     """Read on every core (`agreement.collect`), a bar on stderr while it takes time."""
     from annotations.agreement.collect import corpus_from_files
     from annotations.agreement.report import no_gc, report_from_corpus
-    from annotations.cli.progress import Bar
+    from annotations.cli.bar import Bar
     from annotations.stream.runner import WorkerLost
 
     with no_gc(), Bar() as bar:

@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from annotations.cli.bar import Bar
 from annotations.cli.errors import fail, one_line_errors
-from annotations.cli.progress import Bar
 from annotations.stats import Stats, file_stats
 from annotations.stream.runner import WorkerLost
 from annotations.text_safety import literal, safe_json

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter, methodcaller
 from pathlib import Path
@@ -32,7 +32,7 @@ import numpy.typing as npt
 import orjson
 
 from annotations.checks import problems
-from annotations.errors import InputError
+from annotations.errors import InputError, UsageError
 from annotations.formats import detect
 from annotations.inputs import HEAD_BYTES, check_path, encoding_problem, open_input
 from annotations.records import Record, input_hash, name_from_meta
@@ -330,22 +330,28 @@ def read_files(
     on_record: Callable[[int, Record], None],
     progress: Progress,
     processes: int | None = None,
+    read_options: Mapping[str, Any] | None = None,
 ) -> None:
     """Every record of `paths`: the JSONL files' parts read by the workers, the k-th part of
     each file in one task (`read_parts`), each given to `on_part`; the records of other
-    formats read here (`formats.read`) and given to `on_record(file index, record)`. Calls come
-    file after file within a file, not across files: the caller keeps a table per file. Raises
-    the error reading the files one after the other would: that of the first file with one."""
+    formats read here (`formats.read(path, fmt, **read_options)`) and given to
+    `on_record(file index, record)`. Calls come in order within a file, not across files: the
+    caller keeps a table per file. Raises the error reading the files one after the other would:
+    that of the first file with one."""
     from annotations.formats import read
 
+    options = dict(read_options or {})
     files: list[_File] = []
-    errors: dict[int, InputError] = {}
+    errors: dict[int, Exception] = {}
     for i, path in enumerate(map(Path, paths)):
         try:
             check_path(path)
             kind = fmt or detect(path)
-            parts = split(path, PART_BYTES) if kind in JSONL else []
-        except InputError as exc:
+            parts = []
+            if kind in JSONL:
+                read(path, kind, **options)  # what it checks before reading a line (not read)
+                parts = split(path, PART_BYTES)
+        except (InputError, UsageError) as exc:
             errors[i] = exc
             break  # no later file can have the first error
         files.append(_File(path, kind, parts))
@@ -387,10 +393,10 @@ def read_files(
     for i, f in enumerate(files[:limit]):
         if f.kind not in JSONL:
             try:
-                for item in read(f.path, f.kind):
+                for item in read(f.path, f.kind, **options):
                     on_record(i, item.record)
                     progress.advance(0, 1)
-            except InputError as exc:
+            except (InputError, UsageError) as exc:
                 errors[i] = exc
                 break
     if errors:

@@ -1,7 +1,7 @@
 """How a long pass says how far it is: `phase(name, total)` then `advance(done, items)`.
 
 `done` counts toward `total` (bytes read, articles tokenised); `items` are what a person counts
-(`unit`: records, articles), shown with their rate. The CLI draws a bar from it (`cli.progress`);
+(`unit`: records, articles), shown with their rate. The CLI draws a bar from it (`cli.bar`);
 `Silent` is for tests and libraries.
 """
 
