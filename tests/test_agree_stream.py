@@ -110,6 +110,12 @@ def test_generated_files_without_tokens(tmp_path: Path, mode: str) -> None:
     _same(annotated_files(tmp_path, 25, seed=5, tokens=False, annotators=("ana", "ben")))
 
 
+def test_more_files_than_one_task_takes(tmp_path: Path, workers: None) -> None:
+    """Six annotators: the k-th parts of their files make two tasks."""
+    names = ("ana", "ben", "cid", "dan", "eve", "fay")
+    _same(annotated_files(tmp_path, 12, seed=9, annotators=names))
+
+
 def _line(text: str, h: int | None, annotator: str | None, **extra: Any) -> bytes:
     obj: dict[str, Any] = {"text": text, **extra}
     if h is not None:

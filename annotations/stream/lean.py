@@ -42,6 +42,7 @@ from annotations.stream.ranges import Part, split
 from annotations.stream.runner import Inline, Runner, runner
 
 PART_BYTES = 4 << 20
+GROUP_PARTS = 4  # parts (of as many files) in one task at most
 PARALLEL_FROM = 16 << 20  # bytes of input: below that, this process alone (forking costs more)
 JSONL = ("jsonl", "prodigy")
 
@@ -359,13 +360,13 @@ def read_files(
 
     def groups() -> Iterator[tuple[PartTask, ...]]:
         for k in range(max((len(f.parts) for f in files), default=0)):
-            group = tuple(
+            group = [
                 PartTask(f.parts[k], agree, i)
                 for i, f in enumerate(files[:limit])
                 if k < len(f.parts)
-            )
-            if group:
-                yield group
+            ]
+            for at in range(0, len(group), GROUP_PARTS):  # many files: several tasks
+                yield tuple(group[at : at + GROUP_PARTS])
 
     total = input_bytes([f.path for f in files])
     progress.phase("reading", total)
