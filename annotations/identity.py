@@ -75,6 +75,11 @@ def ids(groups: Sequence[list[P]]) -> list[str]:
         r.input_hash if r.input_hash is not None else input_hash(r.text)
         for r in (group[0][0] for group in groups)
     ]
+    return ids_from_hashes(hashes)
+
+
+def ids_from_hashes(hashes: list[int]) -> list[str]:
+    """`ids` from the articles' hashes, in the same order."""
     if len(set(hashes)) == len(hashes):  # no collision: the usual case, in C-level loops
         return list(map(str, hashes))
     seen: set[int] = set()

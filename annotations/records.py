@@ -273,11 +273,17 @@ _RECORD_KEYS = frozenset(key for key, _ in Record.FIELDS)
 def article_name(record: Record, fallback: str) -> str:
     """How reports name an article: its meta `doc_id` or `id`, its Label Studio task id ("task
     3", as Label Studio shows it), its `source`, `file` or `path`."""
-    meta = record.meta or {}
+    name = name_from_meta(record.meta)
+    return fallback if name is None else name
+
+
+def name_from_meta(meta: dict[str, Any] | None) -> str | None:
+    """The name `article_name` finds in a record's meta, or None."""
+    meta = meta or {}
     studio = meta.get("label_studio")
     task = studio.get("task") if isinstance(studio, dict) else None
     for key in ("doc_id", "id", "task", "source", "file", "path"):
         value = task if key == "task" else meta.get(key)
         if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
             return f"task {value}" if key == "task" else str(value)
-    return fallback
+    return None

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from operator import attrgetter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -72,7 +73,7 @@ def lex_order(*columns: IntArray) -> IntArray:
     return np.argsort(key, kind="stable").astype(np.int64)
 
 
-class _Ids(dict[str, int]):
+class LabelIds(dict[str, int]):
     """Label -> index, a new index for each new label (in order of first appearance)."""
 
     def __init__(self) -> None:
@@ -94,7 +95,9 @@ class Article:
     input_hash: int
     name: str  # meta doc_id / id / source, else the input hash (`HASH-2`: see `identity.ids`)
     text: str
-    tokens: list[Token] | None  # the first annotator's tokens, when a record carries them
+    # the first annotator's tokens, when a record carries them: `Token`s, or the starts and ends
+    # of those agreement counts as an (n, 2) array (`agreement.collect`, `stream.lean.counted`)
+    tokens: list[Token] | npt.NDArray[np.int32] | None
     annotators: tuple[int, ...]  # indices into Corpus.annotators, ascending
 
 
@@ -160,14 +163,7 @@ def build_corpus(records: Iterable[Record]) -> Corpus:
     groups = by_article(kept)
 
     names = sorted(per_annotator)
-    if len(names) < 2:
-        found = f"only {names[0]!r}" if names else "none"
-        skipped = sum(excluded.values())
-        extra = f" ({skipped} rejected/ignored records left out)" if skipped else ""
-        raise AgreementError(
-            f"agreement needs at least two annotators; found {found}{extra}. A record's "
-            "annotator is its _annotator_id, else its file's name: give one file per annotator"
-        )
+    need_two_annotators(names, excluded)
     # (the article's id: `HASH`, `HASH-2` for a second text under a hash; annotator -> record)
     shared = [
         (article_id, recs)
@@ -176,14 +172,8 @@ def build_corpus(records: Iterable[Record]) -> Corpus:
         )
         if len(recs) >= 2
     ]
-    single = len(groups) - len(shared)
-    if not shared:
-        counts = ", ".join(f"{n}: {per_annotator[n]}" for n in names)
-        raise AgreementError(
-            "no article was annotated by two annotators (articles are matched by _input_hash "
-            f"and text; accepted articles per annotator: {counts})"
-        )
-    excluded["single_annotator_articles"] = single
+    need_shared(shared, names, per_annotator)
+    excluded["single_annotator_articles"] = len(groups) - len(shared)
 
     index = {n: i for i, n in enumerate(names)}
     n_art = len(shared)
@@ -192,7 +182,7 @@ def build_corpus(records: Iterable[Record]) -> Corpus:
     articles: list[Article] = []
     # per span, through C-level map/attrgetter: no Python frame per span
     get_start, get_end, get_label = attrgetter("start"), attrgetter("end"), attrgetter("label")
-    label_ids = _Ids()
+    label_ids = LabelIds()
     span_lists: list[list[Span]] = []
     sizes: list[int] = []  # spans per (article, annotator) record
     owner_article: list[int] = []
@@ -216,14 +206,65 @@ def build_corpus(records: Iterable[Record]) -> Corpus:
                 owner_article.append(a)
                 owner_annotator.append(i)
     size = np.array(sizes, dtype=np.int64)
-    span_article = np.repeat(np.array(owner_article, dtype=np.int64), size)
-    span_annotator = np.repeat(np.array(owner_annotator, dtype=np.int64), size)
     n = int(size.sum())
-    span_start = np.fromiter(map(get_start, chain.from_iterable(span_lists)), np.int64, n)
-    span_end = np.fromiter(map(get_end, chain.from_iterable(span_lists)), np.int64, n)
-    span_label = np.fromiter(
-        map(label_ids.__getitem__, map(get_label, chain.from_iterable(span_lists))), np.int64, n
+    return assemble(
+        names,
+        per_annotator,
+        excluded,
+        articles,
+        present,
+        lengths,
+        span_article=np.repeat(np.array(owner_article, dtype=np.int64), size),
+        span_annotator=np.repeat(np.array(owner_annotator, dtype=np.int64), size),
+        span_start=np.fromiter(map(get_start, chain.from_iterable(span_lists)), np.int64, n),
+        span_end=np.fromiter(map(get_end, chain.from_iterable(span_lists)), np.int64, n),
+        span_label=np.fromiter(
+            map(label_ids.__getitem__, map(get_label, chain.from_iterable(span_lists))),
+            np.int64,
+            n,
+        ),
+        label_names=label_ids.names,
     )
+
+
+def need_two_annotators(names: list[str], excluded: Counter[str]) -> None:
+    if len(names) < 2:
+        found = f"only {names[0]!r}" if names else "none"
+        skipped = sum(excluded.values())
+        extra = f" ({skipped} rejected/ignored records left out)" if skipped else ""
+        raise AgreementError(
+            f"agreement needs at least two annotators; found {found}{extra}. A record's "
+            "annotator is its _annotator_id, else its file's name: give one file per annotator"
+        )
+
+
+def need_shared(shared: list[Any], names: list[str], per_annotator: Counter[str]) -> None:
+    if not shared:
+        counts = ", ".join(f"{n}: {per_annotator[n]}" for n in names)
+        raise AgreementError(
+            "no article was annotated by two annotators (articles are matched by _input_hash "
+            f"and text; accepted articles per annotator: {counts})"
+        )
+
+
+def assemble(
+    names: list[str],
+    per_annotator: Counter[str],
+    excluded: Counter[str],
+    articles: list[Article],
+    present: BoolArray,
+    lengths: IntArray,
+    *,
+    span_article: IntArray,
+    span_annotator: IntArray,
+    span_start: IntArray,
+    span_end: IntArray,
+    span_label: IntArray,
+    label_names: list[str],
+) -> Corpus:
+    """The corpus from its articles and every kept record's spans (label: index into
+    `label_names`): spans empty or outside their text left out, the rest de-duplicated and
+    sorted (see the module docstring), labels renumbered in name order."""
     ok = (span_start >= 0) & (span_start < span_end) & (span_end <= lengths[span_article])
     bad_spans = int(len(ok) - ok.sum())
     # sorted by article, start, longest first; the same span twice from one annotator counts once
@@ -235,9 +276,9 @@ def build_corpus(records: Iterable[Record]) -> Corpus:
         dup[1:] = np.all([k[order[1:]] == k[order[:-1]] for k in keys], axis=0)
     order = order[~dup]
     used = np.unique(span_label[order])  # labels only seen on left-out spans are dropped
-    by_name = sorted(used.tolist(), key=lambda k: label_ids.names[k])
-    labels = [label_ids.names[k] for k in by_name]
-    remap = np.zeros(max(len(label_ids.names), 1), dtype=np.int64)
+    by_name = sorted(used.tolist(), key=lambda k: label_names[k])
+    labels = [label_names[k] for k in by_name]
+    remap = np.zeros(max(len(label_names), 1), dtype=np.int64)
     remap[by_name] = np.arange(len(by_name))
     offsets = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]]).astype(np.int64)
     notes: list[str] = []

@@ -75,7 +75,7 @@ _IS_SPACE = np.array([chr(c).isspace() for c in range(0x3001)], dtype=bool)
 
 def token_labels(corpus: Corpus, tokenizer: Tokenizer | None = None) -> TokenLabels:
     tok = tokenizer or _default_tokenizer
-    lists: list[list[Token]] = []
+    lists: list[list[Token] | npt.NDArray[np.int32]] = []
     tokenized = 0
     for art in corpus.articles:
         if art.tokens is None:
@@ -87,10 +87,17 @@ def token_labels(corpus: Corpus, tokenizer: Tokenizer | None = None) -> TokenLab
     total = int(counts.sum())
     t_article = np.repeat(np.arange(len(lists), dtype=np.int64), counts)
     shift = corpus.offset[t_article]
-    get_start, get_end = attrgetter("start"), attrgetter("end")
-    t_start = np.fromiter(map(get_start, chain.from_iterable(lists)), np.int64, total) + shift
-    t_end = np.fromiter(map(get_end, chain.from_iterable(lists)), np.int64, total) + shift
-    keep = _not_blank(corpus, t_start, t_end)
+    if any(isinstance(x, np.ndarray) for x in lists):  # boundaries read as arrays
+        bounds = np.concatenate([_bounds(x) for x in lists]) if lists else np.zeros((0, 2))
+        t_start = bounds[:, 0].astype(np.int64) + shift
+        t_end = bounds[:, 1].astype(np.int64) + shift
+    else:
+        get_start, get_end = attrgetter("start"), attrgetter("end")
+        t_start = np.fromiter(map(get_start, chain.from_iterable(lists)), np.int64, total) + shift
+        t_end = np.fromiter(map(get_end, chain.from_iterable(lists)), np.int64, total) + shift
+    # boundaries given as arrays are of counted tokens already (`stream.lean.counted`)
+    token_objects = not all(isinstance(x, np.ndarray) for x in lists)
+    keep = _not_blank(corpus, t_start, t_end) if token_objects else np.ones(total, dtype=bool)
     if not keep.all():
         t_start, t_end, t_article = t_start[keep], t_end[keep], t_article[keep]
     if len(t_start) > 1 and not (np.all(np.diff(t_start) >= 0) and np.all(np.diff(t_end) >= 0)):
@@ -125,6 +132,13 @@ def token_labels(corpus: Corpus, tokenizer: Tokenizer | None = None) -> TokenLab
     return TokenLabels(
         labels, art_of, background, corpus.present, len(corpus.labels) + 1, tokenized
     )
+
+
+def _bounds(tokens: list[Token] | npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
+    """An article's token starts and ends as an (n, 2) array."""
+    if isinstance(tokens, np.ndarray):
+        return tokens
+    return np.array([(t.start, t.end) for t in tokens], dtype=np.int32).reshape(-1, 2)
 
 
 def _not_blank(corpus: Corpus, t_start: IntArray, t_end: IntArray) -> npt.NDArray[np.bool_]:

@@ -199,7 +199,7 @@ def agree(
     spans_key: str | None = options.SPANS_KEY,
 ) -> None:
     """Agreement between annotators: span F1, Cohen/Fleiss κ, Krippendorff α and α_U, disagreements."""
-    from annotations.agreement import AgreementError, agreement_report, records_from_files
+    from annotations.agreement import AgreementError
     from annotations.agreement.spans import MATCH_MODES
 
     if match not in MATCH_MODES:
@@ -207,13 +207,28 @@ def agree(
     if gold is not None:
         return _against_gold(files, gold, match, as_json, spans_key)
     try:
-        report = agreement_report(records_from_files(files, spans_key=spans_key), match)
+        report = _report(files, match, spans_key)
     except AgreementError as exc:
         raise fail(str(exc)) from None
     if as_json:
         typer.echo(safe_json(orjson.dumps(report.as_dict()).decode()))
     else:
         render(report, Console())
+
+
+def _report(files: list[Path], match: str, spans_key: str | None) -> AgreementReport:
+    """Read on every core (`agreement.collect`), a bar on stderr while it takes time."""
+    from annotations.agreement.collect import corpus_from_files
+    from annotations.agreement.report import no_gc, report_from_corpus
+    from annotations.cli.bar import Bar
+    from annotations.stream.runner import WorkerLost
+
+    with no_gc(), Bar() as bar:
+        try:
+            corpus = corpus_from_files(files, bar, read_options={"spans_key": spans_key})
+        except WorkerLost as exc:
+            raise fail(str(exc)) from None
+        return report_from_corpus(corpus, match)
 
 
 def _against_gold(

@@ -10,9 +10,10 @@ from rich.console import Console
 from rich.table import Table
 
 from annotations.cli import options
-from annotations.cli.errors import one_line_errors
-from annotations.formats import read
-from annotations.stats import Stats, compute
+from annotations.cli.bar import Bar
+from annotations.cli.errors import fail, one_line_errors
+from annotations.stats import Stats, file_stats
+from annotations.stream.runner import WorkerLost
 from annotations.text_safety import literal, safe_json
 
 
@@ -47,7 +48,11 @@ def stats(
     """Count articles, answers, spans per label and annotators."""
     console = Console()
     for path in files:
-        result = compute(item.record for item in read(path, fmt, spans_key=spans_key))
+        with Bar() as bar:
+            try:
+                result = file_stats(path, fmt, bar, read_options={"spans_key": spans_key})
+            except WorkerLost as exc:
+                raise fail(str(exc)) from None
         if as_json:
             typer.echo(safe_json(orjson.dumps({"file": str(path), **result.as_dict()}).decode()))
         else:
