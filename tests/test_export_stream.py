@@ -265,3 +265,46 @@ def test_the_fast_way_takes_only_what_the_whole_way_takes_as_it_is() -> None:
     assert fast is not None and fast.spans[0].token_end == 1
     for off in ({"start": 0, "end": 4, "label": "PER"}, {"start": 0, "end": 6, "label": "PER"}):
         assert plain({"text": text, "spans": [off]}, allowed) is None  # inside a token / a space
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # found by a review: what simdjson reads otherwise than orjson, and lines no row holds
+        [b'{"text": "Paris est belle.", "meta": {"n": 123456789012345678901234567890}}'],
+        [b'{"text": "Paris est belle.", "meta": {"n": 18446744073709551616}}'],
+        [b'{"text": " ", "text": "Paris est belle.", "answer": "accept"}'],
+        [
+            b'{"text": "Paris est belle.", "_annotator_id": "x", "_annotator_id": "y"}',
+            b'{"text": "Lyon aussi.", "_annotator_id": "y"}',
+        ],
+        [
+            b'{"text": "Paris est belle.", "answer": "accept"}',
+            b'{"text": "Lyon aussi.", "answer": "reject", "spans": [{"start": 5, "end": 2, "label": "LOC"}]}',
+        ],
+        [
+            b'{"text": "Paris est belle.", "spans": [{"start": 0, "end": 40, "label": "LOC"}]}',
+            b'{"text": "Paris est belle.", "spans": [{"start": 0, "end": 5, "label": "LOC"}]}',
+        ],
+    ],
+)
+def test_what_the_whole_read_refuses_or_takes_so_does_the_stream(
+    tmp_path: Path, lines: list[bytes]
+) -> None:
+    src = tmp_path / "a.jsonl"
+    src.write_bytes(b"\n".join(lines) + b"\n")
+    outcomes = []
+    for streamed in (False, True):
+        out = tmp_path / "out"
+        try:
+            if streamed:
+                res = export([src], out, Options(fmt="jsonl", split="1", any_label=True))
+            else:
+                records = read_inputs([src], None, Policy.SPLIT, lambda m: None, NoProgress())
+                options = Options(fmt="jsonl", split="1", any_label=True)
+                res = export_records(records, out, options, inputs=[str(src)])
+            outcomes.append(("ok", _files(out), res.report_lines()))
+            shutil.rmtree(out)
+        except (InputError, UsageError) as exc:
+            outcomes.append(("error", str(exc), []))
+    assert outcomes[0] == outcomes[1]

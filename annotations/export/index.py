@@ -8,16 +8,19 @@ byte range. Nothing else of a line is kept, so the index of 1M lines is ~200 MB 
 the articles are.
 
 The lines are parsed with simdjson (validating, ~10× faster than building Python objects for a
-line with tokens) in worker processes, one byte range each. Pass 1 checks the JSON and the
-fields it reads, with the messages `checks.problems` gives; everything else of a line is checked
-in pass 2, when the line is read whole (a record that a later one of the same annotator
-replaces is not read whole, and so not checked further).
+line with tokens) in worker processes, one byte range each; a line simdjson reads otherwise than
+orjson (a key twice, an integer over 64 bits) is decoded by orjson, as a whole read decodes it.
+Pass 1 checks the JSON and the fields it reads, with the messages `checks.problems` gives;
+everything else of a line is checked in pass 2, when the line is read whole: the chosen lines
+by the chunks, the others (superseded, rejected...) by `check_lines`, so that an export refuses
+the same files as when every record was read whole.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,10 +108,13 @@ def scan_part(task: PartTask) -> PartIndex:
     path = part.path
     for lineno, offset, raw in _lines(part):
         try:
-            obj = parser.parse(raw)
-        except ValueError:
-            decode_line(raw, path, lineno)  # orjson's message, as when the file is read whole
-            raise InputError(path, lineno, "invalid JSON") from None
+            obj: Any = parser.parse(raw)
+            if isinstance(obj, simdjson.Object):
+                keys = list(obj.keys())
+                if len(keys) != len(set(keys)):  # orjson keeps the last value, simdjson the first
+                    raise ValueError("a key twice")
+        except (ValueError, RuntimeError):  # also what simdjson cannot hold (integers > 64 bits)
+            obj = decode_line(raw, path, lineno)  # as the whole read decodes it, or its message
         try:
             who, h, text, answer, used = _fields(obj, path, lineno)
         finally:
@@ -128,7 +134,7 @@ def scan_part(task: PartTask) -> PartIndex:
 
 def _fields(obj: Any, path: str, lineno: int) -> tuple[Any, Any, str, Any, tuple[str, ...]]:
     """The fields pass 1 keeps, checked as `checks.problems` checks them."""
-    if not isinstance(obj, simdjson.Object):
+    if not isinstance(obj, simdjson.Object | dict):
         raise InputError(path, lineno, f"expected a JSON object, got {_simd_type(obj)}")
     text = obj.get("text", _MISSING)
     if text is _MISSING:
@@ -151,10 +157,10 @@ def _fields(obj: Any, path: str, lineno: int) -> tuple[Any, Any, str, Any, tuple
         )
     used: tuple[str, ...] = ()
     spans = obj.get("spans")
-    if isinstance(spans, simdjson.Array):
+    if isinstance(spans, simdjson.Array | list):
         names = set()
         for span in spans:
-            if isinstance(span, simdjson.Object):
+            if isinstance(span, simdjson.Object | dict):
                 label = span.get("label")
                 if isinstance(label, str):
                     names.add(label)
@@ -222,8 +228,63 @@ def file_parts(path: Path, file: int, default: str | None, processes: int) -> li
     return [PartTask(part, file, default) for part in parts]
 
 
-def scan(paths: Sequence[Path], defaults: Sequence[str | None], runner: Runner) -> Iterator[Stub]:
-    """Every line of `paths` as a `Stub`, in file order (parts run in `runner`'s workers)."""
+class Lines:
+    """Where every line of the inputs is (file, offset, length, line number), 32 bytes a line:
+    what pass 2 reads again to check the lines no row holds (`unchosen`)."""
+
+    def __init__(self) -> None:
+        self.cols = [array("q"), array("q"), array("q"), array("q")]
+
+    def add(self, file: int, offsets: list[int], lengths: list[int], lines: list[int]) -> None:
+        files, offs, lens, nums = self.cols
+        files.extend([file] * len(offsets))
+        offs.extend(offsets)
+        lens.extend(lengths)
+        nums.extend(lines)
+
+    def unchosen(self, chosen: set[int], size: int = 2048) -> Iterator[list[tuple[int, ...]]]:
+        """The lines whose `key(file, line)` is not in `chosen`, in file order, in batches."""
+        batch: list[tuple[int, ...]] = []
+        for loc in zip(*self.cols, strict=True):
+            if key(loc[0], loc[3]) not in chosen:
+                batch.append(loc)
+                if len(batch) == size:
+                    yield batch
+                    batch = []
+        if batch:
+            yield batch
+
+
+def key(file: int, line: int) -> int:
+    return (file << 40) | line
+
+
+def check_lines(task: tuple[tuple[str, ...], list[tuple[int, ...]]]) -> None:
+    """Read lines whole and check them as a whole read does (`parse_record`): the lines of the
+    inputs that no exported row holds (superseded, rejected...) are checked too (in a worker)."""
+    from annotations.checks import parse_record
+
+    paths, locations = task
+    handles: dict[int, Any] = {}
+    try:
+        for file, offset, length, line in locations:
+            if file not in handles:
+                handles[file] = open(paths[file], "rb")  # noqa: SIM115  (closed below)
+            raw = os.pread(handles[file].fileno(), length, offset)
+            parse_record(decode_line(raw, paths[file], line), paths[file], line)
+    finally:
+        for fh in handles.values():
+            fh.close()
+
+
+def scan(
+    paths: Sequence[Path],
+    defaults: Sequence[str | None],
+    runner: Runner,
+    lines_seen: Lines | None = None,
+) -> Iterator[Stub]:
+    """Every line of `paths` as a `Stub`, in file order (parts run in `runner`'s workers);
+    `lines_seen` is told where each line is."""
     tasks = [
         task
         for i, (path, default) in enumerate(zip(paths, defaults, strict=True))
@@ -234,6 +295,8 @@ def scan(paths: Sequence[Path], defaults: Sequence[str | None], runner: Runner) 
         annotators, hashes, digests, answers, labels, offsets, lengths, lines = columns
         seen[task.file] = seen[task.file] or bool(lines)
         f = task.file
+        if lines_seen is not None:
+            lines_seen.add(f, offsets, lengths, lines)
         for row in zip(
             annotators, hashes, digests, answers, labels, offsets, lengths, lines, strict=True
         ):

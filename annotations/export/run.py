@@ -28,7 +28,7 @@ from annotations.align import Policy
 from annotations.errors import InputError, UsageError
 from annotations.export.card import Summary, readme
 from annotations.export.chunks import Spec, build, chunks, load
-from annotations.export.index import Stub, scan
+from annotations.export.index import Lines, Stub, check_lines, key, scan
 from annotations.export.options import (
     FORMATS,
     MARKER,
@@ -201,14 +201,27 @@ def _export_streamed(
         prog.phase("indexing", None)
         names = [str(p) for p in paths]
 
+        every = Lines()
+
         def pairs() -> Iterator[tuple[Stub, str]]:
-            for stub in scan(paths, _default_annotators(paths), run):
+            for stub in scan(paths, _default_annotators(paths), run, every):
                 prog.advance()
                 yield stub, f"{names[stub.file]}:{stub.line}"
 
+        def check_rest(selection: Selection) -> None:
+            """The lines no row holds are checked whole too, as the whole read checks them."""
+            chosen: set[int] = set()
+            for row in selection.rows:
+                for stub, _ in row.voters or [(row.record, "")]:
+                    if isinstance(stub, Stub):
+                        chosen.add(key(stub.file, stub.line))
+            batches = ((tuple(names), batch) for batch in every.unchosen(chosen))
+            for _ in run.map(check_lines, batches):
+                pass
+
         with _gc_paused():
             return _export_rows(
-                pairs(), out, options, names, prog, notice, report, run, tuple(names)
+                pairs(), out, options, names, prog, notice, report, run, tuple(names), check_rest
             )
     finally:
         run.close()
@@ -244,6 +257,7 @@ def _export_rows(
     report: _Warnings,
     run: Runner,
     paths: tuple[str, ...] = (),
+    check_rest: Callable[[Selection], None] | None = None,
 ) -> ExportResult:
     check_options(options)
     check_target(out, options.force, [Path(i) for i in inputs], options.labels)
@@ -253,6 +267,8 @@ def _export_rows(
     selection = select(
         records, policy, annotator, require_answer=options.require_answer, defer_votes=True
     )
+    if check_rest is not None:
+        check_rest(selection)
     if not selection.rows:
         raise UsageError(_nothing_to_export(selection))
     scheme = load_scheme(options.labels)

@@ -38,6 +38,9 @@ def per_worker(key: Any, factory: Callable[[], R]) -> R:
     return value
 
 
+_LOST = "a worker process died before finishing its part (killed, or out of memory)"
+
+
 class WorkerLost(RuntimeError):
     """A worker process died before finishing its task."""
 
@@ -88,7 +91,12 @@ class Processes:
         it = iter(tasks)
         try:
             for task in it:
-                pending.append(pool.submit(fn, task))
+                try:
+                    pending.append(pool.submit(fn, task))
+                except BrokenProcessPool:  # a worker died while earlier tasks ran
+                    while pending:
+                        _result(pending.popleft())  # the one that says so
+                    raise WorkerLost(_LOST) from None
                 if len(pending) >= self.window:
                     yield _result(pending.popleft())
             while pending:
@@ -123,9 +131,7 @@ def _result(fut: Future[R]) -> R:
     try:
         return fut.result()
     except BrokenProcessPool:
-        raise WorkerLost(
-            "a worker process died before finishing its part (killed, or out of memory)"
-        ) from None
+        raise WorkerLost(_LOST) from None
 
 
 def default_processes() -> int:
