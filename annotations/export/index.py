@@ -151,9 +151,8 @@ def _fields(obj: Any, path: str, lineno: int) -> tuple[Any, Any, str, Any, tuple
         raise InputError(path, lineno, f"'_input_hash' must be an integer, got {_simd_type(h)}")
     answer = obj.get("answer")
     if "answer" in obj and answer not in ANSWERS:
-        shown = answer if not hasattr(answer, "as_list") else _plain(answer)
         raise InputError(
-            path, lineno, f"'answer' must be one of {', '.join(ANSWERS)}, got {shown!r}"
+            path, lineno, f"'answer' must be one of {', '.join(ANSWERS)}, got {_plain(answer)!r}"
         )
     used: tuple[str, ...] = ()
     spans = obj.get("spans")
