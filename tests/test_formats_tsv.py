@@ -335,3 +335,20 @@ BAD: dict[str, Case] = {
 @pytest.mark.parametrize("name", list(BAD))
 def test_bad_input_is_one_line(tmp_path: Path, name: str, alarm: None) -> None:
     check_case(BAD[name], tmp_path)
+
+
+def test_a_lone_surrogate_escape_is_one_line(tmp_path: Path) -> None:
+    """WebAnno 3.1 writes characters outside the BMP as two Java escapes; half of one was a
+    traceback (found by review)."""
+    from annotations.errors import InputError
+    from annotations.formats import read
+
+    bad = tmp_path / "bad.tsv"
+    bad.write_text(
+        "#FORMAT=WebAnno TSV 3.1\n"
+        "#T_SP=de.tudarmstadt.ukp.dkpro.core.api.ner.type.NamedEntity|value\n\n\n"
+        "#Text=a\\ud83d b\n1-1\t0-1\ta\t_\t\n1-2\t2-3\tb\t_\t\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"bad\.tsv:5: #Text= has half of a character"):
+        list(read(bad))

@@ -209,7 +209,14 @@ def _read_file(doc: Document, spans_key: str | None, notes: Notes) -> tuple[Reco
         line, lineno = lines[i], i + 1
         if state != "rows" and line.startswith("#"):
             if line.startswith("#Text="):
-                fragments.append(unescape_text(line[len("#Text=") :], minor))
+                try:
+                    fragments.append(unescape_text(line[len("#Text=") :], minor))
+                except UnicodeDecodeError:  # `\ud83d` without its other half (found by review)
+                    raise InputError(
+                        path,
+                        lineno,
+                        "#Text= has half of a character (a lone UTF-16 surrogate escape)",
+                    ) from None
             state = "header"
             continue
         if not line.strip():
