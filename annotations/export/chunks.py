@@ -67,10 +67,16 @@ class Built:
     first_drop: int | None = None  # the `Row.position` of the first row that dropped some
 
 
-def _decoded(stub: Stub, paths: Sequence[str]) -> Any:
+def _decoded(stub: Stub, paths: Sequence[str], fds: dict[int, int] | None = None) -> Any:
+    """The stub's line, decoded; `fds`: the inputs this chunk has open (by file index)."""
     path = paths[stub.file]
-    with open(path, "rb") as fh:
-        raw = os.pread(fh.fileno(), stub.length, stub.offset)
+    if fds is None:
+        with open(path, "rb") as fh:
+            raw = os.pread(fh.fileno(), stub.length, stub.offset)
+    else:
+        if stub.file not in fds:
+            fds[stub.file] = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        raw = os.pread(fds[stub.file], stub.length, stub.offset)
     return decode_line(raw, path, stub.line)
 
 
@@ -93,22 +99,32 @@ def _materialise(rows: list[Row], spec: Spec) -> list[Row]:
     paths = spec.paths
     allowed = frozenset(spec.labels) if spec.fmt in LEAN_FORMATS else None
     out = []
-    for row in rows:
-        if row.voters is not None:
-            voters = [load(r, paths) if isinstance(r, Stub) else (r, w) for r, w in row.voters]
-            row = Row(row.record, row.annotators, row.where, row.id, row.input_hash, voters)
-        elif isinstance(row.record, Stub):
-            stub = row.record
-            obj = _decoded(stub, paths)
-            fast = (lean(obj, allowed) or plain(obj, allowed)) if allowed is not None else None
-            if fast is not None:
-                where = f"{paths[stub.file]}:{stub.line}"
-                row = Row(fast, row.annotators, where, row.id, row.input_hash)
-            else:
-                record, where = load(stub, paths, obj)
-                row = Row(record, row.annotators, where, row.id, row.input_hash)
-        out.append(row)
+    fds: dict[int, int] = {}
+    try:
+        for row in rows:
+            out.append(_read_row(row, paths, allowed, fds))
+    finally:
+        for fd in fds.values():
+            os.close(fd)
     return out
+
+
+def _read_row(
+    row: Row, paths: Sequence[str], allowed: frozenset[str] | None, fds: dict[int, int]
+) -> Row:
+    if row.voters is not None:
+        voters = [load(r, paths) if isinstance(r, Stub) else (r, w) for r, w in row.voters]
+        return Row(row.record, row.annotators, row.where, row.id, row.input_hash, voters)
+    if isinstance(row.record, Stub):
+        stub = row.record
+        obj = _decoded(stub, paths, fds)
+        fast = (lean(obj, allowed) or plain(obj, allowed)) if allowed is not None else None
+        if fast is not None:
+            where = f"{paths[stub.file]}:{stub.line}"
+            return Row(fast, row.annotators, where, row.id, row.input_hash)
+        record, where = load(stub, paths, obj)
+        return Row(record, row.annotators, where, row.id, row.input_hash)
+    return row
 
 
 def build(spec: Spec, chunk: Chunk) -> Built:
