@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 from annotations.bio import spans_to_tags
 from annotations.export.select import Row
@@ -79,20 +78,3 @@ def sentences(
             pending = False
     if sentence:
         yield sentence
-
-
-def write_conll(
-    out: Path, splits: dict[str, list[Row]], warn: Callable[[str], None] | None = None
-) -> dict[str, str]:
-    files: dict[str, str] = {}
-    for split, rows in splits.items():
-        if not rows:
-            continue
-        with open(out / CONLL_FILES[split], "w", encoding="utf-8", newline="\n") as fh:
-            for row in rows:
-                fh.write(f"{DOCSTART}\n\n")
-                for sentence in sentences(row, warn):
-                    fh.write("".join(f"{word} {tag}\n" for word, tag in sentence))
-                    fh.write("\n")
-        files[split] = CONLL_FILES[split]
-    return files

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 from annotations.export.select import Row
@@ -72,26 +71,6 @@ def record_doc(vocab: Any, record: Record, where: str = "") -> Any:
         ents.append(ent)
     doc.ents = ents
     return doc
-
-
-def write_spacy(out: Path, splits: dict[str, list[Row]], labels: Sequence[str]) -> dict[str, str]:
-    """Write the DocBin files and `config.cfg`; returns split -> file name for written splits."""
-    from spacy.tokens import DocBin
-
-    from annotations.tokenize import french_tokenizer
-
-    vocab = french_tokenizer().vocab  # the shared spacy.blank("fr")
-    files: dict[str, str] = {}
-    for split, rows in splits.items():
-        if not rows:
-            continue
-        db = DocBin(store_user_data=False)
-        for row in rows:
-            db.add(to_doc(vocab, row))
-        db.to_disk(out / SPACY_FILES[split])
-        files[split] = SPACY_FILES[split]
-    (out / "config.cfg").write_text(config_text(labels), encoding="utf-8")
-    return files
 
 
 @functools.lru_cache(maxsize=1)

@@ -10,12 +10,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import orjson
-
-from annotations.export.select import Row
 from annotations.formats.write import to_doccano, to_prodigy
 from annotations.records import Record
 
@@ -25,18 +21,3 @@ SERIALISERS: dict[str, Callable[[Record], dict[str, Any]]] = {
     "prodigy": to_prodigy,
     "doccano": to_doccano,
 }
-
-
-def write_lines(out: Path, splits: dict[str, list[Row]], fmt: str) -> dict[str, str]:
-    serialise = SERIALISERS[fmt]
-    files: dict[str, str] = {}
-    for split, rows in splits.items():
-        if not rows:
-            continue
-        name = f"{split}.jsonl"
-        with open(out / name, "wb") as fh:
-            for row in rows:
-                fh.write(orjson.dumps(serialise(row.record)))
-                fh.write(b"\n")
-        files[split] = name
-    return files

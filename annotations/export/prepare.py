@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from annotations.align import AlignIssue, Policy, align
 from annotations.errors import InputError
@@ -120,9 +120,3 @@ def prepare_row(
                 "(export as jsonl, or fix the file)",
             )
         prev = span
-
-
-def data_labels(rows: Sequence[Row], scheme_labels: Sequence[str]) -> list[str]:
-    """`--any-label`: the labels the rows use, those of the scheme first (in its order)."""
-    used = {span.label for row in rows for span in row.record.spans or ()}
-    return [label for label in scheme_labels if label in used] + sorted(used - set(scheme_labels))
