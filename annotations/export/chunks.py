@@ -67,17 +67,15 @@ class Built:
     first_drop: int | None = None  # the `Row.position` of the first row that dropped some
 
 
-def _decoded(stub: Stub, paths: Sequence[str], fds: dict[int, int] | None = None) -> Any:
-    """The stub's line, decoded; `fds`: the inputs this chunk has open (by file index)."""
+def _read(stub: Stub, paths: Sequence[str], fds: dict[int, int] | None = None) -> bytes:
+    """The stub's line, as bytes; `fds`: the inputs this chunk has open (by file index)."""
     path = paths[stub.file]
     if fds is None:
         with open(path, "rb") as fh:
-            raw = os.pread(fh.fileno(), stub.length, stub.offset)
-    else:
-        if stub.file not in fds:
-            fds[stub.file] = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-        raw = os.pread(fds[stub.file], stub.length, stub.offset)
-    return decode_line(raw, path, stub.line)
+            return os.pread(fh.fileno(), stub.length, stub.offset)
+    if stub.file not in fds:
+        fds[stub.file] = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    return os.pread(fds[stub.file], stub.length, stub.offset)
 
 
 def load(stub: Stub, paths: Sequence[str], obj: Any = None) -> tuple[Record, str]:
@@ -85,7 +83,7 @@ def load(stub: Stub, paths: Sequence[str], obj: Any = None) -> tuple[Record, str
     whole read checks it."""
     path = paths[stub.file]
     if obj is None:
-        obj = _decoded(stub, paths)
+        obj = decode_line(_read(stub, paths), path, stub.line)
     record = parse_record(obj, path, stub.line)
     if record.annotator is None:
         record.annotator = stub.annotator  # a file's name, when several files carry none
@@ -117,8 +115,12 @@ def _read_row(
         return Row(row.record, row.annotators, row.where, row.id, row.input_hash, voters)
     if isinstance(row.record, Stub):
         stub = row.record
-        obj = _decoded(stub, paths, fds)
-        fast = (lean(obj, allowed) or plain(obj, allowed)) if allowed is not None else None
+        raw = _read(stub, paths, fds)
+        fast = lean(raw, allowed) if allowed is not None else None
+        obj = None
+        if fast is None:
+            obj = decode_line(raw, paths[stub.file], stub.line)
+            fast = plain(obj, allowed) if allowed is not None else None
         if fast is not None:
             where = f"{paths[stub.file]}:{stub.line}"
             return Row(fast, row.annotators, where, row.id, row.input_hash)
