@@ -207,6 +207,15 @@ def _lines(rows: list[Row], fmt: str) -> bytes:
     return b"".join(orjson.dumps(serialise(row.record)) + b"\n" for row in rows)
 
 
+def warm(fmt: str) -> None:
+    """Import here what `build` will import for `fmt`, before the worker processes are forked:
+    they then share it rather than each paying for it (`datasets` takes ~1 s)."""
+    if fmt == "hf":
+        from annotations.export.hf import features
+
+        features(())
+
+
 def chunks(splits: dict[str, list[Row]], size: int | None = None) -> list[Chunk]:
     size = size or CHUNK
     return [

@@ -35,7 +35,7 @@ from annotations.records import Record, Span
 
 HF_SPLITS = {"train": "train", "dev": "validation", "test": "test"}
 CHUNK = 2048
-MAX_PENDING = 16  # chunks built ahead of the writers (~15 MB each)
+MAX_PENDING = 6  # chunks built ahead of the writers (~15 MB each with tokens)
 PARQUET_DIR = "data"
 WRITER_NICENESS = 10  # relative to the main thread: see `_lower_priority`
 PARQUET_COMPRESSION = "zstd"

@@ -27,7 +27,7 @@ import orjson
 from annotations.align import Policy
 from annotations.errors import InputError, UsageError
 from annotations.export.card import Summary, readme
-from annotations.export.chunks import Spec, build, chunks, load
+from annotations.export.chunks import Spec, build, chunks, load, warm
 from annotations.export.index import Lines, Stub, check_lines, key, scan
 from annotations.export.options import (
     FORMATS,
@@ -196,6 +196,8 @@ def _export_streamed(
 ) -> ExportResult:
     size = sum(p.stat().st_size for p in paths)
     small = options.scheduler is None and options.processes is None and size < PARALLEL_FROM
+    if not small:
+        warm(options.fmt)
     run = Inline() if small else runner(options.processes, options.scheduler)
     try:
         prog.phase("indexing", None)
