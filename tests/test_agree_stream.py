@@ -406,6 +406,7 @@ def test_the_bar_shows_the_rate_on_a_terminal_only(monkeypatch: pytest.MonkeyPat
     import annotations.cli.bar as bar_module
 
     monkeypatch.setattr(bar_module, "SHOW_AFTER_S", 0.0)
+    monkeypatch.setattr(bar_module, "REDRAW_S", 0.0)
     out = io.StringIO()
     with bar_module.Bar(Console(file=out, force_terminal=True, width=100)) as bar:
         bar.phase("reading", 100)

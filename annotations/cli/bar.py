@@ -1,6 +1,10 @@
 """A Rich progress bar on stderr for the batch commands' long passes (`stream.progress`): the
 phase, a bar, how many articles and how many per second, the time left. Only on a terminal,
-and only once a pass has gone on for a moment (a small input never shows one)."""
+and only once a pass has gone on for a moment (a small input never shows one).
+
+`advance` is called for every record of a pass (100k times for 100k articles): it only counts,
+and the bar is redrawn at most every `REDRAW_S` (asking whether stderr is a terminal, or giving
+Rich a new figure, costs ~40 µs: 4 s of a 100k-article export, when done every time)."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from rich.progress import (
 from annotations.text_safety import safe_text
 
 SHOW_AFTER_S = 0.5
+REDRAW_S = 0.1
 
 
 class Bar:
@@ -27,6 +32,7 @@ class Bar:
 
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console(stderr=True, highlight=False)
+        self.terminal = self.console.is_terminal
         self.unit = "records"
         self.bar: Progress | None = None
         self.task: TaskID | None = None
@@ -35,6 +41,7 @@ class Bar:
         self.done = 0
         self.items = 0
         self.started = time.perf_counter()
+        self.drawn = self.started
 
     def phase(self, name: str, total: int | None, unit: str = "records") -> None:
         self.name, self.total, self.done, self.items = safe_text(name), total, 0, 0
@@ -51,8 +58,14 @@ class Bar:
     def advance(self, done: int, items: int = 0) -> None:
         self.done += done
         self.items += items
+        if not self.terminal:
+            return
+        now = time.perf_counter()
+        if now - self.drawn < REDRAW_S:
+            return
+        self.drawn = now
         if self.bar is None:
-            if not self.console.is_terminal or time.perf_counter() - self.started < SHOW_AFTER_S:
+            if now - self.started < SHOW_AFTER_S:
                 return
             self.bar = Progress(
                 SpinnerColumn(),

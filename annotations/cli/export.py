@@ -4,79 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from annotations.align import POLICIES as ALIGN_POLICIES
+from annotations.cli.bar import Bar
 from annotations.cli.errors import echo, one_line_errors
 from annotations.cli.options import SPANS_KEY
-from annotations.cli.progress import RateColumn
 from annotations.export import DEFAULT_SPLIT, FORMATS, Options
 from annotations.export import export as run_export
 from annotations.formats import READ_FORMATS
 from annotations.records import Record
-from annotations.text_safety import safe_text
-
-PROGRESS_FROM = 5_000  # records: below that, an export takes well under a second
 
 
-class _RichProgress:
-    """The export's progress as one Rich bar on stderr, shown only past `PROGRESS_FROM` records
-    and only on a terminal."""
+class _ExportBar:
+    """The export's progress (`export.options.Progress`: one call per article) on a `Bar`."""
 
-    def __init__(self, console: Console) -> None:
-        self.console = console
-        self.bar: Progress | None = None
-        self.task: TaskID | None = None
-        self.name = ""
-        self.total: int | None = None
-        self.done = 0
+    def __init__(self, bar: Bar) -> None:
+        self.bar = bar
 
     def phase(self, name: str, total: int | None) -> None:
-        self.name, self.total, self.done = safe_text(name), total, 0
-        if self.bar is not None and self.task is not None:
-            self.bar.update(self.task, description=self.name, total=total, completed=0)
+        self.bar.phase(name, total, "articles")
 
     def advance(self, n: int = 1) -> None:
-        self.done += n
-        if self.bar is None and self.done >= PROGRESS_FROM and self.console.is_terminal:
-            self.bar = Progress(
-                SpinnerColumn(),
-                TextColumn("{task.description}", markup=False),
-                BarColumn(),
-                MofNCompleteColumn(),
-                RateColumn("articles"),
-                TimeElapsedColumn(),
-                TimeRemainingColumn(),
-                console=self.console,
-                transient=True,
-            )
-            self.bar.start()
-            self.task = self.bar.add_task(self.name, total=self.total, completed=self.done)
-        elif self.bar is not None and self.task is not None:
-            self.bar.advance(self.task, n)
-
-    def __enter__(self) -> _RichProgress:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if self.bar is not None:
-            self.bar.stop()
+        self.bar.advance(n, n)
 
 
 def agreement_for_card(records: list[Record]) -> Mapping[str, Any] | None:
@@ -182,7 +135,8 @@ def export(
         scheduler=scheduler,
         agreement=agreement_for_card,
     )
-    with _RichProgress(console) as progress:
+    with Bar(console) as bar:
+        progress = _ExportBar(bar)
         result = run_export(files, out, options, warn=warn, progress=progress, notice=notice)
     for line in result.report_lines():
         echo(line, err=True)
