@@ -31,7 +31,7 @@ import simdjson
 
 from annotations.checks import type_name
 from annotations.errors import InputError
-from annotations.inputs import HEAD_BYTES, encoding_problem, open_input, utf8_problem
+from annotations.inputs import HEAD_BYTES, encoding_problem, open_input
 from annotations.records import ANSWERS, input_hash
 from annotations.store.lines import MAX_LINE_BYTES, decode_line
 from annotations.stream.ranges import Part, split
@@ -207,9 +207,7 @@ def _lines(part: Part) -> Iterator[tuple[int, int, bytes]]:
         if raw.strip():
             if b"\x00" in raw:
                 decode_line(raw, path, lineno)
-            problem = utf8_problem(raw) if not raw.isascii() else None
-            if problem:
-                raise InputError(path, lineno, problem)
+            # bad UTF-8: simdjson refuses it (it validates), and `decode_line` names the byte
             yield lineno, part.start + pos, raw
         lineno += 1
         pos = stop + 1
