@@ -3,8 +3,8 @@
 A chunk is up to `CHUNK` rows of one split, in the export's order. `build(spec, chunk)` reads
 each row's record whole (by byte range, when the row comes from the index of pass 1), votes a
 `majority` row's spans, puts spans on tokens (`prepare_row`: tokenising with spaCy when the
-record has none) and makes the format's piece: an Arrow record batch (hf), a serialised DocBin
-(spacy), CoNLL text, or JSONL bytes. The writer (`annotations.export.write`) appends the pieces
+record has none) and makes the format's piece: an Arrow record batch (hf), a compressed piece of
+a DocBin (spacy), CoNLL text, or JSONL bytes. The writer (`annotations.export.write`) appends the pieces
 in order, so the files are the same whatever ran the chunks and however many workers did.
 """
 
@@ -173,17 +173,11 @@ def _hf(spec: Spec, rows: list[Row], built: Built) -> None:
             built.spans[label] += n
 
 
-def _spacy(rows: list[Row]) -> bytes:
-    from spacy.tokens import DocBin
-
-    from annotations.export.docbin import to_doc
+def _spacy(rows: list[Row]) -> Any:
+    from annotations.export.docbin import pack
     from annotations.tokenize import french_tokenizer
 
-    vocab = french_tokenizer().vocab
-    db = DocBin(store_user_data=False)
-    for row in rows:
-        db.add(to_doc(vocab, row))
-    return bytes(db.to_bytes())
+    return pack(french_tokenizer().vocab, rows)
 
 
 def _conll(rows: list[Row], warn: Any) -> str:
