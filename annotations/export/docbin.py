@@ -33,6 +33,24 @@ SPACY_FILES = {"train": "train.spacy", "dev": "dev.spacy", "test": "test.spacy"}
 def words_and_spaces(record: Any) -> tuple[list[str], list[bool]]:
     """Words and trailing-space flags whose concatenation is exactly `record.text`."""
     text = record.text
+    offsets = getattr(record, "token_starts", None)  # a `lean.Lean`: offsets as lists
+    if offsets is not None:
+        starts, ends = offsets, record.token_ends
+    else:
+        tokens = record.tokens or ()
+        starts = [tok.start for tok in tokens]
+        ends = [tok.end for tok in tokens]
+    quick = _between_single_spaces(text, starts, ends)
+    if quick is not None:
+        texts = getattr(record, "token_texts", None)  # a `Lean`'s: the text at its offsets
+        if texts is None:
+            texts = [text[a:b] for a, b in zip(starts, ends, strict=True)]
+        return list(texts), quick
+    return with_gaps(text, starts, ends)
+
+
+def with_gaps(text: str, starts: list[int], ends: list[int]) -> tuple[list[str], list[bool]]:
+    """`words_and_spaces` the long way, for any text between the tokens."""
     words: list[str] = []
     spaces: list[bool] = []
 
@@ -46,13 +64,7 @@ def words_and_spaces(record: Any) -> tuple[list[str], list[bool]]:
             spaces.append(False)
 
     pos = 0
-    offsets = getattr(record, "token_starts", None)  # a `lean.Lean`: offsets as lists
-    pairs: Iterable[tuple[int, int]]
-    if offsets is not None:
-        pairs = zip(offsets, record.token_ends, strict=True)
-    else:
-        pairs = ((tok.start, tok.end) for tok in record.tokens or ())
-    for start, end in pairs:
+    for start, end in zip(starts, ends, strict=True):
         if start > pos:
             gap(pos, start)
         words.append(text[start:end])
@@ -61,6 +73,27 @@ def words_and_spaces(record: Any) -> tuple[list[str], list[bool]]:
     if pos < len(text):
         gap(pos, len(text))
     return words, spaces
+
+
+def _between_single_spaces(text: str, starts: list[int], ends: list[int]) -> list[bool] | None:
+    """The spaces flags when the tokens cover the text from its start to its end with nothing
+    but one space or nothing between two of them (spaCy's own tokens always do), else None."""
+    n = len(starts)
+    if not n or starts[0] != 0 or ends[-1] != len(text):
+        return None
+    s = np.array(starts, dtype=np.int64)
+    e = np.array(ends, dtype=np.int64)
+    gaps = s[1:] - e[:-1]
+    if ((gaps != 0) & (gaps != 1)).any():
+        return None
+    at = e[:-1][gaps == 1]
+    if len(at):
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+        if not (codes[at] == 0x20).all():
+            return None
+    flags: list[bool] = (gaps == 1).tolist()
+    flags.append(False)
+    return flags
 
 
 def to_doc(vocab: Any, row: Row) -> Any:
@@ -95,7 +128,7 @@ def layout() -> tuple[str, list[int], tuple[bytes, bytes, bytes]]:
     db = DocBin(store_user_data=False)
     db.add(Doc(Vocab(), words=["x"], spaces=[False]))
     each = (msgpack(db.cats[0]), msgpack(db.flags[0]), msgpack(db.span_groups[0]))
-    return db.version, list(db.attrs), each
+    return str(db.version), [int(a) for a in db.attrs], each
 
 
 class _Lexemes:
@@ -194,7 +227,6 @@ def _table(
         return None
     spaces = np.array(space_flags, dtype=bool)
     spans = record.spans or ()
-    ents: list[tuple[int, int, str]] = []
     if spans:
         starts = np.zeros(n, dtype=np.int64)
         np.cumsum(lens[:-1] + spaces[:-1], out=starts[1:])
@@ -207,22 +239,27 @@ def _table(
             return None
         if not (np.array_equal(starts[ts], s) and np.array_equal(ends[te], e)):
             return None  # off the tokens: `record_doc` says so
-        ents = sorted(zip(ts.tolist(), te.tolist(), (sp.label for sp in spans), strict=True))
-        if any(b[0] <= a[1] for a, b in zip(ents, ents[1:], strict=False)):
+        order = np.argsort(ts, kind="stable")
+        if (ts[order][1:] <= te[order][:-1]).any():
             return None  # overlapping: spaCy's `doc.ents` says so
+        labels = [sp.label for sp in spans]
+        strings.update(labels)
+        hashes = np.fromiter(map(vocab.strings.add, labels), np.uint64, len(labels))
+        widths = te - ts + 1
+        first = np.zeros(len(widths), dtype=np.int64)
+        np.cumsum(widths[:-1], out=first[1:])
+        inside = np.arange(int(widths.sum()), dtype=np.int64) + np.repeat(ts - first, widths)
     lex.learn(words)
     col = {attr: i for i, attr in enumerate(attrs)}
     table = np.zeros((n, len(attrs)), dtype=np.uint64)
     table[:, col[ORTH]] = np.fromiter(map(lex.orth.__getitem__, words), np.uint64, n)
     table[:, col[NORM]] = np.fromiter(map(lex.norm.__getitem__, words), np.uint64, n)
     table[0, col[SENT_START]] = 1
-    iob = table[:, col[ENT_IOB]]
-    iob[:] = 2  # O
-    for a, b, label in ents:
-        iob[a] = 3  # B
-        iob[a + 1 : b + 1] = 1  # I
-        table[a : b + 1, col[ENT_TYPE]] = vocab.strings.add(label)
-        strings.add(label)
+    table[:, col[ENT_IOB]] = 2  # O
+    if spans:
+        table[inside, col[ENT_IOB]] = 1  # I
+        table[ts, col[ENT_IOB]] = 3  # B
+        table[inside, col[ENT_TYPE]] = np.repeat(hashes, widths)
     words_seen.update(words)
     return table, spaces
 
