@@ -186,3 +186,30 @@ def test_words_and_spaces_quick_way_is_the_long_way(text: str, data: st.DataObje
     got = docbin.words_and_spaces(spacy_tokens)
     toks = spacy_tokens.tokens or []
     assert got == docbin.with_gaps(text, [t.start for t in toks], [t.end for t in toks])
+
+
+@pytest.mark.parametrize("fmt", ["spacy", "conll", "jsonl"])
+def test_a_chunk_says_its_reading_error_before_an_earlier_alignment_error(
+    tmp_path: Path, fmt: str
+) -> None:
+    """A row at a time, as a whole chunk read first: the unreadable line 4 is the error, not
+    the span off the tokens of line 2 (`--align strict`), as the in-memory path says too."""
+    import orjson
+
+    from annotations.errors import InputError
+    from annotations.export import Options, export
+
+    lines = [{"text": f"Marie Curie à Paris {i}.", "answer": "accept"} for i in range(6)]
+    lines[1]["spans"] = [{"start": 1, "end": 4, "label": "PER"}]  # inside "Marie"
+    lines[3]["spans"] = [{"start": 0, "end": 99, "label": "PER"}]  # past the text's end
+    src = tmp_path / "a.jsonl"
+    src.write_bytes(b"".join(orjson.dumps(d) + b"\n" for d in lines))
+    options = Options(fmt=fmt, split="1", align="strict", processes=1)
+    with pytest.raises(InputError, match="out of range") as exc:
+        export([src], tmp_path / "out", options)
+    assert str(exc.value).startswith(f"{src}:4: ")
+    del lines[3]
+    src.write_bytes(b"".join(orjson.dumps(d) + b"\n" for d in lines))
+    with pytest.raises(InputError, match="--align strict") as exc:
+        export([src], tmp_path / "out", options)
+    assert str(exc.value).startswith(f"{src}:2 ")

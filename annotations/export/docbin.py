@@ -159,7 +159,7 @@ class _Lexemes:
 _LEXEMES = _Lexemes()
 
 
-def pack(vocab: Any, rows: Sequence[Row]) -> Piece:
+def pack(vocab: Any, rows: Iterable[Row]) -> Piece:
     """The rows as a piece of a `.spacy` file (see the module docstring)."""
     from spacy.tokens import DocBin
 
