@@ -3,8 +3,8 @@
 A chunk is up to `CHUNK` rows of one split, in the export's order. `build(spec, chunk)` reads
 each row's record whole (by byte range, when the row comes from the index of pass 1), votes a
 `majority` row's spans, puts spans on tokens (`prepare_row`: tokenising with spaCy when the
-record has none) and makes the format's piece: an Arrow record batch (hf), a serialised DocBin
-(spacy), CoNLL text, or JSONL bytes. The writer (`annotations.export.write`) appends the pieces
+record has none) and makes the format's piece: an Arrow record batch (hf), a compressed piece of
+a DocBin (spacy), CoNLL text, or JSONL bytes. The writer (`annotations.export.write`) appends the pieces
 in order, so the files are the same whatever ran the chunks and however many workers did.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,17 +94,20 @@ def load(stub: Stub, paths: Sequence[str], obj: Any = None) -> tuple[Record, str
 def _materialise(rows: list[Row], spec: Spec) -> list[Row]:
     """Rows with their records read whole; for hf, a line that needs nothing done becomes a
     `lean.Lean` (see there), which the batch builder takes as it is."""
+    return list(_each_read(rows, spec))
+
+
+def _each_read(rows: list[Row], spec: Spec) -> Generator[Row, None, None]:
+    """`_materialise`, a row at a time."""
     paths = spec.paths
     allowed = frozenset(spec.labels) if spec.fmt in LEAN_FORMATS else None
-    out = []
     fds: dict[int, int] = {}
     try:
         for row in rows:
-            out.append(_read_row(row, paths, allowed, fds))
+            yield _read_row(row, paths, allowed, fds)
     finally:
         for fd in fds.values():
             os.close(fd)
-    return out
 
 
 def _read_row(
@@ -130,36 +133,96 @@ def _read_row(
 
 
 def build(spec: Spec, chunk: Chunk) -> Built:
+    if spec.fmt != "hf":
+        return _build_each(spec, chunk)
     rows = _materialise(chunk.rows, spec)
     built = Built(chunk.split, None, rows=len(rows))
-    for i, row in enumerate(rows):
-        if row.voters is not None:
-            record, where, dropped = vote(row.voters)
-            built.dropped_spans += dropped
-            if dropped and (built.first_drop is None or row.position < built.first_drop):
-                built.first_drop = row.position
-            rows[i] = Row(record, row.annotators, where, row.id, row.input_hash)
+    rows = [_voted(row, built) for row in rows]
+    prepare = _preparer(spec, built)
+    for row in rows:
+        prepare(row)
+    _hf(spec, rows, built)
+    return built
+
+
+def _voted(row: Row, built: Built) -> Row:
+    """A `majority` row with the spans its voters agree on (and the spans dropped counted)."""
+    if row.voters is None:
+        return row
+    record, where, dropped = vote(row.voters)
+    built.dropped_spans += dropped
+    if dropped and (built.first_drop is None or row.position < built.first_drop):
+        built.first_drop = row.position
+    return Row(record, row.annotators, where, row.id, row.input_hash)
+
+
+def _preparer(spec: Spec, built: Built) -> Callable[[Row], None]:
     allowed = frozenset(spec.labels)
     policy = Policy(spec.align)
-    for row in rows:
-        if isinstance(row.record, Lean):
-            continue
-        prepare_row(
-            row, policy, allowed, one_tag_per_token=spec.one_tag, warn=built.warnings.append
-        )
-    if spec.fmt == "hf":
-        _hf(spec, rows, built)
-    else:
-        for row in rows:
-            record = row.record
-            built.tokens += len(getattr(record, "token_texts", None) or record.tokens or ())
-            built.spans.update(span.label for span in record.spans or ())
+
+    def prepare(row: Row) -> None:
+        if not isinstance(row.record, Lean):
+            prepare_row(
+                row, policy, allowed, one_tag_per_token=spec.one_tag, warn=built.warnings.append
+            )
+
+    return prepare
+
+
+def _build_each(spec: Spec, chunk: Chunk) -> Built:
+    """spacy, conll and the line formats, a row at a time, so that a worker never holds a whole
+    chunk of records (with their tokens) at once. An error is the one building the chunk stage
+    by stage would raise: the first that reading raises, else the first that voting or
+    preparing raises, else the first of the format's."""
+    built = Built(chunk.split, None, rows=len(chunk.rows))
+    failed: dict[str, Exception] = {}
+    prepare = _preparer(spec, built)
+
+    def ready() -> Generator[Row, None, None]:
+        read = _each_read(chunk.rows, spec)
+        try:
+            while True:
+                try:
+                    row = next(read)
+                except StopIteration:
+                    return
+                except Exception as exc:
+                    failed["read"] = exc
+                    raise
+                if "prepare" in failed:
+                    continue  # read on: a reading error comes first
+                try:
+                    row = _voted(row, built)
+                    prepare(row)
+                except Exception as exc:
+                    failed["prepare"] = exc
+                    continue
+                record = row.record
+                built.tokens += len(getattr(record, "token_texts", None) or record.tokens or ())
+                built.spans.update(span.label for span in record.spans or ())
+                yield row
+        finally:
+            read.close()
+
+    rows = ready()
+    try:
         if spec.fmt == "spacy":
             built.payload = _spacy(rows)
         elif spec.fmt == "conll":
             built.payload = _conll(rows, built.late_warnings.append)
         else:
             built.payload = _lines(rows, spec.fmt)
+    except Exception as exc:
+        if "read" in failed:
+            raise
+        failed["format"] = exc
+        for _ in rows:  # the rest is read (and prepared), for the errors that come first
+            pass
+    finally:
+        rows.close()
+    for stage in ("read", "prepare", "format"):
+        if stage in failed:
+            raise failed[stage]
     return built
 
 
@@ -175,20 +238,14 @@ def _hf(spec: Spec, rows: list[Row], built: Built) -> None:
             built.spans[label] += n
 
 
-def _spacy(rows: list[Row]) -> bytes:
-    from spacy.tokens import DocBin
-
-    from annotations.export.docbin import to_doc
+def _spacy(rows: Iterable[Row]) -> Any:
+    from annotations.export.docbin import pack
     from annotations.tokenize import french_tokenizer
 
-    vocab = french_tokenizer().vocab
-    db = DocBin(store_user_data=False)
-    for row in rows:
-        db.add(to_doc(vocab, row))
-    return bytes(db.to_bytes())
+    return pack(french_tokenizer().vocab, rows)
 
 
-def _conll(rows: list[Row], warn: Any) -> str:
+def _conll(rows: Iterable[Row], warn: Any) -> str:
     from annotations.export.conll import DOCSTART, sentences
 
     out = io.StringIO()
@@ -200,7 +257,7 @@ def _conll(rows: list[Row], warn: Any) -> str:
     return out.getvalue()
 
 
-def _lines(rows: list[Row], fmt: str) -> bytes:
+def _lines(rows: Iterable[Row], fmt: str) -> bytes:
     from annotations.export.lines import SERIALISERS
 
     serialise = SERIALISERS[fmt]

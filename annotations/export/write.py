@@ -99,9 +99,11 @@ class _SplitFile:
         self.fh: IO[Any] | None = None
         self.docbin: Any = None
         if fmt == "spacy":
-            from spacy.tokens import DocBin
+            from annotations.export.docbin import layout
+            from annotations.export.spacy_file import DocBinFile
 
-            self.docbin = DocBin(store_user_data=False)
+            version, attrs, _each = layout()
+            self.docbin = DocBinFile(self.path, version, attrs)
         elif fmt == "conll":
             self.fh = open(self.path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
         else:
@@ -111,16 +113,21 @@ class _SplitFile:
         self.stats.tokens += piece.tokens
         self.stats.spans.update(piece.spans)
         if self.docbin is not None:
-            from spacy.tokens import DocBin
-
-            self.docbin.merge(DocBin(store_user_data=False).from_bytes(piece.payload))
+            self.docbin.add(piece.payload)
         else:
             assert self.fh is not None
             self.fh.write(piece.payload)
 
     def close(self) -> None:
         if self.docbin is not None:
-            self.docbin.to_disk(self.path)
+            self.docbin.close()
+        elif self.fh is not None:
+            self.fh.close()
+
+    def abandon(self) -> None:
+        """Let go of what is open (after `close`, or when the export stopped midway)."""
+        if self.docbin is not None:
+            self.docbin.discard()
         elif self.fh is not None:
             self.fh.close()
 
@@ -137,13 +144,12 @@ def _files(
     try:
         for piece in built:
             files[piece.split].add(piece)
+        for file in files.values():
+            file.close()
+            summary.splits.append(file.stats)
     finally:
         for file in files.values():
-            if file.fh is not None:
-                file.fh.close()
-    for file in files.values():
-        file.close()
-        summary.splits.append(file.stats)
+            file.abandon()
     if fmt == "spacy":
         from annotations.export.docbin import config_text
 
