@@ -70,6 +70,7 @@ class PartTask:
     part: Part
     agree: bool  # also texts, names, span offsets and token boundaries (else: what stats needs)
     file: int = 0  # the file's place among the inputs
+    index: bool = False  # only identities, answers and where each line is (`agreement.index`)
 
 
 @dataclass(slots=True)
@@ -91,6 +92,9 @@ class PartRecords:
     spans: I32 = field(default_factory=lambda: np.zeros((0, 3), np.int32))  # start, end, label
     token_counts: I64 = field(default_factory=lambda: np.zeros(0, np.int64))  # -1: no tokens
     tokens: I32 = field(default_factory=lambda: np.zeros((0, 2), np.int32))  # start, end
+    # (index) where each line is in its file: its first byte and its length, newline excluded
+    starts: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
+    lengths: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @property
     def count(self) -> int:
@@ -223,9 +227,22 @@ def counted(pairs: Iterable[tuple[int, int]], text: str) -> I32:
     return np.array(kept, dtype=np.int32).reshape(-1, 2)
 
 
-def _lines(part: Part, data: bytes) -> list[tuple[int, bytes]]:
-    """(line number, bytes) of each non-blank line, as `store.lines.iter_raw_lines` gives them;
-    its errors (another encoding, an overlong line) raise."""
+def token_bounds(tokens: list[dict[str, Any]], text: str) -> I32:
+    """`counted` of tokens already checked (`checked`): their starts and ends, blank ones left
+    out, column-wise."""
+    if not tokens:
+        return np.zeros((0, 2), np.int32)
+    s = np.fromiter(map(_START, tokens), np.int64, len(tokens))
+    e = np.fromiter(map(_END, tokens), np.int64, len(tokens))
+    keep = (e > s) & ~np.fromiter(map(str.isspace, map(_TEXT, tokens)), bool, len(tokens))
+    bounds = np.stack([s, e], axis=1).astype(np.int32)
+    return bounds if keep.all() else bounds[keep]
+
+
+def _lines(part: Part, data: bytes) -> list[tuple[int, int, bytes]]:
+    """(line number, offset in the file, bytes) of each non-blank line, as
+    `store.lines.iter_raw_lines` gives them; its errors (another encoding, an overlong line)
+    raise."""
     bom = len(BOM) if part.first_line == 1 and part.start == len(BOM) else 0
     lines = data.split(b"\n")
     ends_with_newline = data.endswith(b"\n")
@@ -238,7 +255,10 @@ def _lines(part: Part, data: bytes) -> list[tuple[int, bytes]]:
             raise InputError(part.path, 0, problem)
     out = []
     last = len(lines) - 1
+    at = part.start
     for k, raw in enumerate(lines):
+        where = at
+        at += len(raw) + 1
         lineno = part.first_line + k
         extra = bom if k == 0 else 0
         if len(raw) + extra > MAX_LINE_BYTES:
@@ -251,7 +271,7 @@ def _lines(part: Part, data: bytes) -> list[tuple[int, bytes]]:
             )
         raw = raw.rstrip(b"\r\n")
         if raw.strip():
-            out.append((lineno, raw))
+            out.append((lineno, where, raw))
     return out
 
 
@@ -260,7 +280,7 @@ def read_part(task: PartTask, cache: TokenCache | None = None) -> PartRecords:
     part = task.part
     out = PartRecords(part.path, part.size, task.file)
     try:
-        _read(part, task.agree, out, cache or TokenCache())
+        _read(part, task.agree, out, cache or TokenCache(), task.index)
     except InputError as exc:
         out.error = (exc.line, exc.message)
     return out
@@ -273,7 +293,7 @@ def read_parts(tasks: tuple[PartTask, ...]) -> list[PartRecords]:
     return [read_part(task, cache) for task in tasks]
 
 
-def _read(part: Part, agree: bool, out: PartRecords, cache: TokenCache) -> None:
+def _read(part: Part, agree: bool, out: PartRecords, cache: TokenCache, index: bool) -> None:
     with open_input(part.path) as fh:
         fh.seek(part.start)
         data = fh.read(part.size)
@@ -283,7 +303,9 @@ def _read(part: Part, agree: bool, out: PartRecords, cache: TokenCache) -> None:
     span_rows: list[tuple[int, int, int]] = []
     token_counts: list[int] = []
     token_arrays: list[I32] = []
-    for lineno, raw in _lines(part, data):
+    starts: list[int] = []
+    lengths: list[int] = []
+    for lineno, where, raw in _lines(part, data):
         obj = decode_line(raw, path, lineno)
         bounds = checked(obj, path, lineno, cache)
         text: str = obj["text"]
@@ -292,6 +314,10 @@ def _read(part: Part, agree: bool, out: PartRecords, cache: TokenCache) -> None:
         out.hashes.append(h if h is not None else input_hash(text))
         out.digests.append(text_digest(text))
         out.answers.append(obj.get("answer"))
+        if index:
+            starts.append(where)
+            lengths.append(len(raw))
+            continue
         spans = obj.get("spans") or ()
         for span in spans:
             label = span["label"]
@@ -308,6 +334,8 @@ def _read(part: Part, agree: bool, out: PartRecords, cache: TokenCache) -> None:
             else:
                 token_counts.append(len(bounds))
                 token_arrays.append(bounds)
+    out.starts = np.array(starts, dtype=np.int64)
+    out.lengths = np.array(lengths, dtype=np.int64)
     out.labels = list(label_ids)
     out.span_counts = np.array(span_counts, dtype=np.int64)
     out.spans = np.array(span_rows, dtype=np.int32).reshape(-1, 3)
@@ -332,13 +360,15 @@ def read_files(
     progress: Progress,
     processes: int | None = None,
     read_options: Mapping[str, Any] | None = None,
+    index: bool = False,
 ) -> None:
     """Every record of `paths`: the JSONL files' parts read by the workers, the k-th part of
     each file in one task (`read_parts`), each given to `on_part`; the records of other
     formats read here (`formats.read(path, fmt, **read_options)`) and given to
     `on_record(file index, record)`. Calls come in order within a file, not across files: the
     caller keeps a table per file. Raises the error reading the files one after the other would:
-    that of the first file with one."""
+    that of the first file with one. `index`: of each JSONL line only its identity, answer and
+    place in the file (`PartRecords.starts`, `lengths`), for a second pass to read it again."""
     from annotations.formats import read
 
     options = dict(read_options or {})
@@ -361,7 +391,7 @@ def read_files(
     def groups() -> Iterator[tuple[PartTask, ...]]:
         for k in range(max((len(f.parts) for f in files), default=0)):
             group = [
-                PartTask(f.parts[k], agree, i)
+                PartTask(f.parts[k], agree, i, index)
                 for i, f in enumerate(files[:limit])
                 if k < len(f.parts)
             ]
