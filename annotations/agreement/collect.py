@@ -50,7 +50,6 @@ def report_from_files(
         progress=bar,
         processes=processes,
         read_options=read_options,
-        index=True,
     )
     plan = index.plan([str(p) for p in paths])
     total_bytes = lean.input_bytes(paths)

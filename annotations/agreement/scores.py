@@ -289,7 +289,7 @@ def score_chunk(corpus: Corpus, match: str, tokenizer: Tokenizer | None = None) 
         complete=int(corpus.present.all(axis=1).sum()),
         bad_spans=int(corpus.excluded.get("invalid_spans", 0)),
         spans=np.bincount(corpus.span_annotator, minlength=len(names)).astype(np.int64),
-        pair_shared=sa.pair_present.any(axis=0),
+        pair_shared=np.asarray(sa.pair_present.any(axis=0), dtype=bool),
         pair_matched=sa.pair_matched,
         pair_total=sa.pair_total,
         confusion=sa.confusion,

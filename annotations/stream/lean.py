@@ -6,9 +6,10 @@ k-th range of every file to one worker task (`read_parts`; annotators' files mos
 same articles in the same order); files of other formats are read in this process. Each line is
 checked as `formats.read` checks it (the same first problem, as `file:line: message`: bad
 UTF-8, NUL bytes, overlong lines, invalid JSON, anything `checks.problems` finds), then only its
-annotator, article identity (input hash and a digest of the text), answer, meta name, span
-offsets and labels, and (for `agree`) its text and token boundaries are kept, as compact columns
-(`PartRecords`): no `Record`, no `Token` objects, which is where the time went. The error raised
+annotator, article identity (input hash and a digest of the text) and answer are kept, and its
+span offsets and labels (for `stats`) or its place in the file (for `agree`, which reads the
+lines it needs again: `agreement.chunks`), as compact columns (`PartRecords`): no `Record`, no
+`Token` objects, which is where the time went. The error raised
 is the one reading the files one after the other would raise (that of the first file with one).
 
 The token check is the one of `checks._tokens_fine` done column-wise (a token line has hundreds),
@@ -35,7 +36,7 @@ from annotations.checks import problems
 from annotations.errors import InputError, UsageError
 from annotations.formats import detect
 from annotations.inputs import HEAD_BYTES, check_path, encoding_problem, open_input
-from annotations.records import Record, input_hash, name_from_meta
+from annotations.records import Record, input_hash
 from annotations.store.lines import BOM, MAX_LINE_BYTES, decode_line
 from annotations.stream.progress import Progress
 from annotations.stream.ranges import Part, split
@@ -68,9 +69,8 @@ def text_digest(text: str) -> int:
 @dataclass(frozen=True, slots=True)
 class PartTask:
     part: Part
-    agree: bool  # also texts, names, span offsets and token boundaries (else: what stats needs)
+    index: bool  # where each line is, not its spans (`agreement.index`)
     file: int = 0  # the file's place among the inputs
-    index: bool = False  # only identities, answers and where each line is (`agreement.index`)
 
 
 @dataclass(slots=True)
@@ -85,13 +85,9 @@ class PartRecords:
     hashes: list[int] = field(default_factory=list)  # `_input_hash`, else computed
     digests: list[int] = field(default_factory=list)  # `text_digest(text)`
     answers: list[str | None] = field(default_factory=list)
-    names: list[str | None] = field(default_factory=list)  # `name_from_meta` (agree)
-    texts: list[str] = field(default_factory=list)  # (agree)
     labels: list[str] = field(default_factory=list)  # this part's label names
     span_counts: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
     spans: I32 = field(default_factory=lambda: np.zeros((0, 3), np.int32))  # start, end, label
-    token_counts: I64 = field(default_factory=lambda: np.zeros(0, np.int64))  # -1: no tokens
-    tokens: I32 = field(default_factory=lambda: np.zeros((0, 2), np.int32))  # start, end
     # (index) where each line is in its file: its first byte and its length, newline excluded
     starts: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
     lengths: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -280,7 +276,7 @@ def read_part(task: PartTask, cache: TokenCache | None = None) -> PartRecords:
     part = task.part
     out = PartRecords(part.path, part.size, task.file)
     try:
-        _read(part, task.agree, out, cache or TokenCache(), task.index)
+        _read(part, task.index, out, cache or TokenCache())
     except InputError as exc:
         out.error = (exc.line, exc.message)
     return out
@@ -293,7 +289,7 @@ def read_parts(tasks: tuple[PartTask, ...]) -> list[PartRecords]:
     return [read_part(task, cache) for task in tasks]
 
 
-def _read(part: Part, agree: bool, out: PartRecords, cache: TokenCache, index: bool) -> None:
+def _read(part: Part, index: bool, out: PartRecords, cache: TokenCache) -> None:
     with open_input(part.path) as fh:
         fh.seek(part.start)
         data = fh.read(part.size)
@@ -301,13 +297,11 @@ def _read(part: Part, agree: bool, out: PartRecords, cache: TokenCache, index: b
     label_ids: dict[str, int] = {}
     span_counts: list[int] = []
     span_rows: list[tuple[int, int, int]] = []
-    token_counts: list[int] = []
-    token_arrays: list[I32] = []
     starts: list[int] = []
     lengths: list[int] = []
     for lineno, where, raw in _lines(part, data):
         obj = decode_line(raw, path, lineno)
-        bounds = checked(obj, path, lineno, cache)
+        checked(obj, path, lineno, cache)
         text: str = obj["text"]
         h = obj.get("_input_hash")
         out.annotators.append(obj.get("_annotator_id"))
@@ -326,22 +320,11 @@ def _read(part: Part, agree: bool, out: PartRecords, cache: TokenCache, index: b
                 k = label_ids[label] = len(label_ids)
             span_rows.append((span["start"], span["end"], k))
         span_counts.append(len(spans))
-        if agree:
-            out.texts.append(text)
-            out.names.append(name_from_meta(obj.get("meta")))
-            if bounds is None:
-                token_counts.append(-1)
-            else:
-                token_counts.append(len(bounds))
-                token_arrays.append(bounds)
     out.starts = np.array(starts, dtype=np.int64)
     out.lengths = np.array(lengths, dtype=np.int64)
     out.labels = list(label_ids)
     out.span_counts = np.array(span_counts, dtype=np.int64)
     out.spans = np.array(span_rows, dtype=np.int32).reshape(-1, 3)
-    out.token_counts = np.array(token_counts, dtype=np.int64)
-    if token_arrays:
-        out.tokens = np.concatenate(token_arrays)
 
 
 @dataclass(slots=True)
@@ -354,21 +337,20 @@ class _File:
 def read_files(
     paths: Iterable[str | Path],
     fmt: str | None,
-    agree: bool,
+    index: bool,
     on_part: Callable[[PartRecords], None],
     on_record: Callable[[int, Record], None],
     progress: Progress,
     processes: int | None = None,
     read_options: Mapping[str, Any] | None = None,
-    index: bool = False,
 ) -> None:
     """Every record of `paths`: the JSONL files' parts read by the workers, the k-th part of
     each file in one task (`read_parts`), each given to `on_part`; the records of other
     formats read here (`formats.read(path, fmt, **read_options)`) and given to
     `on_record(file index, record)`. Calls come in order within a file, not across files: the
     caller keeps a table per file. Raises the error reading the files one after the other would:
-    that of the first file with one. `index`: of each JSONL line only its identity, answer and
-    place in the file (`PartRecords.starts`, `lengths`), for a second pass to read it again."""
+    that of the first file with one. `index`: of each JSONL line its place in the file
+    (`PartRecords.starts`, `lengths`) rather than its spans, for a second pass to read it."""
     from annotations.formats import read
 
     options = dict(read_options or {})
@@ -391,7 +373,7 @@ def read_files(
     def groups() -> Iterator[tuple[PartTask, ...]]:
         for k in range(max((len(f.parts) for f in files), default=0)):
             group = [
-                PartTask(f.parts[k], agree, i, index)
+                PartTask(f.parts[k], index, i)
                 for i, f in enumerate(files[:limit])
                 if k < len(f.parts)
             ]
