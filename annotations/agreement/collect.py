@@ -41,22 +41,23 @@ def report_from_files(
     paths = [Path(p) for p in files]
     bar = progress or Silent()
     index = RecordIndex([annotator_name(p) for p in paths])
-    lean.read_files(
-        paths,
-        None,
-        True,
-        on_part=index.add_part,
-        on_record=index.add_record,
-        progress=bar,
-        processes=processes,
-        read_options=read_options,
-    )
-    plan = index.plan([str(p) for p in paths])
     total_bytes = lean.input_bytes(paths)
-    totals = Totals(plan.names, match, Store(on_disk=total_bytes >= lean.PARALLEL_FROM))
-    bar.phase("scoring", plan.articles, "articles")
-    run = lean.pick_runner(total_bytes, processes)
+    run = lean.pick_runner(total_bytes, processes)  # for both passes
     try:
+        lean.read_files(
+            paths,
+            None,
+            True,
+            on_part=index.add_part,
+            on_record=index.add_record,
+            progress=bar,
+            processes=processes,
+            read_options=read_options,
+            run=run,
+        )
+        plan = index.plan([str(p) for p in paths])
+        totals = Totals(plan.names, match, Store(on_disk=total_bytes >= lean.PARALLEL_FROM))
+        bar.phase("scoring", plan.articles, "articles")
         for scores in run.map(chunks.score_task, chunks.tasks(plan, match)):
             totals.add(scores)
             bar.advance(scores.articles, scores.articles)

@@ -343,6 +343,7 @@ def read_files(
     progress: Progress,
     processes: int | None = None,
     read_options: Mapping[str, Any] | None = None,
+    run: Runner | None = None,
 ) -> None:
     """Every record of `paths`: the JSONL files' parts read by the workers, the k-th part of
     each file in one task (`read_parts`), each given to `on_part`; the records of other
@@ -350,7 +351,8 @@ def read_files(
     `on_record(file index, record)`. Calls come in order within a file, not across files: the
     caller keeps a table per file. Raises the error reading the files one after the other would:
     that of the first file with one. `index`: of each JSONL line its place in the file
-    (`PartRecords.starts`, `lengths`) rather than its spans, for a second pass to read it."""
+    (`PartRecords.starts`, `lengths`) rather than its spans, for a second pass to read it.
+    `run`: the workers to use (left open for that pass), else some are started and closed."""
     from annotations.formats import read
 
     options = dict(read_options or {})
@@ -382,10 +384,11 @@ def read_files(
 
     total = input_bytes([f.path for f in files])
     progress.phase("reading", total)
-    run = pick_runner(total, processes)
+    own = run is None
+    workers = pick_runner(total, processes) if run is None else run
     records = [0] * len(files)
     try:
-        for results in run.map(read_parts, groups()):
+        for results in workers.map(read_parts, groups()):
             for part in results:
                 if part.file >= limit:
                     continue
@@ -397,7 +400,8 @@ def read_files(
                 records[part.file] += part.count
                 progress.advance(part.size, part.count)
     finally:
-        run.close()
+        if own:
+            workers.close()
     for i, f in enumerate(files[:limit]):
         if f.kind in JSONL and not records[i]:
             errors[i] = InputError(f.path, 0, "file is empty (no records)")
