@@ -77,8 +77,9 @@ def tokens_of(texts: list[str]) -> list[npt.NDArray[np.int32]]:
     return [counted(((t.idx, t.idx + len(t)) for t in nlp.make_doc(text)), text) for text in texts]
 
 
-def _read(task: ChunkTask) -> Iterator[Inline]:
-    """Each record of the task, in order, as (text, meta name, spans, token boundaries)."""
+def _read(task: ChunkTask) -> Iterator[tuple[str, str | None, I64, list[str], Any]]:
+    """Each record of the task, in order, as `index.Inline` (its tokens may be left as they
+    are in the line: `chunk_corpus` makes boundaries of those it uses)."""
     handles: dict[int, Any] = {}
     try:
         for f, at, n in zip(
@@ -92,14 +93,17 @@ def _read(task: ChunkTask) -> Iterator[Inline]:
                 fh = handles[f] = open(task.paths[f], "rb")  # noqa: SIM115 (closed below)
             fh.seek(at)
             obj = decode_line(fh.read(n), task.paths[f], 0)  # checked in pass 1
-            text: str = obj["text"]
-            spans = [(s["start"], s["end"], s["label"]) for s in obj.get("spans") or ()]
-            tokens = obj.get("tokens")
+            labels: dict[str, int] = {}
+            rows = [
+                (s["start"], s["end"], labels.setdefault(s["label"], len(labels)))
+                for s in obj.get("spans") or ()
+            ]
             yield (
-                text,
+                obj["text"],
                 name_from_meta(obj.get("meta")),
-                spans,
-                None if tokens is None else token_bounds(tokens, text),
+                np.array(rows, dtype=np.int64).reshape(-1, 3),
+                list(labels),
+                obj.get("tokens"),
             )
     finally:
         for fh in handles.values():
@@ -124,12 +128,15 @@ def chunk_corpus(task: ChunkTask) -> Corpus:
         name = None
         tokens = None
         for k, i in enumerate(who):
-            r_text, r_name, spans, r_tokens = next(records)
+            r_text, r_name, spans, labels, r_tokens = next(records)
             if k == 0:
                 text, name = r_text, r_name
-            if tokens is None:
-                tokens = r_tokens
-            rows.extend((a, i, s, e, label_ids[label]) for s, e, label in spans)
+            if tokens is None and r_tokens is not None:
+                tokens = (
+                    r_tokens if isinstance(r_tokens, np.ndarray) else token_bounds(r_tokens, r_text)
+                )
+            ids = [label_ids[label] for label in labels]
+            rows.extend((a, i, s, e, ids[k]) for s, e, k in spans.tolist())
         article_id = task.ids[a]
         articles.append(
             Article(task.hashes[a], article_id if name is None else name, text, tokens, who)

@@ -54,6 +54,7 @@ def report_from_files(
             processes=processes,
             read_options=read_options,
             run=run,
+            keep=index.keep,
         )
         plan = index.plan([str(p) for p in paths])
         totals = Totals(plan.names, match, Store(on_disk=total_bytes >= lean.PARALLEL_FROM))

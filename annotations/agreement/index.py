@@ -35,9 +35,14 @@ I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 BoolArray = npt.NDArray[np.bool_]
 
-# a record of another format than JSONL, kept whole: text, meta name, spans as (start, end,
-# label) and the boundaries of its counted tokens (or None)
-Inline = tuple[str, str | None, list[tuple[int, int, str]], npt.NDArray[np.int32] | None]
+# a record kept whole (of another format than JSONL, or a JSONL line with tokens while they
+# fit in KEEP_BYTES): text, meta name, spans as (start, end, label) rows (label: index into the
+# list that follows) and the boundaries of its counted tokens (or None)
+Inline = tuple[str, str | None, I64, list[str], npt.NDArray[np.int32] | None]
+
+# JSONL lines with tokens are costly to read again (tokens are most of a line, and what agree
+# needs of them is a third of their JSON): pass 1 keeps what pass 2 needs of them, up to this
+KEEP_BYTES = 384 << 20
 
 
 def _hashes(values: list[int]) -> tuple[I64, BoolArray]:
@@ -99,6 +104,17 @@ class RecordIndex:
         self._seq: Counter[int] = Counter()  # records so far per file
         self._pending: list[tuple[int, Record]] = []  # records of other formats (few)
         self.inline: list[Inline] = []
+        self.kept_bytes = 0
+
+    def keep(self) -> bool:
+        """Whether pass 1 may keep more lines whole (`KEEP_BYTES`)."""
+        return self.kept_bytes < KEEP_BYTES
+
+    def _keep(self, item: Inline) -> int:
+        self.inline.append(item)
+        text, _, rows, _, tokens = item
+        self.kept_bytes += 2 * len(text) + rows.nbytes + (0 if tokens is None else tokens.nbytes)
+        return len(self.inline) - 1
 
     def _ids(self, table: dict[Any, int], values: list[Any]) -> I64:
         get = table.get
@@ -141,14 +157,22 @@ class RecordIndex:
         )
 
     def add_part(self, part: PartRecords) -> None:
+        starts, lengths = part.starts, part.lengths
+        if any(k is not None for k in part.kept) and self.keep():
+            starts, lengths = starts.copy(), lengths.copy()
+            for i, k in enumerate(part.kept):
+                if k is not None:
+                    text, name, rows, tokens = k
+                    starts[i] = -1
+                    lengths[i] = self._keep((text, name, rows, part.labels, tokens))
         self._add(
             part.file,
             part.annotators,
             part.hashes,
             part.digests,
             part.answers,
-            part.starts,
-            part.lengths,
+            starts,
+            lengths,
         )
 
     def add_record(self, file: int, record: Record) -> None:
@@ -156,8 +180,19 @@ class RecordIndex:
         tokens = None
         if record.tokens is not None:
             tokens = counted(((t.start, t.end) for t in record.tokens), text)
-        spans = [(s.start, s.end, s.label) for s in record.spans or ()]
-        self.inline.append((text, name_from_meta(record.meta), spans, tokens))
+        labels: dict[str, int] = {}
+        rows = [
+            (s.start, s.end, labels.setdefault(s.label, len(labels))) for s in record.spans or ()
+        ]
+        at = self._keep(
+            (
+                text,
+                name_from_meta(record.meta),
+                np.array(rows, dtype=np.int64).reshape(-1, 3),
+                list(labels),
+                tokens,
+            )
+        )
         h = record.input_hash if record.input_hash is not None else input_hash(text)
         self._add(
             file,
@@ -166,7 +201,7 @@ class RecordIndex:
             [text_digest(text)],
             [record.answer],
             np.array([-1], dtype=np.int64),
-            np.array([len(self.inline) - 1], dtype=np.int64),
+            np.array([at], dtype=np.int64),
         )
 
     def plan(self, paths: list[str]) -> Plan:

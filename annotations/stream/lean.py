@@ -36,7 +36,7 @@ from annotations.checks import problems
 from annotations.errors import InputError, UsageError
 from annotations.formats import detect
 from annotations.inputs import HEAD_BYTES, check_path, encoding_problem, open_input
-from annotations.records import Record, input_hash
+from annotations.records import Record, input_hash, name_from_meta
 from annotations.store.lines import BOM, MAX_LINE_BYTES, decode_line
 from annotations.stream.progress import Progress
 from annotations.stream.ranges import Part, split
@@ -66,11 +66,17 @@ def text_digest(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big")
 
 
+# of one line: its text, meta name, spans as (start, end, label) rows (label: index into
+# `PartRecords.labels`) and the boundaries of the tokens agreement counts (`counted`)
+Kept = tuple[str, str | None, I64, I32]
+
+
 @dataclass(frozen=True, slots=True)
 class PartTask:
     part: Part
     index: bool  # where each line is, not its spans (`agreement.index`)
     file: int = 0  # the file's place among the inputs
+    keep: bool = False  # (index) also what agreement needs of the lines with tokens: `Kept`
 
 
 @dataclass(slots=True)
@@ -89,6 +95,8 @@ class PartRecords:
     span_counts: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
     spans: I32 = field(default_factory=lambda: np.zeros((0, 3), np.int32))  # start, end, label
     # (index) where each line is in its file: its first byte and its length, newline excluded
+    # and, when asked (`PartTask.keep`), what agreement needs of a line with tokens (else None)
+    kept: list[Kept | None] = field(default_factory=list)
     starts: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
     lengths: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
 
@@ -276,7 +284,7 @@ def read_part(task: PartTask, cache: TokenCache | None = None) -> PartRecords:
     part = task.part
     out = PartRecords(part.path, part.size, task.file)
     try:
-        _read(part, task.index, out, cache or TokenCache())
+        _read(part, task.index, out, cache or TokenCache(), task.keep)
     except InputError as exc:
         out.error = (exc.line, exc.message)
     return out
@@ -289,7 +297,7 @@ def read_parts(tasks: tuple[PartTask, ...]) -> list[PartRecords]:
     return [read_part(task, cache) for task in tasks]
 
 
-def _read(part: Part, index: bool, out: PartRecords, cache: TokenCache) -> None:
+def _read(part: Part, index: bool, out: PartRecords, cache: TokenCache, keep: bool) -> None:
     with open_input(part.path) as fh:
         fh.seek(part.start)
         data = fh.read(part.size)
@@ -301,24 +309,31 @@ def _read(part: Part, index: bool, out: PartRecords, cache: TokenCache) -> None:
     lengths: list[int] = []
     for lineno, where, raw in _lines(part, data):
         obj = decode_line(raw, path, lineno)
-        checked(obj, path, lineno, cache)
+        bounds = checked(obj, path, lineno, cache)
         text: str = obj["text"]
         h = obj.get("_input_hash")
         out.annotators.append(obj.get("_annotator_id"))
         out.hashes.append(h if h is not None else input_hash(text))
         out.digests.append(text_digest(text))
         out.answers.append(obj.get("answer"))
-        if index:
-            starts.append(where)
-            lengths.append(len(raw))
-            continue
         spans = obj.get("spans") or ()
+        rows = []
         for span in spans:
             label = span["label"]
             k = label_ids.get(label)
             if k is None:
                 k = label_ids[label] = len(label_ids)
-            span_rows.append((span["start"], span["end"], k))
+            rows.append((span["start"], span["end"], k))
+        if index:
+            starts.append(where)
+            lengths.append(len(raw))
+            if keep and bounds is not None:
+                kept = np.array(rows, dtype=np.int64).reshape(-1, 3)
+                out.kept.append((text, name_from_meta(obj.get("meta")), kept, bounds))
+            else:
+                out.kept.append(None)
+            continue
+        span_rows.extend(rows)
         span_counts.append(len(spans))
     out.starts = np.array(starts, dtype=np.int64)
     out.lengths = np.array(lengths, dtype=np.int64)
@@ -344,6 +359,7 @@ def read_files(
     processes: int | None = None,
     read_options: Mapping[str, Any] | None = None,
     run: Runner | None = None,
+    keep: Callable[[], bool] | None = None,
 ) -> None:
     """Every record of `paths`: the JSONL files' parts read by the workers, the k-th part of
     each file in one task (`read_parts`), each given to `on_part`; the records of other
@@ -352,7 +368,8 @@ def read_files(
     caller keeps a table per file. Raises the error reading the files one after the other would:
     that of the first file with one. `index`: of each JSONL line its place in the file
     (`PartRecords.starts`, `lengths`) rather than its spans, for a second pass to read it.
-    `run`: the workers to use (left open for that pass), else some are started and closed."""
+    `run`: the workers to use (left open for that pass), else some are started and closed.
+    `keep()`, asked before each task: whether its lines with tokens come with `Kept` data."""
     from annotations.formats import read
 
     options = dict(read_options or {})
@@ -375,7 +392,7 @@ def read_files(
     def groups() -> Iterator[tuple[PartTask, ...]]:
         for k in range(max((len(f.parts) for f in files), default=0)):
             group = [
-                PartTask(f.parts[k], index, i)
+                PartTask(f.parts[k], index, i, index and keep is not None and keep())
                 for i, f in enumerate(files[:limit])
                 if k < len(f.parts)
             ]
