@@ -18,6 +18,7 @@ import pytest
 from rich.console import Console
 
 import annotations.agreement.chunks as chunks
+import annotations.agreement.index as index
 import annotations.stream.lean as lean
 from annotations.agreement import AgreementError, agreement_report, records_from_files
 from annotations.agreement.collect import report_from_files
@@ -43,19 +44,22 @@ PRODIGY = REFERENCE / "prodigy_explosion_projects"
 @pytest.fixture
 def workers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Worker processes over parts of ~2 KB (many parts per file) and chunks of 3 articles,
-    however small the input."""
+    however small the input; pass 1 keeps a few lines with tokens, pass 2 reads the others."""
+    _workers(monkeypatch)
+
+
+def _workers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lean, "PARALLEL_FROM", 0)
     monkeypatch.setattr(lean, "PART_BYTES", 2048)
-    monkeypatch.setattr(chunks, "CHUNK", 3)
+    monkeypatch.setattr(chunks, "CHUNK", 3)  # α_U's gaps across chunks, among others
+    monkeypatch.setattr(index, "KEEP_BYTES", 20_000)
 
 
 @pytest.fixture(params=["one process", "workers"])
 def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """In this process, or as `workers`."""
     if request.param == "workers":
-        monkeypatch.setattr(lean, "PARALLEL_FROM", 0)
-        monkeypatch.setattr(lean, "PART_BYTES", 2048)
-        monkeypatch.setattr(chunks, "CHUNK", 3)  # α_U's gaps across chunks, among others
+        _workers(monkeypatch)
     return str(request.param)
 
 
@@ -169,16 +173,16 @@ def test_a_superseded_record_is_not_kept(tmp_path: Path) -> None:
     lines = [_line("Jean Dupont.", 1, "ana", spans=[], meta={"id": f"v{k}"}) for k in range(5)]
     ana.write_bytes(b"\n".join(lines) + b"\n")
     ben = _put(tmp_path / "ben.jsonl", _line("Jean Dupont.", 1, "ben") + b"\n")
-    index = RecordIndex(["ana", "ben"])
+    table = RecordIndex(["ana", "ben"])
     lean.read_files(
         [ana, ben],
         None,
         True,
-        on_part=index.add_part,
+        on_part=table.add_part,
         on_record=lambda i, record: None,
         progress=Silent(),
     )
-    plan = index.plan([str(ana), str(ben)])
+    plan = table.plan([str(ana), str(ben)])
     assert plan.articles == 1 and plan.names == ["ana", "ben"]
     assert plan.start.tolist() == [4 * (len(lines[0]) + 1), 0]
     assert plan.length.tolist() == [len(lines[4]), len(_line("Jean Dupont.", 1, "ben"))]
