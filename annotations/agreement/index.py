@@ -100,7 +100,9 @@ class RecordIndex:
         self.defaults = defaults  # per file, the annotator of records without `_annotator_id`
         self._annotators: dict[str, int] = {}
         self._answers: dict[str | None, int] = {}
-        self._columns: list[tuple[Any, ...]] = []
+        # annotator, hash, big, digest, answer, file, line order, start, length: a list of
+        # arrays (one per part) each
+        self._columns: list[list[Any]] = [[] for _ in range(9)]
         self._seq: Counter[int] = Counter()  # records so far per file
         self._pending: list[tuple[int, Record]] = []  # records of other formats (few)
         self.inline: list[Inline] = []
@@ -142,19 +144,19 @@ class RecordIndex:
         h, big = _hashes(hashes)
         seq = np.arange(self._seq[file], self._seq[file] + n, dtype=np.int64)
         self._seq[file] += n
-        self._columns.append(
-            (
-                self._ids(self._annotators, names),
-                h,
-                big,
-                np.array(digests, dtype=np.uint64),
-                self._ids(self._answers, answers),
-                np.full(n, file, dtype=np.int64),
-                seq,
-                starts,
-                lengths,
-            )
+        columns = (
+            self._ids(self._annotators, names),
+            h,
+            big,
+            np.array(digests, dtype=np.uint64),
+            self._ids(self._answers, answers),
+            np.full(n, file, dtype=np.int64),
+            seq,
+            starts,
+            lengths,
         )
+        for to, column in zip(self._columns, columns, strict=True):
+            to.append(column)
 
     def add_part(self, part: PartRecords) -> None:
         starts, lengths = part.starts, part.lengths
@@ -207,14 +209,23 @@ class RecordIndex:
     def plan(self, paths: list[str]) -> Plan:
         """The latest records, the exclusions and the shared articles (module docstring).
         Raises `AgreementError` as `load.build_corpus` does."""
-        cols = (
-            [np.concatenate(c) for c in zip(*self._columns, strict=True)] if self._columns else []
+        types = (
+            np.int64,
+            np.int64,
+            bool,
+            np.uint64,
+            np.int64,
+            np.int64,
+            np.int64,
+            np.int64,
+            np.int64,
         )
-        self._columns.clear()
-        if not cols:
-            cols = [np.zeros(0, dtype=t) for t in (np.int64,) * 3 + (np.uint64,) + (np.int64,) * 5]
-            cols[2] = cols[2].astype(bool)
+        cols = []
+        for parts, t in zip(self._columns, types, strict=True):  # one column at a time
+            cols.append(np.concatenate(parts) if parts else np.zeros(0, dtype=t))
+            parts.clear()
         ann, h, big, dig, ans, file, seq, start, length = cols
+        del cols
         # the records of one key (annotator, article) together, in file and line order
         order = np.lexsort((seq, file, dig, big, h, ann))
         n = len(order)
@@ -235,8 +246,6 @@ class RecordIndex:
         by_place = np.lexsort((seq[first_at], file[first_at]))
         value = value[by_place]
 
-        answer_names = {i: a for a, i in self._answers.items()}
-        answer_of = np.array([answer_names[i] for i in range(len(answer_names))], dtype=object)
         excluded: Counter[str] = Counter({answer: 0 for answer in EXCLUDED_ANSWERS})
         is_excluded = np.zeros(len(value), dtype=bool)
         for answer in EXCLUDED_ANSWERS:
@@ -245,7 +254,6 @@ class RecordIndex:
                 hit = ans[value] == code
                 excluded[answer] += int(hit.sum())
                 is_excluded |= hit
-        del answer_of
         kept = value[~is_excluded]  # record index of each kept key, in table order
         annotator_names = {i: a for a, i in self._annotators.items()}
         counts = np.bincount(ann[kept], minlength=len(annotator_names))

@@ -3,7 +3,13 @@
 It puts together span F1 (`spans`), the token-level coefficients (`tokens`), α_U
 (`unitizing`), the confusion matrix, the per-article scores (worst first) and the list of
 disagreements, with a `notes` list saying, in words, every value that is undefined and why (the
-values themselves are None, never NaN). `AgreementReport.as_dict()` is what `--json` prints.
+values themselves are None, never NaN). `AgreementReport.as_dict()` is what `--json` prints, and
+`AgreementReport.json()` the same bytes in pieces.
+
+Everything is computed from sums over chunks of articles (`scores`): `report_from_corpus` scores
+a corpus held whole as one chunk, `collect.report_from_files` sums the chunks its workers score;
+the per-article scores and the disagreements are JSON in a store (`scores.Store`), read back in
+report order only when shown or written (`ArticleScores`, `Disagreements`).
 """
 
 from __future__ import annotations
