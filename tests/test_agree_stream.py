@@ -167,6 +167,20 @@ def test_collisions_superseded_records_and_odd_lines(tmp_path: Path, mode: str) 
     _same([f1, f2])
 
 
+def test_hashes_of_64_bits_and_negative_ones(tmp_path: Path, mode: str) -> None:
+    """Input hashes from -2^63 to 2^64 - 1 (what orjson reads), a collision among them."""
+    sp = [{"start": 0, "end": 4, "label": "PER"}]
+    lines = [
+        _line("Jean Dupont.", (1 << 64) - 1, None, spans=sp),
+        _line("Marie Curie.", (1 << 64) - 1, None, spans=sp),
+        _line("Paul Martin.", -(1 << 63), None, spans=[]),
+        _line("Anne Morel.", (1 << 63) - 1, None, spans=sp),
+    ]
+    ana = _put(tmp_path / "ana.jsonl", b"\n".join(lines))
+    ben = _put(tmp_path / "ben.jsonl", b"\n".join(lines[::-1]))
+    _same([ana, ben])
+
+
 def test_a_superseded_record_is_not_kept(tmp_path: Path) -> None:
     """Pass 1 keeps one record per annotator and article: the latest line, to read again."""
     ana = tmp_path / "ana.jsonl"
