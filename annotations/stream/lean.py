@@ -316,30 +316,35 @@ def _read(part: Part, index: bool, out: PartRecords, cache: TokenCache, keep: bo
         out.hashes.append(h if h is not None else input_hash(text))
         out.digests.append(text_digest(text))
         out.answers.append(obj.get("answer"))
-        spans = obj.get("spans") or ()
-        rows = []
-        for span in spans:
-            label = span["label"]
-            k = label_ids.get(label)
-            if k is None:
-                k = label_ids[label] = len(label_ids)
-            rows.append((span["start"], span["end"], k))
         if index:
             starts.append(where)
             lengths.append(len(raw))
             if keep and bounds is not None:
-                kept = np.array(rows, dtype=np.int64).reshape(-1, 3)
+                kept = np.array(_rows(obj, label_ids), dtype=np.int64).reshape(-1, 3)
                 out.kept.append((text, name_from_meta(obj.get("meta")), kept, bounds))
             else:
                 out.kept.append(None)
             continue
+        rows = _rows(obj, label_ids)
         span_rows.extend(rows)
-        span_counts.append(len(spans))
+        span_counts.append(len(rows))
     out.starts = np.array(starts, dtype=np.int64)
     out.lengths = np.array(lengths, dtype=np.int64)
     out.labels = list(label_ids)
     out.span_counts = np.array(span_counts, dtype=np.int64)
     out.spans = np.array(span_rows, dtype=np.int32).reshape(-1, 3)
+
+
+def _rows(obj: dict[str, Any], label_ids: dict[str, int]) -> list[tuple[int, int, int]]:
+    """The record's spans as (start, end, label), the label numbered in `label_ids`."""
+    rows = []
+    for span in obj.get("spans") or ():
+        label = span["label"]
+        k = label_ids.get(label)
+        if k is None:
+            k = label_ids[label] = len(label_ids)
+        rows.append((span["start"], span["end"], k))
+    return rows
 
 
 @dataclass(slots=True)
