@@ -17,10 +17,13 @@ import orjson
 import pytest
 from rich.console import Console
 
+import annotations.agreement.chunks as chunks
+import annotations.agreement.index as index
 import annotations.stream.lean as lean
 from annotations.agreement import AgreementError, agreement_report, records_from_files
-from annotations.agreement.collect import Latest, corpus_from_files
-from annotations.agreement.report import AgreementReport, report_from_corpus
+from annotations.agreement.collect import report_from_files
+from annotations.agreement.index import RecordIndex
+from annotations.agreement.report import AgreementReport
 from annotations.cli.agree import render
 from annotations.errors import InputError
 from annotations.formats import read
@@ -40,17 +43,23 @@ PRODIGY = REFERENCE / "prodigy_explosion_projects"
 
 @pytest.fixture
 def workers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Worker processes over parts of ~2 KB (many parts per file), however small the input."""
+    """Worker processes over parts of ~2 KB (many parts per file) and chunks of 3 articles,
+    however small the input; pass 1 keeps a few lines with tokens, pass 2 reads the others."""
+    _workers(monkeypatch)
+
+
+def _workers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lean, "PARALLEL_FROM", 0)
     monkeypatch.setattr(lean, "PART_BYTES", 2048)
+    monkeypatch.setattr(chunks, "CHUNK", 3)  # α_U's gaps across chunks, among others
+    monkeypatch.setattr(index, "KEEP_BYTES", 20_000)
 
 
 @pytest.fixture(params=["one process", "workers"])
 def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """In this process, or as `workers`."""
     if request.param == "workers":
-        monkeypatch.setattr(lean, "PARALLEL_FROM", 0)
-        monkeypatch.setattr(lean, "PART_BYTES", 2048)
+        _workers(monkeypatch)
     return str(request.param)
 
 
@@ -62,22 +71,31 @@ def _table(report: AgreementReport) -> str:
     return out
 
 
-def _reports(make: Callable[[str], AgreementReport]) -> list[tuple[bytes, str]] | str:
-    """`agree --json` and the tables, for both match modes; or the error."""
+def _reports(
+    make: Callable[[str], AgreementReport], pieces: bool = False
+) -> list[tuple[bytes, str]] | str:
+    """`agree --json` and the tables, for both match modes; or the error. `pieces`: the JSON as
+    `agree --json` writes it (`AgreementReport.json`), checked to be `as_dict()`'s."""
     try:
         reports = [make(match) for match in ("exact", "overlap")]
     except (AgreementError, InputError) as exc:
         return f"{type(exc).__name__}: {exc}"
-    return [(orjson.dumps(r.as_dict()), _table(r)) for r in reports]
+    out = []
+    for r in reports:
+        whole = orjson.dumps(r.as_dict())
+        if pieces:
+            assert b"".join(r.json()) == whole
+        out.append((whole, _table(r)))
+    return out
 
 
 def _same(files: list[Path]) -> None:
     """The record-by-record path and the new one say the same, byte for byte (each reads the
     files once for both match modes)."""
     records = functools.cache(lambda: records_from_files(files))
-    corpus = functools.cache(lambda: corpus_from_files(files, processes=2))
     old = _reports(lambda match: agreement_report(records(), match))
-    assert old == _reports(lambda match: report_from_corpus(corpus(), match))
+    new = _reports(lambda match: report_from_files(files, match, processes=2), pieces=True)
+    assert old == new
 
 
 REFERENCE_SETS = {
@@ -149,21 +167,39 @@ def test_collisions_superseded_records_and_odd_lines(tmp_path: Path, mode: str) 
     _same([f1, f2])
 
 
+def test_hashes_of_64_bits_and_negative_ones(tmp_path: Path, mode: str) -> None:
+    """Input hashes from -2^63 to 2^64 - 1 (what orjson reads), a collision among them."""
+    sp = [{"start": 0, "end": 4, "label": "PER"}]
+    lines = [
+        _line("Jean Dupont.", (1 << 64) - 1, None, spans=sp),
+        _line("Marie Curie.", (1 << 64) - 1, None, spans=sp),
+        _line("Paul Martin.", -(1 << 63), None, spans=[]),
+        _line("Anne Morel.", (1 << 63) - 1, None, spans=sp),
+    ]
+    ana = _put(tmp_path / "ana.jsonl", b"\n".join(lines))
+    ben = _put(tmp_path / "ben.jsonl", b"\n".join(lines[::-1]))
+    _same([ana, ben])
+
+
 def test_a_superseded_record_is_not_kept(tmp_path: Path) -> None:
-    path = tmp_path / "ana.jsonl"
-    lines = [_line("Jean Dupont.", 1, "ana", spans=[]) for _ in range(5)]
-    path.write_bytes(b"\n".join(lines) + b"\n")
-    table = Latest()
+    """Pass 1 keeps one record per annotator and article: the latest line, to read again."""
+    ana = tmp_path / "ana.jsonl"
+    lines = [_line("Jean Dupont.", 1, "ana", spans=[], meta={"id": f"v{k}"}) for k in range(5)]
+    ana.write_bytes(b"\n".join(lines) + b"\n")
+    ben = _put(tmp_path / "ben.jsonl", _line("Jean Dupont.", 1, "ben") + b"\n")
+    table = RecordIndex(["ana", "ben"])
     lean.read_files(
-        [path, path],
+        [ana, ben],
         None,
         True,
-        on_part=lambda part: table.add_part(part, "ana"),
+        on_part=table.add_part,
         on_record=lambda i, record: None,
         progress=Silent(),
     )
-    assert [len(slots) for slots in table.files.values()] == [1, 1]
-    assert len(table.slots) == 1 and len(table.texts) == 1
+    plan = table.plan([str(ana), str(ben)])
+    assert plan.articles == 1 and plan.names == ["ana", "ben"]
+    assert plan.start.tolist() == [4 * (len(lines[0]) + 1), 0]
+    assert plan.length.tolist() == [len(lines[4]), len(_line("Jean Dupont.", 1, "ben"))]
 
 
 # --- bad input: the same one-line error ----------------------------------------------------
@@ -275,7 +311,7 @@ def test_a_bad_line_gives_the_same_error(tmp_path: Path, name: str) -> None:
     bad.write_bytes(b"\n".join([GOOD, GOOD, BAD_LINES[name], GOOD]) + b"\n")
     files = [good, bad]
     old = _error(lambda: agreement_report(records_from_files(files)))
-    assert old == _error(lambda: report_from_corpus(corpus_from_files(files, processes=2)))
+    assert old == _error(lambda: report_from_files(files, processes=2))
     stats_old = _error(lambda: _old_compute(item.record for item in read(bad)))
     assert stats_old == _error(lambda: file_stats(bad))
 
@@ -316,7 +352,7 @@ def test_a_bad_file_gives_the_same_error(tmp_path: Path, name: str) -> None:
     files = FILE_CASES[name](tmp_path)
     old = _error(lambda: agreement_report(records_from_files(files)))
     assert old != "no error"
-    assert old == _error(lambda: report_from_corpus(corpus_from_files(files, processes=2)))
+    assert old == _error(lambda: report_from_files(files, processes=2))
 
 
 def test_an_overlong_line_gives_the_same_error(tmp_path: Path, workers: None) -> None:
@@ -397,7 +433,7 @@ def test_an_error_in_a_part_ends_the_run(tmp_path: Path, workers: None) -> None:
 
     path = _put(tmp_path / "a.jsonl", b"\n".join([GOOD] * 20 + [b"{bad"] + [GOOD] * 20))
     with pytest.raises(InputError, match=r"a\.jsonl:21: invalid JSON"):
-        corpus_from_files([path, path], processes=2)
+        report_from_files([path, path], processes=2)
     assert not multiprocessing.active_children()
     assert os.getpid()  # still this process
 

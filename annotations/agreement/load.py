@@ -247,6 +247,10 @@ def need_shared(shared: list[Any], names: list[str], per_annotator: Counter[str]
         )
 
 
+def invalid_spans_note(n: int) -> str:
+    return f"{n} spans empty or outside their text were left out"
+
+
 def assemble(
     names: list[str],
     per_annotator: Counter[str],
@@ -283,7 +287,7 @@ def assemble(
     offsets = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]]).astype(np.int64)
     notes: list[str] = []
     if bad_spans:
-        notes.append(f"{bad_spans} spans empty or outside their text were left out")
+        notes.append(invalid_spans_note(bad_spans))
     excluded["invalid_spans"] = bad_spans
     return Corpus(
         annotators=names,

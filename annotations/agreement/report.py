@@ -3,24 +3,31 @@
 It puts together span F1 (`spans`), the token-level coefficients (`tokens`), α_U
 (`unitizing`), the confusion matrix, the per-article scores (worst first) and the list of
 disagreements, with a `notes` list saying, in words, every value that is undefined and why (the
-values themselves are None, never NaN). `AgreementReport.as_dict()` is what `--json` prints.
+values themselves are None, never NaN). `AgreementReport.as_dict()` is what `--json` prints, and
+`AgreementReport.json()` the same bytes in pieces.
+
+Everything is computed from sums over chunks of articles (`scores`): `report_from_corpus` scores
+a corpus held whole as one chunk, `collect.report_from_files` sums the chunks its workers score;
+the per-article scores and the disagreements are JSON in a store (`scores.Store`), read back in
+report order only when shown or written (`ArticleScores`, `Disagreements`).
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
-from annotations.agreement.load import AgreementError, Corpus, build_corpus, lex_order
-from annotations.agreement.spans import MATCH_MODES, SpanAgreement, span_agreement
-from annotations.agreement.tokens import Tokenizer, token_agreement, token_labels
-from annotations.agreement.unitizing import alpha_u, corpus_study
+from annotations.agreement.load import AgreementError, Corpus, build_corpus
+from annotations.agreement.scores import Store, Totals, score_chunk
+from annotations.agreement.spans import MATCH_MODES
+from annotations.agreement.tokens import Tokenizer, token_coefficients
 from annotations.records import Record
 
 NONE_LABEL = "O"
@@ -42,17 +49,56 @@ class ArticleScore:
     disagreements: int
 
 
-class Disagreements(Sequence[dict[str, Any]]):
-    """The disagreements, worst article first then by position, each made into a dict only when
-    asked for (a large corpus has tens of thousands; a table shows twenty)."""
+class ArticleScores(Sequence[ArticleScore]):
+    """The per-article scores, worst first, each read from the store (its JSON entry) only
+    when asked for: a corpus of a million articles has a million."""
 
-    def __init__(self, corpus: Corpus, sa: SpanAgreement, order: IntArray) -> None:
-        self._corpus = corpus
-        self._sa = sa
+    def __init__(self, store: Store, order: IntArray, where: IntArray) -> None:
+        self._store = store
         self._order = order
+        self._where = where  # per article (corpus order): offset, length of its entry
 
     def __len__(self) -> int:
         return len(self._order)
+
+    @overload
+    def __getitem__(self, k: int) -> ArticleScore: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> list[ArticleScore]: ...
+
+    def __getitem__(self, k: int | slice) -> ArticleScore | list[ArticleScore]:
+        if isinstance(k, slice):
+            return [ArticleScore(**orjson.loads(self.raw(int(a)))) for a in self._order[k]]
+        return ArticleScore(**orjson.loads(self.raw(int(self._order[k]))))
+
+    def __iter__(self) -> Iterator[ArticleScore]:
+        for a in self._order.tolist():
+            yield ArticleScore(**orjson.loads(self.raw(a)))
+
+    def raw(self, a: int) -> bytes:
+        """Article `a`'s entry, as JSON."""
+        at, n = self._where[a]
+        return self._store.get(int(at), int(n))
+
+    def json(self) -> Iterator[bytes]:
+        for a in self._order.tolist():
+            yield self.raw(a)
+
+
+class Disagreements(Sequence[dict[str, Any]]):
+    """The disagreements, worst article first then by position, each made into a dict only when
+    asked for (a large corpus has millions; a table shows twenty): per article, its
+    disagreements are one JSON block in the store."""
+
+    def __init__(self, store: Store, order: IntArray, where: IntArray, counts: IntArray) -> None:
+        self._store = store
+        self._order = order[counts[order] > 0]  # the articles with some, worst first
+        self._where = where  # per article: offset, length of its block
+        self._ends = np.cumsum(counts[self._order])
+
+    def __len__(self) -> int:
+        return int(self._ends[-1]) if len(self._ends) else 0
 
     @overload
     def __getitem__(self, k: int) -> dict[str, Any]: ...
@@ -62,30 +108,28 @@ class Disagreements(Sequence[dict[str, Any]]):
 
     def __getitem__(self, k: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
         if isinstance(k, slice):
-            return [self._item(int(x)) for x in self._order[k]]
-        return self._item(int(self._order[k]))
+            return [self[x] for x in range(*k.indices(len(self)))]
+        n = len(self)
+        if k < 0:
+            k += n
+        if not 0 <= k < n:
+            raise IndexError(k)
+        r = int(np.searchsorted(self._ends, k, side="right"))
+        before = int(self._ends[r - 1]) if r else 0
+        block: list[dict[str, Any]] = orjson.loads(b"[" + self._block(r) + b"]")
+        return block[k - before]
 
-    def _item(self, x: int) -> dict[str, Any]:
-        corpus = self._corpus
-        d = self._sa.disagreement(corpus, x)
-        art = corpus.articles[d.article]
-        labels = corpus.labels
-        names = corpus.annotators
-        return {
-            "article": art.name,
-            "input_hash": art.input_hash,
-            "start": d.start,
-            "end": d.end,
-            "text": art.text[d.start : d.end],
-            "kind": d.kind,
-            "annotations": {
-                names[i]: [
-                    {"start": s, "end": e, "label": labels[k], "text": art.text[s:e]}
-                    for s, e, k in spans
-                ]
-                for i, spans in d.spans.items()
-            },
-        }
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for r in range(len(self._order)):
+            yield from orjson.loads(b"[" + self._block(r) + b"]")
+
+    def _block(self, r: int) -> bytes:
+        at, n = self._where[int(self._order[r])]
+        return self._store.get(int(at), int(n))
+
+    def json(self) -> Iterator[bytes]:
+        for r in range(len(self._order)):
+            yield self._block(r)
 
 
 @dataclass
@@ -110,11 +154,11 @@ class AgreementReport:
     alpha_u_per_label: dict[str, float | None]
     confusion_labels: list[str]
     confusion: list[list[int]]
-    per_article: list[ArticleScore]
-    disagreements: Sequence[dict[str, Any]]  # built lazily: see Disagreements
+    per_article: Sequence[ArticleScore]  # read lazily: see ArticleScores
+    disagreements: Sequence[dict[str, Any]]  # read lazily: see Disagreements
     notes: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
+    def _head(self) -> dict[str, Any]:
         return {
             "match": self.match,
             "articles": self.articles,
@@ -139,10 +183,46 @@ class AgreementReport:
                 "articles": self.articles_all_annotators,
             },
             "confusion": {"labels": self.confusion_labels, "counts": self.confusion},
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **self._head(),
             "per_article": [vars(a) for a in self.per_article],
             "disagreements": list(self.disagreements),
             "notes": self.notes,
         }
+
+    def json(self) -> Iterator[bytes]:
+        """`orjson.dumps(self.as_dict())` in pieces: the per-article entries and the
+        disagreements as they are read from the store, never all of them at once."""
+        yield orjson.dumps(self._head())[:-1] + b',"per_article":['
+        yield from _joined(_pieces(self.per_article, lambda a: orjson.dumps(vars(a))))
+        yield b'],"disagreements":['
+        yield from _joined(_pieces(self.disagreements, orjson.dumps))
+        yield b'],"notes":' + orjson.dumps(self.notes) + b"}"
+
+
+def _pieces(items: Sequence[Any], dump: Callable[[Any], bytes]) -> Iterator[bytes]:
+    """The JSON of each item (the store's own bytes when the items come from one)."""
+    if isinstance(items, ArticleScores | Disagreements):
+        return items.json()
+    return map(dump, items)
+
+
+def _joined(pieces: Iterator[bytes], size: int = 1 << 20) -> Iterator[bytes]:
+    """The pieces joined by commas, in blocks of about `size` bytes."""
+    block: list[bytes] = []
+    n = 0
+    sep = b""
+    for piece in pieces:
+        block.append(piece)
+        n += len(piece) + 1
+        if n >= size:
+            yield sep + b",".join(block)
+            block, n, sep = [], 0, b","
+    if block:
+        yield sep + b",".join(block)
 
 
 def _mean_std(values: Iterable[float | None]) -> tuple[float | None, float | None]:
@@ -185,30 +265,36 @@ def no_gc() -> Iterator[None]:
 def report_from_corpus(
     corpus: Corpus, match: str = "exact", tokenizer: Tokenizer | None = None
 ) -> AgreementReport:
-    names = corpus.annotators
-    labels = corpus.labels
-    notes = list(corpus.notes)
-    sa = span_agreement(corpus, match)
-    keys = [pair_key(names[i], names[j]) for i, j in sa.pairs]
-    shared = [bool(sa.pair_present[:, p].any()) for p in range(len(keys))]  # share an article
+    """The report of a corpus held whole: one chunk (`scores`)."""
+    totals = Totals(corpus.annotators, match, Store())
+    totals.add(score_chunk(corpus, match, tokenizer))
+    return report_from_totals(totals, dict(corpus.excluded), list(corpus.notes))
+
+
+def report_from_totals(t: Totals, excluded: dict[str, int], notes: list[str]) -> AgreementReport:
+    """The report from the chunks' sums; `excluded` and `notes` say what was left out."""
+    names = t.annotators
+    match = t.match
+    labels, ids = t.sorted_labels()
+    notes = list(notes)
+    keys = [pair_key(names[i], names[j]) for i, j in t.pairs]
+    shared = t.pair_shared.tolist()  # share an article
+    matched = t.pair_matched[:, ids] if len(ids) else np.zeros((len(keys), 0), np.int64)
+    total = t.pair_total[:, ids] if len(ids) else np.zeros((len(keys), 0), np.int64)
 
     # span F1
     f1_pairs: dict[str, float | None] = {}
     for p, key in enumerate(keys):
         if shared[p]:
-            f1_pairs[key] = _f1(int(sa.pair_matched[p].sum()), int(sa.pair_total[p].sum()))
+            f1_pairs[key] = _f1(int(matched[p].sum()), int(total[p].sum()))
     f1_mean, f1_std = _mean_std(f1_pairs.values())
     f1_per_label: dict[str, float | None] = {}
     f1_per_label_std: dict[str, float | None] = {}
     for k, label in enumerate(labels):
-        values = [
-            _f1(int(sa.pair_matched[p, k]), int(sa.pair_total[p, k]))
-            for p in range(len(keys))
-            if shared[p]
-        ]
+        values = [_f1(int(matched[p, k]), int(total[p, k])) for p in range(len(keys)) if shared[p]]
         f1_per_label[label], f1_per_label_std[label] = _mean_std(values)
-    spans = np.bincount(corpus.span_annotator, minlength=len(names))
-    if len(corpus.span_start) == 0:
+    spans = t.spans
+    if int(spans.sum()) == 0:
         notes.append(
             "no annotator has any span on the shared articles: span F1 is undefined "
             "(they agree that there is nothing to annotate)"
@@ -230,7 +316,7 @@ def report_from_corpus(
         )
 
     # tokens
-    ta = token_agreement(token_labels(corpus, tokenizer))
+    ta = token_coefficients(t.token_sums())
     cohen: dict[str, float | None] = {}
     for (i, j), kappa in ta.cohen.items():
         key = pair_key(names[i], names[j])
@@ -243,12 +329,12 @@ def report_from_corpus(
     cohen_mean, _ = _mean_std(cohen.values())
     fleiss_k, fleiss_units = ta.fleiss, ta.fleiss_tokens
     alpha, alpha_units = ta.alpha, ta.alpha_tokens
-    complete = int(corpus.present.all(axis=1).sum())
+    complete = t.complete
     if fleiss_k is None:
         if complete == 0:
             notes.append(
                 f"Fleiss' κ and α_U need articles every annotator annotated: none of the "
-                f"{len(corpus.articles)} shared articles was annotated by all {len(names)}"
+                f"{t.articles} shared articles was annotated by all {len(names)}"
             )
         elif fleiss_units == 0:
             notes.append("Fleiss' κ undefined: the articles everyone annotated have no tokens")
@@ -271,59 +357,30 @@ def report_from_corpus(
     # unitizing α
     alpha_u_value: float | None = None
     alpha_u_labels: dict[str, float | None] = {}
-    study = corpus_study(corpus)
-    if study is not None:
-        result = alpha_u(study)
-        alpha_u_value = result.alpha
-        alpha_u_labels = {label: c.alpha for label, c in result.per_category.items()}
-        if alpha_u_value is None and complete:
+    if complete:
+        per_label, alpha_u_value = t.units.alpha(labels)
+        alpha_u_labels = {label: c.alpha for label, c in per_label.items()}
+        if alpha_u_value is None:
             notes.append("α_U undefined: no span on the articles every annotator annotated")
 
     # per article, worst first
-    per_pair = np.where(
-        sa.pair_present & (sa.article_total > 0),
-        2.0 * sa.article_matched / np.maximum(sa.article_total, 1),
-        np.nan,
-    )
-    defined = ~np.isnan(per_pair)
-    n_def = defined.sum(axis=1)
-    sums = np.where(defined, per_pair, 0.0).sum(axis=1)
-    art_f1 = [float(s / n) if n else None for s, n in zip(sums, n_def, strict=True)]
-    art_spans = np.bincount(corpus.span_article, minlength=len(corpus.articles))
-    order = sorted(
-        range(len(corpus.articles)),
-        key=lambda a: (
-            art_f1[a] is None,
-            art_f1[a] if art_f1[a] is not None else 0.0,
-            -int(sa.article_disagreements[a]),
-            a,
-        ),
-    )
-    per_article = [
-        ArticleScore(
-            corpus.articles[a].name,
-            corpus.articles[a].input_hash,
-            [names[i] for i in corpus.articles[a].annotators],
-            art_f1[a],
-            int(art_spans[a]),
-            int(sa.article_disagreements[a]),
-        )
-        for a in order
-    ]
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[np.array(order, dtype=np.int64)] = np.arange(len(order))
-    dis_order = lex_order(rank[sa.dis_article], sa.dis_start, sa.dis_end)
-    disagreements = Disagreements(corpus, sa, dis_order)
-    if not len(disagreements) and len(corpus.span_start):
+    f1 = np.concatenate(t.f1) if t.f1 else np.zeros(0)
+    dis = np.concatenate(t.dis) if t.dis else np.zeros(0, np.int64)
+    where = np.concatenate(t.where) if t.where else np.zeros((0, 4), np.int64)
+    undefined = np.isnan(f1)
+    order = np.lexsort((np.arange(len(f1)), -dis, np.where(undefined, 0.0, f1), undefined))
+    per_article = ArticleScores(t.store, order, where[:, :2])
+    disagreements = Disagreements(t.store, order, where[:, 2:], dis)
+    if not len(disagreements) and int(spans.sum()):
         notes.append("the annotators agree on every span of every shared article")
 
     return AgreementReport(
         match=match,
         annotators=names,
-        articles=len(corpus.articles),
+        articles=t.articles,
         articles_all_annotators=complete,
         spans={n: int(spans[i]) for i, n in enumerate(names)},
-        excluded=corpus.excluded,
+        excluded=excluded,
         f1_mean=f1_mean,
         f1_std=f1_std,
         f1_pairs=f1_pairs,
@@ -337,7 +394,7 @@ def report_from_corpus(
         alpha_u=alpha_u_value,
         alpha_u_per_label=alpha_u_labels,
         confusion_labels=[*labels, NONE_LABEL],
-        confusion=sa.confusion.tolist(),
+        confusion=t.confusion_matrix().tolist(),
         per_article=per_article,
         disagreements=disagreements,
         notes=notes,

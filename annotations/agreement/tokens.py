@@ -19,8 +19,10 @@ as if they were listed (Σ_c n_uc² of such a unit is m_u², its coincidences ar
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fractions import Fraction
 from itertools import chain, combinations
 from operator import attrgetter
 
@@ -166,6 +168,24 @@ class TokenAgreement:
     alpha_tokens: int  # tokens with two or more labels
 
 
+@dataclass
+class TokenSums:
+    """What Cohen's, Fleiss' and Krippendorff's coefficients are computed from (categories:
+    0 is O, 1 + k the k-th label)."""
+
+    n_raters: int
+    n_categories: int
+    cohen_table: dict[tuple[int, int], IntArray] = field(default_factory=dict)
+    fleiss_units: int = 0
+    fleiss_sum_sq: int = 0
+    fleiss_totals: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    alpha_units: int = 0
+    alpha_values: int = 0  # Σ m_u over the listed pairable tokens
+    alpha_background: int = 0  # labels of background tokens on pairable articles
+    alpha_agreeing: Counter[int] = field(default_factory=Counter)  # m_u -> Σ agreeing pairs
+    alpha_n_c: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+
 def token_agreement(tl: TokenLabels) -> TokenAgreement:
     """Cohen's κ per pair, Fleiss' κ and Krippendorff's α on the token labels.
 
@@ -173,6 +193,12 @@ def token_agreement(tl: TokenLabels) -> TokenAgreement:
     m_u + 2·(pairs of annotators agreeing on it), so one pass over the pairs serves all three.
     A background token of an article with m annotators is m labels O that all agree.
     """
+    return token_coefficients(token_sums(tl))
+
+
+def token_sums(tl: TokenLabels) -> TokenSums:
+    """The integer sums `token_agreement` computes the coefficients from: added over chunks of
+    articles (`scores.Totals`) they give the coefficients of the whole."""
     L = tl.labels
     K1 = tl.n_categories
     n_raters = L.shape[0]
@@ -181,43 +207,68 @@ def token_agreement(tl: TokenLabels) -> TokenAgreement:
     bg = tl.background
     m_art = tl.present.sum(axis=1).astype(np.int64)
     agreeing = np.zeros(L.shape[1], dtype=np.int64)
-    cohen: dict[tuple[int, int], float | None] = {}
-    cohen_tokens: dict[tuple[int, int], int] = {}
+    out = TokenSums(n_raters, K1)
     for i, j in combinations(range(n_raters), 2):
         both = has[i] & has[j]
         bg_both = int(bg[tl.present[:, i] & tl.present[:, j]].sum())
-        n = int(both.sum()) + bg_both
-        if n == 0:
+        if int(both.sum()) + bg_both == 0:
             continue
         agreeing += (L[i] == L[j]) & both
         table = contingency(L[i][both], L[j][both], K1)
         table[0, 0] += bg_both
-        cohen[(i, j)] = cohen_kappa_table(table)
-        cohen_tokens[(i, j)] = n
+        out.cohen_table[(i, j)] = table
 
     complete = m == n_raters
     bg_complete = int(bg[m_art == n_raters].sum())
-    f_units = int(complete.sum()) + bg_complete
-    fleiss = None
-    if f_units:
-        sum_sq = float(
-            int(complete.sum()) * n_raters
-            + 2 * int(agreeing[complete].sum())
-            + bg_complete * n_raters * n_raters
-        )
-        totals = np.bincount(L[:, complete].ravel(), minlength=K1).astype(np.float64)
-        totals[0] += bg_complete * n_raters
-        fleiss = fleiss_from_sums(f_units, n_raters, sum_sq, totals)
+    n_complete = int(complete.sum())
+    out.fleiss_units = n_complete + bg_complete
+    out.fleiss_sum_sq = (
+        n_complete * n_raters
+        + 2 * int(agreeing[complete].sum())
+        + bg_complete * n_raters * n_raters
+    )
+    totals = np.bincount(L[:, complete].ravel(), minlength=K1).astype(np.int64)
+    totals[0] += bg_complete * n_raters
+    out.fleiss_totals = totals
 
     pairable = m >= 2
     bg_pairable = m_art >= 2
-    a_units = int(pairable.sum()) + int(bg[bg_pairable].sum())
+    out.alpha_units = int(pairable.sum()) + int(bg[bg_pairable].sum())
+    out.alpha_values = int(m[pairable].sum())
+    out.alpha_background = int((bg * m_art)[bg_pairable].sum())  # each agrees with the others
+    m_p, agree_p = m[pairable], agreeing[pairable]
+    for value in np.unique(m_p).tolist():
+        out.alpha_agreeing[value] += int(agree_p[m_p == value].sum())
+    n_c = np.bincount(L[has & pairable], minlength=K1).astype(np.int64)
+    n_c[0] += out.alpha_background
+    out.alpha_n_c = n_c
+    return out
+
+
+def token_coefficients(s: TokenSums) -> TokenAgreement:
+    """Cohen's κ per pair, Fleiss' κ and Krippendorff's α from the sums."""
+    cohen: dict[tuple[int, int], float | None] = {}
+    cohen_tokens: dict[tuple[int, int], int] = {}
+    for pair in combinations(range(s.n_raters), 2):
+        table = s.cohen_table.get(pair)
+        if table is not None:
+            cohen[pair] = cohen_kappa_table(table)
+            cohen_tokens[pair] = int(table.sum())
+    fleiss = None
+    if s.fleiss_units:
+        fleiss = fleiss_from_sums(
+            s.fleiss_units,
+            s.n_raters,
+            float(s.fleiss_sum_sq),
+            s.fleiss_totals.astype(np.float64),
+        )
     alpha = None
-    if a_units:
-        mp = m[pairable].astype(np.float64)
-        bg_values = float((bg * m_art)[bg_pairable].sum())  # each agrees with all the others
-        o_diag = float((2.0 * agreeing[pairable] / (mp - 1.0)).sum()) + bg_values
-        n_c = np.bincount(L[has & pairable], minlength=K1).astype(np.float64)
-        n_c[0] += bg_values
-        alpha = alpha_from_sums(float(mp.sum()) + bg_values, o_diag, n_c)
-    return TokenAgreement(cohen, cohen_tokens, fleiss, f_units, alpha, a_units)
+    if s.alpha_units:
+        bg_values = float(s.alpha_background)
+        o_diag = float(
+            sum((Fraction(2 * a, m - 1) for m, a in sorted(s.alpha_agreeing.items())), Fraction())
+        )
+        alpha = alpha_from_sums(
+            float(s.alpha_values) + bg_values, o_diag + bg_values, s.alpha_n_c.astype(np.float64)
+        )
+    return TokenAgreement(cohen, cohen_tokens, fleiss, s.fleiss_units, alpha, s.alpha_units)

@@ -18,11 +18,16 @@ the way INCEpTION does before building its study (sorted by begin, longest first
 skipped when it overlaps an earlier unit of the same rater and category).
 
 Everything is vectorised with numpy: the cost is O(units · log units) per category and pair.
+The sums are integers (`unit_parts`: Σ δ² per category, the units' lengths and the gaps counted
+per value, each rater's first and last unit), so that stretches of a continuum laid end to end
+add up exactly (`UnitTotals`: the gap between two stretches is closed when the next one comes);
+`alpha_u` is that over one study.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -103,53 +108,64 @@ def drop_self_overlaps(
     return keep
 
 
-def _observed_pair(s1: IntArray, e1: IntArray, s2: IntArray, e2: IntArray) -> float:
+@dataclass
+class UnitCategory:
+    """One category's units in a stretch of the continuum (offsets from its start)."""
+
+    observed: int  # Σ δ² over the pairs of raters
+    lengths: Counter[int]  # unit length -> how many
+    gaps: Counter[int]  # gap length between two units of one rater -> how many
+    first: list[int]  # per rater, the start of their first unit (-1: none)
+    last: list[int]  # per rater, the end of their last unit
+
+
+@dataclass
+class UnitParts:
+    length: int = 0  # of the stretch: the articles every annotator annotated
+    raters: int = 0
+    categories: dict[str, UnitCategory] = field(default_factory=dict)
+
+
+def _observed_pair(s1: IntArray, e1: IntArray, s2: IntArray, e2: IntArray) -> int:
     """Σ δ² over the overlapping segment pairs of two raters for one category."""
-    total = 0.0
-    lo = np.searchsorted(e2, s1, side="right")  # first unit of rater 2 ending after s1
-    hi = np.searchsorted(s2, e1, side="left")  # units of rater 2 starting before e1
+    total = 0
+    lo = np.searchsorted(e2, s1, side="right")
+    hi = np.searchsorted(s2, e1, side="left")
     count = np.maximum(hi - lo, 0)
     alone1 = count == 0
-    total += float(((e1[alone1] - s1[alone1]).astype(np.float64) ** 2).sum())
+    total += int(((e1[alone1] - s1[alone1]) ** 2).sum())
     n_pairs = int(count.sum())
     if n_pairs:
         i = np.repeat(np.arange(len(s1)), count)
         first = np.repeat(lo, count)
         within = np.arange(n_pairs) - np.repeat(np.cumsum(count) - count, count)
         j = first + within
-        db = (s1[i] - s2[j]).astype(np.float64)
-        de = (e1[i] - e2[j]).astype(np.float64)
-        total += float((db * db + de * de).sum())
+        db = s1[i] - s2[j]
+        de = e1[i] - e2[j]
+        total += int((db * db + de * de).sum())
     lo2 = np.searchsorted(e1, s2, side="right")
     hi2 = np.searchsorted(s1, e2, side="left")
     alone2 = (hi2 - lo2) <= 0
-    total += float(((e2[alone2] - s2[alone2]).astype(np.float64) ** 2).sum())
+    total += int(((e2[alone2] - s2[alone2]) ** 2).sum())
     return total
 
 
-def _gaps(s: IntArray, e: IntArray, begin: int, end: int) -> IntArray:
-    """Lengths of the positive gaps between a rater's (sorted, disjoint) units in [begin, end)."""
-    gap_start = np.concatenate([np.array([begin], dtype=np.int64), e])
-    gap_end = np.concatenate([s, np.array([end], dtype=np.int64)])
-    g: IntArray = gap_end - gap_start
-    return g[g > 0]
+def _counter(values: IntArray) -> Counter[int]:
+    keys, counts = np.unique(values, return_counts=True)
+    return Counter(dict(zip(keys.tolist(), counts.tolist(), strict=True)))
 
 
-def alpha_u(study: UnitizingStudy) -> AlphaU:
-    """α_U per category and overall (see the module docstring for the definitions)."""
+def unit_parts(study: UnitizingStudy | None) -> UnitParts:
+    """What α_U needs of a study (offsets from its begin), to be added up (`UnitTotals`)."""
+    if study is None:
+        return UnitParts()
     R = study.raters
-    L = float(study.length)
-    B = study.begin
-    per: dict[str, CategoryAlpha] = {}
-    if R < 2 or study.length <= 0:
-        return AlphaU(per, None)
+    parts = UnitParts(study.length, R)
     order = lex_order(study.category * R + study.rater, study.offset)
     start = study.offset[order]
     end = start + study.unit_length[order]
     group = study.category[order] * R + study.rater[order]
     cuts = np.searchsorted(group, np.arange(len(study.categories) * R + 1), side="left")
-    sum_o = 0.0
-    sum_e = 0.0
     for c_idx, name in enumerate(study.categories):
         lo_c, hi_c = int(cuts[c_idx * R]), int(cuts[(c_idx + 1) * R])
         if lo_c == hi_c:
@@ -158,34 +174,107 @@ def alpha_u(study: UnitizingStudy) -> AlphaU:
         for r in range(R):
             lo, hi = int(cuts[c_idx * R + r]), int(cuts[c_idx * R + r + 1])
             by_rater.append((start[lo:hi], end[lo:hi]))
-        observed = 0.0
+        observed = 0
         for r1 in range(R):
             for r2 in range(r1 + 1, R):
                 observed += _observed_pair(*by_rater[r1], *by_rater[r2])
-        d_o = 2.0 * observed / (R * (R - 1) * L * L)
+        gaps: Counter[int] = Counter()
+        first, last = [], []
+        for s, e in by_rater:
+            if len(s):
+                g = s[1:] - e[:-1]
+                gaps.update(_counter(g[g > 0]))
+                first.append(int(s[0]) - study.begin)
+                last.append(int(e[-1]) - study.begin)
+            else:
+                first.append(-1)
+                last.append(-1)
+        lengths = _counter(end[lo_c:hi_c] - start[lo_c:hi_c])
+        parts.categories[name] = UnitCategory(observed, lengths, gaps, first, last)
+    return parts
 
-        lengths = (end[lo_c:hi_c] - start[lo_c:hi_c]).astype(np.float64)
-        n_c = float(len(lengths))
-        gaps = np.sort(
-            np.concatenate([_gaps(s, e, B, B + study.length) for s, e in by_rater])
-        ).astype(np.float64)
-        # Σ_{g ≥ l} (g − l + 1) = Σ_{g ≥ l} g − (l − 1) · #{g ≥ l}
-        suffix = np.concatenate([np.cumsum(gaps[::-1])[::-1], [0.0]])
-        first = np.searchsorted(gaps, lengths, side="left")
-        n_ge = len(gaps) - first
-        gap_term = suffix[first] - (lengths - 1.0) * n_ge
-        within = (n_c - 1.0) * (2.0 * lengths**3 - 3.0 * lengths**2 + lengths) / 3.0
-        numerator = float((within + lengths * lengths * gap_term).sum()) * 2.0 / L
-        denominator = R * L * (R * L - 1.0) - float((lengths * (lengths - 1.0)).sum())
-        d_e = numerator / denominator if denominator > 0 else 0.0
-        if d_e > 0:
-            value: float | None = 0.0 if d_o == d_e else 1.0 - d_o / d_e
-        else:
-            value = None
-        per[name] = CategoryAlpha(d_o, d_e, value)
-        sum_o += d_o
-        sum_e += d_e
-    overall = (1.0 - sum_o / sum_e) if sum_e > 0 else None
+
+@dataclass
+class UnitTotals:
+    """α_U's sums over the chunks so far, per category (see the module docstring)."""
+
+    length: int = 0
+    raters: int = 0
+    observed: Counter[str] = field(default_factory=Counter)
+    lengths: dict[str, Counter[int]] = field(default_factory=dict)
+    gaps: dict[str, Counter[int]] = field(default_factory=dict)
+    last: dict[str, list[int]] = field(default_factory=dict)  # per rater, where the gap opens
+
+    def add(self, parts: UnitParts) -> None:
+        base = self.length
+        self.raters = max(self.raters, parts.raters)
+        for name, c in parts.categories.items():
+            self.observed[name] += c.observed
+            self.lengths.setdefault(name, Counter()).update(c.lengths)
+            gaps = self.gaps.setdefault(name, Counter())
+            gaps.update(c.gaps)
+            last = self.last.setdefault(name, [0] * len(c.first))
+            for r, (s, e) in enumerate(zip(c.first, c.last, strict=True)):
+                if s < 0:
+                    continue
+                if base + s > last[r]:
+                    gaps[base + s - last[r]] += 1
+                last[r] = base + e
+        self.length += parts.length
+
+    def alpha(self, categories: list[str]) -> tuple[dict[str, CategoryAlpha], float | None]:
+        """`unitizing.alpha_u` of the whole continuum: per category and overall."""
+        R = self.raters
+        L = float(self.length)
+        per: dict[str, CategoryAlpha] = {}
+        if R < 2 or self.length <= 0:
+            return per, None
+        sum_o = 0.0
+        sum_e = 0.0
+        for name in categories:
+            lengths = self.lengths.get(name)
+            if not lengths:
+                continue
+            d_o = 2.0 * float(self.observed[name]) / (R * (R - 1) * L * L)
+            gaps = Counter(self.gaps[name])
+            for end in self.last[name]:
+                if self.length > end:
+                    gaps[self.length - end] += 1
+            values = sorted(gaps)
+            # per gap value (ascending): Σ and count of the gaps at least that long, exactly
+            suffix_sum = [0] * (len(values) + 1)
+            suffix_n = [0] * (len(values) + 1)
+            for k in range(len(values) - 1, -1, -1):
+                v = values[k]
+                suffix_sum[k] = suffix_sum[k + 1] + v * gaps[v]
+                suffix_n[k] = suffix_n[k + 1] + gaps[v]
+            sorted_gaps = np.array(values, dtype=np.int64)
+            n_c = sum(lengths.values())
+            numerator = 0
+            ll1 = 0
+            for length, count in lengths.items():
+                at = int(np.searchsorted(sorted_gaps, length, side="left"))
+                gap_term = suffix_sum[at] - (length - 1) * suffix_n[at]
+                within = (n_c - 1) * (2 * length**3 - 3 * length**2 + length) // 3
+                numerator += count * (within + length * length * gap_term)
+                ll1 += count * length * (length - 1)
+            denominator = R * L * (R * L - 1.0) - float(ll1)
+            d_e = float(numerator) * 2.0 / L / denominator if denominator > 0 else 0.0
+            if d_e > 0:
+                value: float | None = 0.0 if d_o == d_e else 1.0 - d_o / d_e
+            else:
+                value = None
+            per[name] = CategoryAlpha(d_o, d_e, value)
+            sum_o += d_o
+            sum_e += d_e
+        return per, (1.0 - sum_o / sum_e) if sum_e > 0 else None
+
+
+def alpha_u(study: UnitizingStudy) -> AlphaU:
+    """α_U per category and overall (see the module docstring for the definitions)."""
+    totals = UnitTotals()
+    totals.add(unit_parts(study))
+    per, overall = totals.alpha(list(study.categories))
     return AlphaU(per, overall)
 
 

@@ -211,24 +211,25 @@ def agree(
     except AgreementError as exc:
         raise fail(str(exc)) from None
     if as_json:
-        typer.echo(safe_json(orjson.dumps(report.as_dict()).decode()))
+        for piece in report.json():  # a large corpus's report is written as it is read
+            typer.echo(safe_json(piece.decode()), nl=False)
+        typer.echo("")
     else:
         render(report, Console())
 
 
 def _report(files: list[Path], match: str, spans_key: str | None) -> AgreementReport:
     """Read on every core (`agreement.collect`), a bar on stderr while it takes time."""
-    from annotations.agreement.collect import corpus_from_files
-    from annotations.agreement.report import no_gc, report_from_corpus
+    from annotations.agreement.collect import report_from_files
+    from annotations.agreement.report import no_gc
     from annotations.cli.bar import Bar
     from annotations.stream.runner import WorkerLost
 
     with no_gc(), Bar() as bar:
         try:
-            corpus = corpus_from_files(files, bar, read_options={"spans_key": spans_key})
+            return report_from_files(files, match, bar, read_options={"spans_key": spans_key})
         except WorkerLost as exc:
             raise fail(str(exc)) from None
-        return report_from_corpus(corpus, match)
 
 
 def _against_gold(

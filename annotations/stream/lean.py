@@ -6,9 +6,10 @@ k-th range of every file to one worker task (`read_parts`; annotators' files mos
 same articles in the same order); files of other formats are read in this process. Each line is
 checked as `formats.read` checks it (the same first problem, as `file:line: message`: bad
 UTF-8, NUL bytes, overlong lines, invalid JSON, anything `checks.problems` finds), then only its
-annotator, article identity (input hash and a digest of the text), answer, meta name, span
-offsets and labels, and (for `agree`) its text and token boundaries are kept, as compact columns
-(`PartRecords`): no `Record`, no `Token` objects, which is where the time went. The error raised
+annotator, article identity (input hash and a digest of the text) and answer are kept, and its
+span offsets and labels (for `stats`) or its place in the file (for `agree`, which reads the
+lines it needs again: `agreement.chunks`), as compact columns (`PartRecords`): no `Record`, no
+`Token` objects, which is where the time went. The error raised
 is the one reading the files one after the other would raise (that of the first file with one).
 
 The token check is the one of `checks._tokens_fine` done column-wise (a token line has hundreds),
@@ -65,11 +66,17 @@ def text_digest(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big")
 
 
+# of one line: its text, meta name, spans as (start, end, label) rows (label: index into
+# `PartRecords.labels`) and the boundaries of the tokens agreement counts (`counted`)
+Kept = tuple[str, str | None, I64, I32]
+
+
 @dataclass(frozen=True, slots=True)
 class PartTask:
     part: Part
-    agree: bool  # also texts, names, span offsets and token boundaries (else: what stats needs)
+    index: bool  # where each line is, not its spans (`agreement.index`)
     file: int = 0  # the file's place among the inputs
+    keep: bool = False  # (index) also what agreement needs of the lines with tokens: `Kept`
 
 
 @dataclass(slots=True)
@@ -84,13 +91,14 @@ class PartRecords:
     hashes: list[int] = field(default_factory=list)  # `_input_hash`, else computed
     digests: list[int] = field(default_factory=list)  # `text_digest(text)`
     answers: list[str | None] = field(default_factory=list)
-    names: list[str | None] = field(default_factory=list)  # `name_from_meta` (agree)
-    texts: list[str] = field(default_factory=list)  # (agree)
     labels: list[str] = field(default_factory=list)  # this part's label names
     span_counts: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
     spans: I32 = field(default_factory=lambda: np.zeros((0, 3), np.int32))  # start, end, label
-    token_counts: I64 = field(default_factory=lambda: np.zeros(0, np.int64))  # -1: no tokens
-    tokens: I32 = field(default_factory=lambda: np.zeros((0, 2), np.int32))  # start, end
+    # (index) where each line is in its file: its first byte and its length, newline excluded
+    # and, when asked (`PartTask.keep`), what agreement needs of a line with tokens (else None)
+    kept: list[Kept | None] = field(default_factory=list)
+    starts: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
+    lengths: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @property
     def count(self) -> int:
@@ -223,9 +231,22 @@ def counted(pairs: Iterable[tuple[int, int]], text: str) -> I32:
     return np.array(kept, dtype=np.int32).reshape(-1, 2)
 
 
-def _lines(part: Part, data: bytes) -> list[tuple[int, bytes]]:
-    """(line number, bytes) of each non-blank line, as `store.lines.iter_raw_lines` gives them;
-    its errors (another encoding, an overlong line) raise."""
+def token_bounds(tokens: list[dict[str, Any]], text: str) -> I32:
+    """`counted` of tokens already checked (`checked`): their starts and ends, blank ones left
+    out, column-wise."""
+    if not tokens:
+        return np.zeros((0, 2), np.int32)
+    s = np.fromiter(map(_START, tokens), np.int64, len(tokens))
+    e = np.fromiter(map(_END, tokens), np.int64, len(tokens))
+    keep = (e > s) & ~np.fromiter(map(str.isspace, map(_TEXT, tokens)), bool, len(tokens))
+    bounds = np.stack([s, e], axis=1).astype(np.int32)
+    return bounds if keep.all() else bounds[keep]
+
+
+def _lines(part: Part, data: bytes) -> list[tuple[int, int, bytes]]:
+    """(line number, offset in the file, bytes) of each non-blank line, as
+    `store.lines.iter_raw_lines` gives them; its errors (another encoding, an overlong line)
+    raise."""
     bom = len(BOM) if part.first_line == 1 and part.start == len(BOM) else 0
     lines = data.split(b"\n")
     ends_with_newline = data.endswith(b"\n")
@@ -238,7 +259,10 @@ def _lines(part: Part, data: bytes) -> list[tuple[int, bytes]]:
             raise InputError(part.path, 0, problem)
     out = []
     last = len(lines) - 1
+    at = part.start
     for k, raw in enumerate(lines):
+        where = at
+        at += len(raw) + 1
         lineno = part.first_line + k
         extra = bom if k == 0 else 0
         if len(raw) + extra > MAX_LINE_BYTES:
@@ -251,7 +275,7 @@ def _lines(part: Part, data: bytes) -> list[tuple[int, bytes]]:
             )
         raw = raw.rstrip(b"\r\n")
         if raw.strip():
-            out.append((lineno, raw))
+            out.append((lineno, where, raw))
     return out
 
 
@@ -260,7 +284,7 @@ def read_part(task: PartTask, cache: TokenCache | None = None) -> PartRecords:
     part = task.part
     out = PartRecords(part.path, part.size, task.file)
     try:
-        _read(part, task.agree, out, cache or TokenCache())
+        _read(part, task.index, out, cache or TokenCache(), task.keep)
     except InputError as exc:
         out.error = (exc.line, exc.message)
     return out
@@ -273,7 +297,7 @@ def read_parts(tasks: tuple[PartTask, ...]) -> list[PartRecords]:
     return [read_part(task, cache) for task in tasks]
 
 
-def _read(part: Part, agree: bool, out: PartRecords, cache: TokenCache) -> None:
+def _read(part: Part, index: bool, out: PartRecords, cache: TokenCache, keep: bool) -> None:
     with open_input(part.path) as fh:
         fh.seek(part.start)
         data = fh.read(part.size)
@@ -281,9 +305,9 @@ def _read(part: Part, agree: bool, out: PartRecords, cache: TokenCache) -> None:
     label_ids: dict[str, int] = {}
     span_counts: list[int] = []
     span_rows: list[tuple[int, int, int]] = []
-    token_counts: list[int] = []
-    token_arrays: list[I32] = []
-    for lineno, raw in _lines(part, data):
+    starts: list[int] = []
+    lengths: list[int] = []
+    for lineno, where, raw in _lines(part, data):
         obj = decode_line(raw, path, lineno)
         bounds = checked(obj, path, lineno, cache)
         text: str = obj["text"]
@@ -292,28 +316,35 @@ def _read(part: Part, agree: bool, out: PartRecords, cache: TokenCache) -> None:
         out.hashes.append(h if h is not None else input_hash(text))
         out.digests.append(text_digest(text))
         out.answers.append(obj.get("answer"))
-        spans = obj.get("spans") or ()
-        for span in spans:
-            label = span["label"]
-            k = label_ids.get(label)
-            if k is None:
-                k = label_ids[label] = len(label_ids)
-            span_rows.append((span["start"], span["end"], k))
-        span_counts.append(len(spans))
-        if agree:
-            out.texts.append(text)
-            out.names.append(name_from_meta(obj.get("meta")))
-            if bounds is None:
-                token_counts.append(-1)
+        if index:
+            starts.append(where)
+            lengths.append(len(raw))
+            if keep and bounds is not None:
+                kept = np.array(_rows(obj, label_ids), dtype=np.int64).reshape(-1, 3)
+                out.kept.append((text, name_from_meta(obj.get("meta")), kept, bounds))
             else:
-                token_counts.append(len(bounds))
-                token_arrays.append(bounds)
+                out.kept.append(None)
+            continue
+        rows = _rows(obj, label_ids)
+        span_rows.extend(rows)
+        span_counts.append(len(rows))
+    out.starts = np.array(starts, dtype=np.int64)
+    out.lengths = np.array(lengths, dtype=np.int64)
     out.labels = list(label_ids)
     out.span_counts = np.array(span_counts, dtype=np.int64)
     out.spans = np.array(span_rows, dtype=np.int32).reshape(-1, 3)
-    out.token_counts = np.array(token_counts, dtype=np.int64)
-    if token_arrays:
-        out.tokens = np.concatenate(token_arrays)
+
+
+def _rows(obj: dict[str, Any], label_ids: dict[str, int]) -> list[tuple[int, int, int]]:
+    """The record's spans as (start, end, label), the label numbered in `label_ids`."""
+    rows = []
+    for span in obj.get("spans") or ():
+        label = span["label"]
+        k = label_ids.get(label)
+        if k is None:
+            k = label_ids[label] = len(label_ids)
+        rows.append((span["start"], span["end"], k))
+    return rows
 
 
 @dataclass(slots=True)
@@ -326,19 +357,24 @@ class _File:
 def read_files(
     paths: Iterable[str | Path],
     fmt: str | None,
-    agree: bool,
+    index: bool,
     on_part: Callable[[PartRecords], None],
     on_record: Callable[[int, Record], None],
     progress: Progress,
     processes: int | None = None,
     read_options: Mapping[str, Any] | None = None,
+    run: Runner | None = None,
+    keep: Callable[[], bool] | None = None,
 ) -> None:
     """Every record of `paths`: the JSONL files' parts read by the workers, the k-th part of
     each file in one task (`read_parts`), each given to `on_part`; the records of other
     formats read here (`formats.read(path, fmt, **read_options)`) and given to
     `on_record(file index, record)`. Calls come in order within a file, not across files: the
     caller keeps a table per file. Raises the error reading the files one after the other would:
-    that of the first file with one."""
+    that of the first file with one. `index`: of each JSONL line its place in the file
+    (`PartRecords.starts`, `lengths`) rather than its spans, for a second pass to read it.
+    `run`: the workers to use (left open for that pass), else some are started and closed.
+    `keep()`, asked before each task: whether its lines with tokens come with `Kept` data."""
     from annotations.formats import read
 
     options = dict(read_options or {})
@@ -361,7 +397,7 @@ def read_files(
     def groups() -> Iterator[tuple[PartTask, ...]]:
         for k in range(max((len(f.parts) for f in files), default=0)):
             group = [
-                PartTask(f.parts[k], agree, i)
+                PartTask(f.parts[k], index, i, index and keep is not None and keep())
                 for i, f in enumerate(files[:limit])
                 if k < len(f.parts)
             ]
@@ -370,10 +406,11 @@ def read_files(
 
     total = input_bytes([f.path for f in files])
     progress.phase("reading", total)
-    run = pick_runner(total, processes)
+    own = run is None
+    workers = pick_runner(total, processes) if run is None else run
     records = [0] * len(files)
     try:
-        for results in run.map(read_parts, groups()):
+        for results in workers.map(read_parts, groups()):
             for part in results:
                 if part.file >= limit:
                     continue
@@ -385,7 +422,8 @@ def read_files(
                 records[part.file] += part.count
                 progress.advance(part.size, part.count)
     finally:
-        run.close()
+        if own:
+            workers.close()
     for i, f in enumerate(files[:limit]):
         if f.kind in JSONL and not records[i]:
             errors[i] = InputError(f.path, 0, "file is empty (no records)")

@@ -244,8 +244,9 @@ def _moved(span: dict[str, Any], tokens: list[dict[str, Any]] | None, n: int) ->
     return {**span, "token_end": te, "end": tokens[te]["end"]}
 
 
-def _child(command: list[str], out: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of a child process (its own, `os.wait4`), stdout to `out`."""
+def _child(command: list[str], out: Path) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and CPU seconds (with its worker processes) of a child
+    process (`os.wait4`), stdout to `out`."""
     t0 = time.perf_counter()
     with open(out, "wb") as fh:
         child = subprocess.Popen(command, stdout=fh, stderr=subprocess.PIPE)
@@ -255,7 +256,7 @@ def _child(command: list[str], out: Path) -> tuple[float, float]:
     seconds = time.perf_counter() - t0
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{' '.join(command[:4])} … failed: {err.decode(errors='replace')}")
-    return seconds, usage.ru_maxrss / 1e3  # KB on Linux
+    return seconds, usage.ru_maxrss / 1e3, usage.ru_utime + usage.ru_stime  # KB on Linux
 
 
 def bench_end_to_end(
@@ -274,7 +275,7 @@ def bench_end_to_end(
         what = f"{n_articles:,} articles × {len(ANNOTATORS)} files of {size / 1e6:,.0f} MB"
         command = [sys.executable, "-m", "tui", "agree", "--json", *map(str, files)]
         log("agree: relecture agree --json …")
-        seconds, peak = _child(command, root / "agree.json")
+        seconds, peak, _ = _child(command, root / "agree.json")
         rows: list[tuple[str, float, str, float | None]] = [
             (f"agree --json end to end ({what}): wall", seconds, "s", END_TO_END_BUDGET_S),
             ("agree --json end to end: peak memory (RSS)", peak, "MB", END_TO_END_BUDGET_MB),
@@ -282,7 +283,7 @@ def bench_end_to_end(
         if peers:
             log("agree: the peers' script (sklearn, statsmodels, krippendorff, nervaluate) …")
             script = [sys.executable, "-m", "tests.bench.child_agree_peers", *map(str, files)]
-            p_seconds, p_peak = _child(script, root / "peers.json")
+            p_seconds, p_peak, _ = _child(script, root / "peers.json")
             done = orjson.loads((root / "peers.json").read_bytes())
             missing = " (nervaluate not installed)" if done.get("nervaluate") else ""
             rows += [
@@ -311,10 +312,11 @@ def bench_large(
         size = sum(p.stat().st_size for p in files)
         command = [sys.executable, "-m", "tui", "agree", "--json", *map(str, files)]
         log("agree: relecture agree --json …")
-        seconds, peak = _child(command, root / "agree.json")
+        seconds, peak, cpu = _child(command, root / "agree.json")
         what = f"{n_articles:,} articles × 2 files, {size / 1e9:.1f} GB, no tokens"
         return [
             (f"agree --json ({what}): wall", seconds, "s", None),
+            (f"agree --json ({what}): CPU time, workers included", cpu, "s", None),
             (f"agree --json ({what}): peak memory (RSS)", peak, "MB", LARGE_BUDGET_MB),
         ]
     finally:
