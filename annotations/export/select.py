@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from operator import itemgetter
 
@@ -69,7 +69,7 @@ class Row:
 
 @dataclass
 class Selection:
-    rows: list[Row]
+    rows: Sequence[Row]  # a list, or a `columns.RowTable` (made on an index, rows on demand)
     policy: str
     lines: int = 0  # records read
     current: int = 0  # latest per annotator and article
@@ -195,6 +195,8 @@ def select(
         sel.left_out["articles whose text is only whitespace"] += blank
     accepted = ("accept",) if require_answer else ("accept", NO_ANSWER)
 
+    rows: list[Row] = []
+    sel.rows = rows
     if policy == "majority":
         for name, group in articles:
             before = set(sel.left_out)
@@ -203,7 +205,7 @@ def select(
                 sel.reason_at[reason] = len(sel.reason_at)
             if row is not None:
                 row.position = len(sel.reason_at)
-                sel.rows.append(row if defer_votes else voted(row, sel.left_out))
+                rows.append(row if defer_votes else voted(row, sel.left_out))
         return sel
 
     if policy == "gold" and multi:
@@ -217,7 +219,6 @@ def select(
                     "per article; use --policy majority, annotator:NAME or all"
                 )
     keep = {"accept"} if require_answer else {"accept", None}
-    rows = sel.rows
     for name, group in articles:
         h: int = group[0][0].input_hash  # type: ignore[assignment]  # filled above
         for record, where in group:
