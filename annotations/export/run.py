@@ -31,6 +31,7 @@ from annotations.export.card import Summary, readme
 from annotations.export.chunks import Spec, build, chunks, load
 from annotations.export.columns import RowTable, multi_records, select_index
 from annotations.export.index import Index, check_lines, scan
+from annotations.export.lines import LINE_FORMATS
 from annotations.export.options import (
     FORMATS,
     MARKER,
@@ -59,6 +60,9 @@ __all__ = ["FORMATS", "MARKER", "ExportResult", "Options", "export", "export_rec
 
 STREAMED = ("jsonl", "prodigy")
 PARALLEL_FROM = 8 << 20  # bytes of input: below, worker processes cost more than they save
+# rows per chunk of a line export (its pieces are only joined: any size gives the same files):
+# fewer than `chunks.CHUNK`, as a chunk's records with their tokens are what a worker holds
+LINE_CHUNK = 512
 
 
 @dataclass
@@ -306,7 +310,8 @@ def _export_rows(
     spec = Spec(options.fmt, tuple(labels), options.align, options.fmt in ONE_TAG_PER_TOKEN, paths)
     prog.phase("writing", len(selection.rows))
     with atomic.written_whole(out, "export", notice) as tmp:
-        built = run.map(partial(build, spec), chunks(splits))
+        size = LINE_CHUNK if options.fmt in LINE_FORMATS else None
+        built = run.map(partial(build, spec), chunks(splits, size))
         features = write_folder(
             tmp, options.fmt, splits, labels, summary, _counted(built, selection), report, prog
         )
