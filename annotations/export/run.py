@@ -3,8 +3,9 @@ whole or not at all (`annotations.store.atomic`: a scratch folder beside DIR, fs
 an existing DIR is replaced only with `force` and only when it is an earlier export).
 
 JSONL inputs (ours, Prodigy's) are exported in two passes, in flat memory: pass 1 indexes every
-line (`index`: what the selection needs and where the line is), the selection runs on that index,
-and pass 2 reads the chosen lines again by byte range, chunk by chunk, in worker processes
+line (`index`: what the selection needs and where the line is, in numpy columns), the selection
+runs on those columns (`columns`: tens of bytes an article, rows made a chunk at a time), and
+pass 2 reads the chosen lines again by byte range, chunk by chunk, in worker processes
 (`chunks`), while this process writes the pieces in order (`write`). Other formats are read
 into memory first and take the same way from there (`export_records`), so the two give the same
 files.
