@@ -23,9 +23,15 @@ from typing import Any, overload
 
 import numpy as np
 
-from annotations.errors import UsageError
 from annotations.export.index import ANSWER_CODES, Index, Stub
-from annotations.export.select import NO_ANSWER, Row, Selection, _reason
+from annotations.export.select import (
+    NO_ANSWER,
+    Row,
+    Selection,
+    not_gold,
+    reason,
+    resolve_policy,
+)
 
 Array = np.ndarray[Any, Any]
 
@@ -239,19 +245,7 @@ def select_index(
         if name is not None
     )
 
-    if policy is None:
-        if multi:
-            raise UsageError(
-                f"{multi:,} article{'s' * (multi != 1)} have records from several annotators "
-                f"({', '.join(names) or 'unnamed'}): say what to {purpose} with --policy majority, "
-                "annotator:NAME or all (gold if the file is already adjudicated)"
-            )
-        policy = "gold"
-    if policy == "annotator" and annotator not in names:
-        raise UsageError(
-            f"no records by annotator {annotator!r} (annotators: {', '.join(names) or 'none'})"
-        )
-
+    policy = resolve_policy(policy, annotator, multi, names, purpose)
     sel = Selection([], policy, n, len(cur_line), n_articles, multi, names)
     for code, k in _first_seen(index.answer[cur_line]):
         sel.answers[_answer_name(code)] = k
@@ -276,16 +270,16 @@ def select_index(
         answered = np.zeros(n_articles, np.int64)  # the set of answers, as bits
         for code in range(len(ANSWER_CODES)):
             answered |= (np.bincount(g_art[g_ans == code], minlength=n_articles) > 0) << code
-        reason = np.full(n_articles, -1, np.int64)
-        reason[kept_art & (voters == 0)] = answered[kept_art & (voters == 0)]
-        reason[kept_art & (voters > 0) & (voters <= rejecters)] = _TIE
-        met = np.flatnonzero(reason >= 0)
+        why = np.full(n_articles, -1, np.int64)  # per article: the reason code, if left out
+        why[kept_art & (voters == 0)] = answered[kept_art & (voters == 0)]
+        why[kept_art & (voters > 0) & (voters <= rejecters)] = _TIE
+        met = np.flatnonzero(why >= 0)
         first_met: list[int] = []
-        for code, k in _first_seen(reason[met]):
-            why = _majority_reason(code)
-            sel.left_out[why] += k
-            sel.reason_at[why] = len(sel.reason_at)
-            first_met.append(int(met[np.argmax(reason[met] == code)]))
+        for code, k in _first_seen(why[met]):
+            text = _majority_reason(code)
+            sel.left_out[text] += k
+            sel.reason_at[text] = len(sel.reason_at)
+            first_met.append(int(met[np.argmax(why[met] == code)]))
         rows = np.flatnonzero(kept_art & (voters > rejecters))
         voter_line = g_line[is_voter & (voters > rejecters)[g_art]]
         voter_ptr = np.r_[0, np.cumsum(voters[rows])]
@@ -307,19 +301,15 @@ def select_index(
         if len(several):
             k = int(several[0])
             first_stub, second_stub = index.stubs(g_line[ptr[k] : ptr[k] + 2])
-            raise UsageError(
-                f"{index.where(int(g_line[ptr[k]]), paths)}: --policy gold, but this article "
-                f"also has a record by {second_stub.annotator or 'an unnamed annotator'} "
-                f"(besides {first_stub.annotator or 'an unnamed one'}): an adjudicated file has "
-                "one record per article; use --policy majority, annotator:NAME or all"
-            )
+            where = index.where(int(g_line[ptr[k]]), paths)
+            raise not_gold(where, first_stub.annotator, second_stub.annotator)
     considered = in_kept
     if policy == "annotator":
         code_of = index.annotators.index(annotator)
         considered = in_kept & (index.annotator[g_line] == code_of)
     kept = considered & np.isin(g_ans, accepted)
     for code, k in _first_seen(g_ans[considered & ~kept]):
-        sel.left_out[_reason(_answer_name(code))] += k
+        sel.left_out[reason(_answer_name(code))] += k
     sel.rows = RowTable(picked(g_line[kept], g_art[kept], multi_lines=multi_lines))
     if policy == "annotator":
         has = np.bincount(g_art[considered], minlength=n_articles) > 0
