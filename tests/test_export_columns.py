@@ -106,7 +106,7 @@ def _assert_same(old: Selection, new: Selection) -> None:
     assert multi_records(new) == multi
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     lines=st.lists(LINE, min_size=1, max_size=40),
     files=st.integers(1, 2),
