@@ -3,7 +3,6 @@ of its first line, so that a worker can read its range alone and still say `file
 
 from __future__ import annotations
 
-import mmap
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,26 +29,42 @@ class Part:
 
 def split(path: str | Path, target_bytes: int = 32 << 20, min_parts: int = 1) -> list[Part]:
     """Cut `path` into parts of about `target_bytes` (at least `min_parts` when the file has
-    enough lines), at newlines. A leading UTF-8 BOM is outside every part."""
+    enough lines), at newlines. A leading UTF-8 BOM is outside every part. The file is read
+    with `pread`, not mapped: a mapping would count the whole file in this process's memory."""
     with open_input(path) as fh:
-        size = os.fstat(fh.fileno()).st_size
+        fd = fh.fileno()
+        size = os.fstat(fd).st_size
         if size == 0:
             return []
-        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-            start = len(BOM) if mm[: len(BOM)] == BOM else 0
-            step = max(1, min(target_bytes, (size - start) // max(1, min_parts) + 1))
-            parts: list[Part] = []
-            line = 1
-            while start < size:
-                cut = min(size, start + step)
-                if cut < size:
-                    nl = mm.find(b"\n", cut - 1)
-                    cut = size if nl < 0 else nl + 1
-                parts.append(Part(str(path), start, cut, line))
-                line += _newlines(mm, start, cut)
-                start = cut
-            return parts
+        start = len(BOM) if os.pread(fd, len(BOM), 0) == BOM else 0
+        step = max(1, min(target_bytes, (size - start) // max(1, min_parts) + 1))
+        parts: list[Part] = []
+        line = 1
+        while start < size:
+            cut = min(size, start + step)
+            if cut < size:
+                nl = _find_newline(fd, cut - 1, size)
+                cut = size if nl < 0 else nl + 1
+            parts.append(Part(str(path), start, cut, line))
+            line += _newlines(fd, start, cut)
+            start = cut
+        return parts
 
 
-def _newlines(mm: mmap.mmap, start: int, end: int, chunk: int = 8 << 20) -> int:
-    return sum(mm[i : min(end, i + chunk)].count(b"\n") for i in range(start, end, chunk))
+def _find_newline(fd: int, pos: int, size: int, chunk: int = 1 << 16) -> int:
+    """The offset of the first newline at `pos` or after (-1: none)."""
+    while pos < size:
+        data = os.pread(fd, min(chunk, size - pos), pos)
+        if not data:
+            return -1
+        nl = data.find(b"\n")
+        if nl >= 0:
+            return pos + nl
+        pos += len(data)
+    return -1
+
+
+def _newlines(fd: int, start: int, end: int, chunk: int = 8 << 20) -> int:
+    return sum(
+        os.pread(fd, min(end, i + chunk) - i, i).count(b"\n") for i in range(start, end, chunk)
+    )
