@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 from dataclasses import dataclass, replace
 from enum import Enum
 
@@ -96,11 +97,11 @@ def align(
 
         ts, te = starts.get(span.start), ends.get(span.end)
         if ts is not None and te is not None and te >= ts:
-            out.append(replace(span, token_start=ts, token_end=te))
+            out.append(_on_tokens(span, ts, te))
             continue
         if policy in (Policy.STRICT, Policy.SPLIT):
             issues.append(issue("does not start and end on tokens", True))
-            out.append(replace(span, token_start=None, token_end=None))
+            out.append(_on_tokens(span, None, None))
             continue
         if policy is Policy.EXPAND:
             first = max(bisect.bisect_right(token_starts, span.start) - 1, 0)
@@ -135,12 +136,16 @@ def align(
 def _split_tokens(
     tokens: list[Token], cuts: set[int]
 ) -> tuple[list[Token], list[tuple[int, int, str]]]:
-    """Split every token that has a cut strictly inside it; renumber ids."""
+    """Split every token that has a cut strictly inside it; renumber ids (from the first token
+    split on: the tokens before it are kept as they are)."""
+    first = _first_cut_token(tokens, cuts)
+    if first is None:
+        return tokens, []
     notes: list[tuple[int, int, str]] = []
     inner = sorted(cuts)
-    out: list[Token] = []
+    out: list[Token] = tokens[:first]
     changed = False
-    for tok in tokens:
+    for tok in itertools.islice(tokens, first, None):
         lo = bisect.bisect_right(inner, tok.start)
         hi = bisect.bisect_left(inner, tok.end)
         if lo >= hi:
@@ -161,3 +166,39 @@ def _split_tokens(
                 )
             )
     return out, notes
+
+
+def _first_cut_token(tokens: list[Token], cuts: set[int]) -> int | None:
+    """The index of the first token with a cut strictly inside it (None: no such token), looked
+    up per cut rather than per token when the tokens are in order and do not overlap (the
+    usual case: a few cuts, hundreds of tokens)."""
+    starts = [t.start for t in tokens]
+    ends = [t.end for t in tokens]
+    if not all(map(operator.le, ends[:-1], starts[1:])) or not all(map(operator.le, starts, ends)):
+        inner = sorted(cuts)
+        for i, tok in enumerate(tokens):
+            if bisect.bisect_right(inner, tok.start) < bisect.bisect_left(inner, tok.end):
+                return i
+        return None
+    first: int | None = None
+    for cut in cuts:
+        i = bisect.bisect_right(starts, cut) - 1
+        if i >= 0 and starts[i] < cut < ends[i] and (first is None or i < first):
+            first = i
+    return first
+
+
+def _on_tokens(span: Span, token_start: int | None, token_end: int | None) -> Span:
+    """`replace(span, token_start=..., token_end=...)`, without its per-call introspection."""
+    if type(span) is not Span:
+        return replace(span, token_start=token_start, token_end=token_end)
+    return Span(
+        span.start,
+        span.end,
+        span.label,
+        token_start,
+        token_end,
+        span.source,
+        span.score,
+        span.extra,
+    )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import os
 from collections import Counter
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -273,13 +273,13 @@ def warm(fmt: str) -> None:
         features(())
 
 
-def chunks(splits: dict[str, list[Row]], size: int | None = None) -> list[Chunk]:
+def chunks(splits: Mapping[str, Sequence[Row]], size: int | None = None) -> Iterator[Chunk]:
+    """The chunks of every split, in order, made as they are asked for (rows from an index are
+    made then: see `columns.RowTable`)."""
     size = size or CHUNK
-    return [
-        Chunk(split, rows[i : i + size])
-        for split, rows in splits.items()
-        for i in range(0, len(rows), size)
-    ]
+    for split, rows in splits.items():
+        for i in range(0, len(rows), size):
+            yield Chunk(split, list(rows[i : i + size]))
 
 
 def paths_of(inputs: Sequence[Path]) -> tuple[str, ...]:

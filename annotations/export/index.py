@@ -1,11 +1,13 @@
 """Pass 1 of a streaming export: what decides the selection, for every line of the JSONL inputs.
 
-Each line gives a `Stub`: its annotator, `_input_hash`, a digest of its text (an article is its
-hash and its text: `Record.article_key`), its answer, the labels of its spans and where it is
-(file, byte offset and length, line number). `annotations.export.select` chooses rows from stubs
-exactly as from records; pass 2 (`annotations.export.chunks`) reads the chosen lines again by
-byte range. Nothing else of a line is kept, so the index of 1M lines is ~200 MB however large
-the articles are.
+Each line gives one entry of an `Index`, held in numpy columns (~51 bytes a line: 1M lines in
+~50 MB, however large the articles are): its annotator, `_input_hash`, a digest of its text (an
+article is its hash and its text: `Record.article_key`), its answer, the labels of its spans
+(annotators and label sets as codes into small tables) and where it is (file, byte offset and
+length, line number). `annotations.export.columns` makes the selection on those columns, and
+a line becomes a `Stub` (what `annotations.export.select` chooses from, duck-typed as a record)
+only when pass 2 (`annotations.export.chunks`) needs it, a chunk at a time, to read it again by
+byte range.
 
 The lines are parsed with simdjson (validating, ~10× faster than building Python objects for a
 line with tokens) in worker processes, one byte range each; a line simdjson reads otherwise than
@@ -20,11 +22,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from sys import intern
 from typing import Any
 
 import simdjson
@@ -52,10 +52,7 @@ class Digest(bytes):
 
 
 def digest(text: str) -> Digest:
-    flag = b"\x01" if text.isspace() else b"\x00"
-    return Digest(
-        flag + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-    )
+    return Digest((b"\x01" if text.isspace() else b"\x00") + _blake(text))
 
 
 @dataclass(slots=True)
@@ -88,23 +85,33 @@ class PartTask:
     default_annotator: str | None
 
 
-# what a worker sends back for one part: columns, not objects (cheap to pickle)
-PartIndex = tuple[list[Any], ...]
+# what a worker sends back for one part: numpy columns and the small tables their codes index
+# (cheap to pickle, and what the index keeps as they are)
+PartIndex = dict[str, Any]
+
+ANSWER_CODES: tuple[str | None, ...] = (None, *ANSWERS)
+_ANSWER_CODE = {a: i for i, a in enumerate(ANSWER_CODES)}
+_U64 = 1 << 64
 
 
 def scan_part(task: PartTask) -> PartIndex:
     """Pass 1 over one byte range (run in a worker)."""
+    import numpy as np
+
     part = task.part
     parser = simdjson.Parser()
-    annotators: list[str | None] = []
-    hashes: list[int] = []
-    digests: list[bytes] = []  # made `Digest`s by `scan`: a cluster may send plain bytes
-    answers: list[str | None] = []
-    labels: list[tuple[str, ...]] = []
+    who_codes: dict[str | None, int] = {}
+    label_codes: dict[tuple[str, ...], int] = {}
+    annotators: list[int] = []
+    bits: list[int] = []  # the hash's 64 bits, as a signed integer
+    big: list[bool] = []  # a hash of 2**63 or more (its bits are negative)
+    digests: list[bytes] = []
+    blank: list[bool] = []
+    answers: list[int] = []
+    labels: list[int] = []
     offsets: list[int] = []
     lengths: list[int] = []
     lines: list[int] = []
-    label_tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
     path = part.path
     for lineno, offset, raw in _lines(part):
         try:
@@ -121,15 +128,36 @@ def scan_part(task: PartTask) -> PartIndex:
             del obj
         if who is None:
             who = task.default_annotator
-        annotators.append(intern(who) if who is not None else None)
-        hashes.append(h if h is not None else input_hash(text))
-        digests.append(digest(text))
-        answers.append(answer)
-        labels.append(label_tuples.setdefault(used, used))
+        annotators.append(who_codes.setdefault(who, len(who_codes)))
+        if h is None:
+            h = input_hash(text)
+        bits.append(h - _U64 if h >= 1 << 63 else h)
+        big.append(h >= 1 << 63)
+        digests.append(_blake(text))
+        blank.append(text.isspace())
+        answers.append(_ANSWER_CODE[answer])
+        labels.append(label_codes.setdefault(used, len(label_codes)))
         offsets.append(offset)
         lengths.append(len(raw))
         lines.append(lineno)
-    return annotators, hashes, digests, answers, labels, offsets, lengths, lines
+    return {
+        "annotator": np.array(annotators, np.int32),
+        "annotators": list(who_codes),
+        "bits": np.array(bits, np.int64),
+        "big": np.array(big, np.bool_),
+        "digest": np.frombuffer(b"".join(digests), "<u8").copy(),
+        "blank": np.array(blank, np.bool_),
+        "answer": np.array(answers, np.int8),
+        "labels": np.array(labels, np.int32),
+        "label_sets": list(label_codes),
+        "offset": np.array(offsets, np.int64),
+        "length": np.array(lengths, np.int32),
+        "line": np.array(lines, np.int64),
+    }
+
+
+def _blake(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
 
 
 def _fields(obj: Any, path: str, lineno: int) -> tuple[Any, Any, str, Any, tuple[str, ...]]:
@@ -225,35 +253,110 @@ def file_parts(path: Path, file: int, default: str | None, processes: int) -> li
     return [PartTask(part, file, default) for part in parts]
 
 
-class Lines:
-    """Where every line of the inputs is (file, offset, length, line number), 32 bytes a line:
-    what pass 2 reads again to check the lines no row holds (`unchosen`)."""
+COLUMNS = ("annotator", "bits", "big", "digest", "blank", "answer", "labels", "offset", "length")
+
+
+class Index:
+    """Every line of the inputs, in file order, in numpy columns (see the module docstring):
+    `annotator` and `labels` are codes into `annotators` and `label_sets`, `answer` a code
+    into `ANSWER_CODES`; a hash is `bits` (its 64 bits, signed) and `big` (2**63 or more)."""
 
     def __init__(self) -> None:
-        self.cols = [array("q"), array("q"), array("q"), array("q")]
+        import numpy as np
 
-    def add(self, file: int, offsets: list[int], lengths: list[int], lines: list[int]) -> None:
-        files, offs, lens, nums = self.cols
-        files.extend([file] * len(offsets))
-        offs.extend(offsets)
-        lens.extend(lengths)
-        nums.extend(lines)
+        self.annotators: list[str | None] = []
+        self.label_sets: list[tuple[str, ...]] = []
+        self._who: dict[str | None, int] = {}
+        self._sets: dict[tuple[str, ...], int] = {}
+        self._parts: list[dict[str, Any]] = []
+        self.annotator = self.labels = self.file = self.length = np.zeros(0, np.int32)
+        self.bits = self.offset = self.line = np.zeros(0, np.int64)
+        self.digest = np.zeros(0, np.uint64)
+        self.big = self.blank = np.zeros(0, np.bool_)
+        self.answer = np.zeros(0, np.int8)
 
-    def unchosen(self, chosen: set[int], size: int = 2048) -> Iterator[list[tuple[int, ...]]]:
-        """The lines whose `key(file, line)` is not in `chosen`, in file order, in batches."""
-        batch: list[tuple[int, ...]] = []
-        for loc in zip(*self.cols, strict=True):
-            if key(loc[0], loc[3]) not in chosen:
-                batch.append(loc)
-                if len(batch) == size:
-                    yield batch
-                    batch = []
-        if batch:
-            yield batch
+    def __len__(self) -> int:
+        return len(self.line)
 
+    def add(self, file: int, part: PartIndex) -> None:
+        """One part's columns (in file order), their codes made the index's own."""
+        import numpy as np
 
-def key(file: int, line: int) -> int:
-    return (file << 40) | line
+        who = [self._code(self._who, self.annotators, name) for name in part["annotators"]]
+        sets = [self._code(self._sets, self.label_sets, used) for used in part["label_sets"]]
+        cols = {name: part[name] for name in (*COLUMNS, "line")}
+        cols["annotator"] = np.array(who, np.int32)[cols["annotator"]]
+        cols["labels"] = np.array(sets, np.int32)[cols["labels"]]
+        cols["file"] = np.full(len(cols["line"]), file, np.int32)
+        self._parts.append(cols)
+
+    @staticmethod
+    def _code(codes: dict[Any, int], table: list[Any], value: Any) -> int:
+        if value not in codes:
+            codes[value] = len(table)
+            table.append(value)
+        return codes[value]
+
+    def finish(self) -> None:
+        """The parts made one column each (`add` is done)."""
+        import numpy as np
+
+        if self._parts:
+            for name in (*COLUMNS, "line", "file"):
+                setattr(self, name, np.concatenate([p[name] for p in self._parts]))
+        self._parts = []
+
+    def hash_of(self, i: int) -> int:
+        h = int(self.bits[i])
+        return h + _U64 if self.big[i] else h
+
+    def stubs(self, which: Any = None) -> list[Stub]:
+        """The lines at `which` (every line when None) as stubs."""
+        import numpy as np
+
+        at = np.arange(len(self)) if which is None else np.asarray(which, np.int64)
+        who, sets, answers = self.annotators, self.label_sets, ANSWER_CODES
+        hashes = self.bits[at].tolist()
+        bigs = self.big[at].tolist()
+        flags = self.blank[at].tolist()
+        digests = self.digest[at].astype("<u8").tobytes()
+        out = []
+        for k, (a, h, b, flag, ans, lab, f, off, n, line) in enumerate(
+            zip(
+                self.annotator[at].tolist(),
+                hashes,
+                bigs,
+                flags,
+                self.answer[at].tolist(),
+                self.labels[at].tolist(),
+                self.file[at].tolist(),
+                self.offset[at].tolist(),
+                self.length[at].tolist(),
+                self.line[at].tolist(),
+                strict=True,
+            )
+        ):
+            text = Digest((b"\x01" if flag else b"\x00") + digests[8 * k : 8 * k + 8])
+            hash_ = h + _U64 if b else h
+            out.append(Stub(who[a], hash_, text, answers[ans], sets[lab], f, off, n, line))
+        return out
+
+    def where(self, i: int, paths: Sequence[str]) -> str:
+        return f"{paths[self.file[i]]}:{self.line[i]}"
+
+    def locations(self, which: Any, size: int = 2048) -> Iterator[list[tuple[int, ...]]]:
+        """(file, offset, length, line) of the lines at `which` (in that order), in batches."""
+        for i in range(0, len(which), size):
+            at = which[i : i + size]
+            yield list(
+                zip(
+                    self.file[at].tolist(),
+                    self.offset[at].tolist(),
+                    self.length[at].tolist(),
+                    self.line[at].tolist(),
+                    strict=True,
+                )
+            )
 
 
 def check_lines(task: tuple[tuple[str, ...], list[tuple[int, ...]]]) -> None:
@@ -278,26 +381,25 @@ def scan(
     paths: Sequence[Path],
     defaults: Sequence[str | None],
     runner: Runner,
-    lines_seen: Lines | None = None,
-) -> Iterator[Stub]:
-    """Every line of `paths` as a `Stub`, in file order (parts run in `runner`'s workers);
-    `lines_seen` is told where each line is."""
+    advance: Callable[[int], None] | None = None,
+) -> Index:
+    """Every line of `paths` in an `Index` (parts run in `runner`'s workers); `advance` is told
+    how many lines each part had."""
     tasks = [
         task
         for i, (path, default) in enumerate(zip(paths, defaults, strict=True))
         for task in file_parts(path, i, default, runner.processes)
     ]
     seen = [False] * len(paths)
+    index = Index()
     for task, columns in zip(tasks, runner.map(scan_part, tasks), strict=True):
-        annotators, hashes, digests, answers, labels, offsets, lengths, lines = columns
-        seen[task.file] = seen[task.file] or bool(lines)
-        f = task.file
-        if lines_seen is not None:
-            lines_seen.add(f, offsets, lengths, lines)
-        for row in zip(
-            annotators, hashes, digests, answers, labels, offsets, lengths, lines, strict=True
-        ):
-            yield Stub(row[0], row[1], Digest(row[2]), row[3], row[4], f, row[5], row[6], row[7])
+        n = len(columns["line"])
+        seen[task.file] = seen[task.file] or bool(n)
+        index.add(task.file, columns)
+        if advance is not None:
+            advance(n)
     for path, any_line in zip(paths, seen, strict=True):
         if not any_line:
             raise InputError(path, 0, "file is empty (no records)")
+    index.finish()
+    return index

@@ -3,8 +3,9 @@ whole or not at all (`annotations.store.atomic`: a scratch folder beside DIR, fs
 an existing DIR is replaced only with `force` and only when it is an earlier export).
 
 JSONL inputs (ours, Prodigy's) are exported in two passes, in flat memory: pass 1 indexes every
-line (`index`: what the selection needs and where the line is), the selection runs on that index,
-and pass 2 reads the chosen lines again by byte range, chunk by chunk, in worker processes
+line (`index`: what the selection needs and where the line is, in numpy columns), the selection
+runs on those columns (`columns`: tens of bytes an article, rows made a chunk at a time), and
+pass 2 reads the chosen lines again by byte range, chunk by chunk, in worker processes
 (`chunks`), while this process writes the pieces in order (`write`). Other formats are read
 into memory first and take the same way from there (`export_records`), so the two give the same
 files.
@@ -22,13 +23,16 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 
 from annotations.align import Policy
 from annotations.errors import InputError, UsageError
 from annotations.export.card import Summary, readme
 from annotations.export.chunks import Spec, build, chunks, load, warm
-from annotations.export.index import Lines, Stub, check_lines, key, scan
+from annotations.export.columns import RowTable, multi_records, select_index
+from annotations.export.index import Index, check_lines, scan
+from annotations.export.lines import LINE_FORMATS
 from annotations.export.options import (
     FORMATS,
     MARKER,
@@ -46,7 +50,7 @@ from annotations.export.select import (
     parse_policy,
     select,
 )
-from annotations.export.splits import SPLIT_NAMES, assign, parse_split
+from annotations.export.splits import SPLIT_NAMES, assign, assign_codes, parse_split
 from annotations.export.write import split_name, write_folder
 from annotations.labels import DEFAULT_SCHEME, load_scheme
 from annotations.records import Record
@@ -57,6 +61,9 @@ __all__ = ["FORMATS", "MARKER", "ExportResult", "Options", "export", "export_rec
 
 STREAMED = ("jsonl", "prodigy")
 PARALLEL_FROM = 8 << 20  # bytes of input: below, worker processes cost more than they save
+# rows per chunk of a line export (its pieces are only joined: any size gives the same files):
+# fewer than `chunks.CHUNK`, as a chunk's records with their tokens are what a worker holds
+LINE_CHUNK = 512
 
 
 @dataclass
@@ -199,31 +206,28 @@ def _export_streamed(
     if not small:
         warm(options.fmt)
     run = Inline() if small else runner(options.processes, options.scheduler)
-    try:
+    names = tuple(str(p) for p in paths)
+    index = Index()
+
+    def choose(policy: str | None, annotator: str | None) -> Selection:
+        nonlocal index
         prog.phase("indexing", None)
-        names = [str(p) for p in paths]
+        index = scan(paths, _default_annotators(paths), run, prog.advance)
+        return select_index(index, names, policy, annotator, require_answer=options.require_answer)
 
-        every = Lines()
+    def check_rest(selection: Selection) -> None:
+        """The lines no row holds are checked whole too, as the whole read checks them."""
+        assert isinstance(selection.rows, RowTable)
+        held = np.zeros(len(index), np.bool_)
+        held[selection.rows.lines_held()] = True
+        batches = ((names, batch) for batch in index.locations(np.flatnonzero(~held)))
+        for _ in run.map(check_lines, batches):
+            pass
 
-        def pairs() -> Iterator[tuple[Stub, str]]:
-            for stub in scan(paths, _default_annotators(paths), run, every):
-                prog.advance()
-                yield stub, f"{names[stub.file]}:{stub.line}"
-
-        def check_rest(selection: Selection) -> None:
-            """The lines no row holds are checked whole too, as the whole read checks them."""
-            chosen: set[int] = set()
-            for row in selection.rows:
-                for stub, _ in row.voters or [(row.record, "")]:
-                    if isinstance(stub, Stub):
-                        chosen.add(key(stub.file, stub.line))
-            batches = ((tuple(names), batch) for batch in every.unchosen(chosen))
-            for _ in run.map(check_lines, batches):
-                pass
-
+    try:
         with _gc_paused():
             return _export_rows(
-                pairs(), out, options, names, prog, notice, report, run, tuple(names), check_rest
+                choose, out, options, list(names), prog, notice, report, run, names, check_rest
             )
     finally:
         run.close()
@@ -243,14 +247,20 @@ def export_records(
     """The export from (record, `file:line`) pairs (what `export` and the benchmark call).
     Writes `out` whole or not at all. Records are changed in place (tokens, aligned spans)."""
     report = _warnings if _warnings is not None else _Warnings(warn)
+
+    def choose(policy: str | None, annotator: str | None) -> Selection:
+        return select(
+            records, policy, annotator, require_answer=options.require_answer, defer_votes=True
+        )
+
     with _gc_paused():
         return _export_rows(
-            records, Path(out), options, inputs, progress or NoProgress(), notice, report, Inline()
+            choose, Path(out), options, inputs, progress or NoProgress(), notice, report, Inline()
         )
 
 
 def _export_rows(
-    records: Iterable[tuple[Any, str]],
+    choose: Callable[[str | None, str | None], Selection],
     out: Path,
     options: Options,
     inputs: Sequence[str],
@@ -266,9 +276,7 @@ def _export_rows(
     policy, annotator = parse_policy(options.policy, options.annotator)
     ratios = parse_split(options.split)
 
-    selection = select(
-        records, policy, annotator, require_answer=options.require_answer, defer_votes=True
-    )
+    selection = choose(policy, annotator)
     if check_rest is not None:
         check_rest(selection)
     if not selection.rows:
@@ -283,10 +291,7 @@ def _export_rows(
     if not labels:
         labels = list(scheme.names)
 
-    split_of = assign((row.input_hash for row in selection.rows), ratios, options.seed)
-    splits: dict[str, list[Row]] = {name: [] for name in SPLIT_NAMES[: len(ratios)]}
-    for row in selection.rows:
-        splits[split_of[row.input_hash]].append(row)
+    splits = _splits(selection.rows, ratios, options.seed)
 
     empty = [name for name, rows in splits.items() if not rows]
     summary = Summary(
@@ -308,7 +313,8 @@ def _export_rows(
     spec = Spec(options.fmt, tuple(labels), options.align, options.fmt in ONE_TAG_PER_TOKEN, paths)
     prog.phase("writing", len(selection.rows))
     with atomic.written_whole(out, "export", notice) as tmp:
-        built = run.map(partial(build, spec), chunks(splits))
+        size = LINE_CHUNK if options.fmt in LINE_FORMATS else None
+        built = run.map(partial(build, spec), chunks(splits, size))
         features = write_folder(
             tmp, options.fmt, splits, labels, summary, _counted(built, selection), report, prog
         )
@@ -317,6 +323,19 @@ def _export_rows(
         manifest = orjson.dumps(_manifest(summary), option=orjson.OPT_INDENT_2)
         (tmp / MARKER).write_bytes(manifest)
     return ExportResult(out, summary, report.items)
+
+
+def _splits(rows: Sequence[Row], ratios: tuple[float, ...], seed: int) -> dict[str, Sequence[Row]]:
+    """The rows of each split, in the selection's order (`splits.assign`)."""
+    names = SPLIT_NAMES[: len(ratios)]
+    if isinstance(rows, RowTable):
+        codes = assign_codes(*rows.hash_columns(), ratios, seed)
+        return {name: rows.take(np.flatnonzero(codes == k)) for k, name in enumerate(names)}
+    split_of = assign((row.input_hash for row in rows), ratios, seed)
+    splits: dict[str, list[Row]] = {name: [] for name in names}
+    for row in rows:
+        splits[split_of[row.input_hash]].append(row)
+    return dict(splits)
 
 
 def _counted(built: Iterable[Any], selection: Selection) -> Iterator[Any]:
@@ -333,12 +352,12 @@ def _counted(built: Iterable[Any], selection: Selection) -> Iterator[Any]:
 def _data_labels(rows: Sequence[Row], scheme_labels: Sequence[str]) -> list[str]:
     """`--any-label`: the labels the rows use (a `majority` row: its voters'), the scheme's
     first (in its order)."""
-    used: set[str] = set()
-    for row in rows:
-        for record, _ in row.voters if row.voters is not None else [(row.record, "")]:
-            if isinstance(record, Stub):
-                used.update(record.labels)
-            else:
+    if isinstance(rows, RowTable):
+        used = rows.labels_used()
+    else:
+        used = set()
+        for row in rows:
+            for record, _ in row.voters if row.voters is not None else [(row.record, "")]:
                 used.update(span.label for span in record.spans or ())
     return [label for label in scheme_labels if label in used] + sorted(used - set(scheme_labels))
 
@@ -351,14 +370,10 @@ def _agreement(
     if not callable(options.agreement):
         return options.agreement
     current = selection.current_records
-    if current and isinstance(current[0], Stub):
+    stubs = multi_records(selection)
+    if stubs is not None:
         # only articles with several annotators count: read those records whole, not the rest
-        per_article = Counter((r.input_hash, r.text) for r in current)
-        current = [
-            load(stub, paths)[0]
-            for stub in current
-            if per_article[(stub.input_hash, stub.text)] > 1
-        ]
+        current = [load(stub, paths)[0] for stub in stubs]
     return options.agreement(current)
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from operator import itemgetter
 
@@ -69,7 +69,7 @@ class Row:
 
 @dataclass
 class Selection:
-    rows: list[Row]
+    rows: Sequence[Row]  # a list, or a `columns.RowTable` (made on an index, rows on demand)
     policy: str
     lines: int = 0  # records read
     current: int = 0  # latest per annotator and article
@@ -169,19 +169,7 @@ def select(
     multi = sum(1 for group in by_text if len(group) > 1)
     names = sorted(named)
 
-    if policy is None:
-        if multi:
-            raise UsageError(
-                f"{multi:,} article{'s' * (multi != 1)} have records from several annotators "
-                f"({', '.join(names) or 'unnamed'}): say what to {purpose} with --policy majority, "
-                "annotator:NAME or all (gold if the file is already adjudicated)"
-            )
-        policy = "gold"
-    if policy == "annotator" and annotator not in names:
-        raise UsageError(
-            f"no records by annotator {annotator!r} (annotators: {', '.join(names) or 'none'})"
-        )
-
+    policy = resolve_policy(policy, annotator, multi, names, purpose)
     sel = Selection([], policy, lines, len(current), len(by_text), multi, names)
     sel.current_records = current_records
     sel.answers.update({a if a is not None else NO_ANSWER: n for a, n in answers.items()})
@@ -195,36 +183,32 @@ def select(
         sel.left_out["articles whose text is only whitespace"] += blank
     accepted = ("accept",) if require_answer else ("accept", NO_ANSWER)
 
+    rows: list[Row] = []
+    sel.rows = rows
     if policy == "majority":
         for name, group in articles:
             before = set(sel.left_out)
             row = _majority(group, accepted, sel.left_out, name)
-            for reason in sel.left_out.keys() - before:
-                sel.reason_at[reason] = len(sel.reason_at)
+            for why in sel.left_out.keys() - before:
+                sel.reason_at[why] = len(sel.reason_at)
             if row is not None:
                 row.position = len(sel.reason_at)
-                sel.rows.append(row if defer_votes else voted(row, sel.left_out))
+                rows.append(row if defer_votes else voted(row, sel.left_out))
         return sel
 
     if policy == "gold" and multi:
         for _name, group in articles:
             if len(group) > 1:
                 (first, where), (second, _) = group[0], group[1]
-                raise UsageError(
-                    f"{where}: --policy gold, but this article also has a record by "
-                    f"{second.annotator or 'an unnamed annotator'} (besides "
-                    f"{first.annotator or 'an unnamed one'}): an adjudicated file has one record "
-                    "per article; use --policy majority, annotator:NAME or all"
-                )
+                raise not_gold(where, first.annotator, second.annotator)
     keep = {"accept"} if require_answer else {"accept", None}
-    rows = sel.rows
     for name, group in articles:
         h: int = group[0][0].input_hash  # type: ignore[assignment]  # filled above
         for record, where in group:
             if policy == "annotator" and record.annotator != annotator:
                 continue
             if record.answer not in keep:
-                sel.left_out[_reason(_answer(record))] += 1
+                sel.left_out[reason(_answer(record))] += 1
                 continue
             who = [record.annotator] if record.annotator is not None else []
             rid = f"{name}:{record.annotator or ''}" if policy == "all" else name
@@ -238,7 +222,36 @@ def select(
     return sel
 
 
-def _reason(answer: str) -> str:
+def resolve_policy(
+    policy: str | None, annotator: str | None, multi: int, names: list[str], purpose: str
+) -> str:
+    """The policy to apply (None: `gold`, unless some article has several annotators)."""
+    if policy is None:
+        if multi:
+            raise UsageError(
+                f"{multi:,} article{'s' * (multi != 1)} have records from several annotators "
+                f"({', '.join(names) or 'unnamed'}): say what to {purpose} with --policy majority, "
+                "annotator:NAME or all (gold if the file is already adjudicated)"
+            )
+        policy = "gold"
+    if policy == "annotator" and annotator not in names:
+        raise UsageError(
+            f"no records by annotator {annotator!r} (annotators: {', '.join(names) or 'none'})"
+        )
+    return policy
+
+
+def not_gold(where: str, first: str | None, second: str | None) -> UsageError:
+    """`--policy gold` on an article with records by two annotators (`first`, `second`)."""
+    return UsageError(
+        f"{where}: --policy gold, but this article also has a record by "
+        f"{second or 'an unnamed annotator'} (besides {first or 'an unnamed one'}): an "
+        "adjudicated file has one record per article; use --policy majority, annotator:NAME or all"
+    )
+
+
+def reason(answer: str) -> str:
+    """Why a record with this answer (`NO_ANSWER` for none) is left out."""
     if answer == NO_ANSWER:
         return "records without an answer (--require-answer)"
     return f"records answered {answer}"

@@ -102,3 +102,24 @@ def assign(input_hashes: Iterable[int], ratios: tuple[float, ...], seed: int = 0
             out[h] = name
         pos += size
     return out
+
+
+def assign_codes(bits: Any, big: Any, ratios: tuple[float, ...], seed: int = 0) -> Any:
+    """`assign` in numpy columns: for hashes given as their 64 bits (`bits`, int64) and whether
+    each is 2**63 or more (`big`), the index into `SPLIT_NAMES` of each one's split (uint8)."""
+    import numpy as np
+
+    n = len(bits)
+    order = np.lexsort((bits, big))  # as Python sorts the integers
+    new = np.ones(n, np.bool_)
+    if n:
+        new[1:] = (bits[order][1:] != bits[order][:-1]) | (big[order][1:] != big[order][:-1])
+    keys = bits[order][new].view(np.uint64)
+    salt = _mix(np.array([seed & _MASK], dtype=np.uint64))[0]
+    seeded = np.argsort(_mix(keys ^ salt), kind="stable")  # ties: by hash (sorted)
+    sizes = split_sizes(len(keys), ratios)
+    code = np.empty(len(keys), np.uint8)
+    code[seeded] = np.repeat(np.arange(len(sizes), dtype=np.uint8), sizes)
+    out = np.empty(n, np.uint8)
+    out[order] = code[np.cumsum(new) - 1]
+    return out

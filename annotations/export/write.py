@@ -4,12 +4,13 @@ file per split (parquet + Arrow for hf, DocBin, CoNLL, JSONL), with the counts o
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from annotations.export.card import SplitStats, Summary
 from annotations.export.chunks import Built
+from annotations.export.columns import RowTable
 from annotations.export.options import Progress
 from annotations.export.select import Row
 
@@ -20,15 +21,17 @@ def split_name(fmt: str, split: str) -> str:
     return "validation" if fmt == "hf" and split == "dev" else split
 
 
-def articles(rows: list[Row]) -> int:
-    """Distinct articles among rows (an article is its hash and its text, or the digest of it)."""
+def articles(rows: Sequence[Row]) -> int:
+    """Distinct articles among rows (an article is its hash and its text)."""
+    if isinstance(rows, RowTable):
+        return rows.articles()
     return len({(row.input_hash, row.record.text) for row in rows})
 
 
 def write_folder(
     tmp: Path,
     fmt: str,
-    splits: dict[str, list[Row]],
+    splits: Mapping[str, Sequence[Row]],
     labels: list[str],
     summary: Summary,
     built: Iterable[Built],
@@ -59,7 +62,7 @@ def write_folder(
 
 def _hf(
     tmp: Path,
-    splits: dict[str, list[Row]],
+    splits: Mapping[str, Sequence[Row]],
     labels: list[str],
     summary: Summary,
     built: Iterable[Built],
@@ -86,7 +89,7 @@ def _hf(
 class _SplitFile:
     """One split's file of a spacy, conll or line export, and its counts."""
 
-    def __init__(self, tmp: Path, fmt: str, split: str, rows: list[Row]) -> None:
+    def __init__(self, tmp: Path, fmt: str, split: str, rows: Sequence[Row]) -> None:
         from annotations.export.conll import CONLL_FILES
         from annotations.export.docbin import SPACY_FILES
 
@@ -135,7 +138,7 @@ class _SplitFile:
 def _files(
     tmp: Path,
     fmt: str,
-    splits: dict[str, list[Row]],
+    splits: Mapping[str, Sequence[Row]],
     labels: list[str],
     summary: Summary,
     built: Iterable[Built],

@@ -79,6 +79,7 @@ def rows_of(
                     "with --labels FILE",
                 )
         prepare_row(row, Policy.SPLIT, allowed, one_tag_per_token=True, warn=warn)
+    assert isinstance(selection.rows, list)  # `select` makes a list
     return selection.rows, selection
 
 
