@@ -261,6 +261,11 @@ BAD_LINES: dict[str, bytes] = {
     "span token_start a string": _with(
         spans=[{"start": 0, "end": 11, "label": "PER", "token_start": "0", "token_end": 1}]
     ),
+    # a list where an offset is due, on good token indices: compared as numpy broadcasts it,
+    # it once raised a ValueError (a traceback, not the line's error)
+    "span start a list": _with(
+        spans=[{"start": [], "end": 4, "label": "PER", "token_start": 0, "token_end": 0}]
+    ),
     "span token_start negative": _with(
         spans=[{"start": 0, "end": 11, "label": "PER", "token_start": -1, "token_end": 1}]
     ),

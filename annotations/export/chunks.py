@@ -10,7 +10,6 @@ in order, so the files are the same whatever ran the chunks and however many wor
 
 from __future__ import annotations
 
-import io
 import os
 from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
@@ -246,15 +245,9 @@ def _spacy(rows: Iterable[Row]) -> Any:
 
 
 def _conll(rows: Iterable[Row], warn: Any) -> str:
-    from annotations.export.conll import DOCSTART, sentences
+    from annotations.export.conll import block
 
-    out = io.StringIO()
-    for row in rows:
-        out.write(f"{DOCSTART}\n\n")
-        for sentence in sentences(row, warn):
-            out.write("".join(f"{word} {tag}\n" for word, tag in sentence))
-            out.write("\n")
-    return out.getvalue()
+    return "".join([block(row, warn) for row in rows])
 
 
 def _lines(rows: Iterable[Row], fmt: str) -> bytes:

@@ -3,8 +3,8 @@ numpy, without a `Token` object (or a dict) per token.
 
 A line of 300 tokens costs ~1.7 ms as a `Record` (`checks._tokens_fine` and `Token` objects,
 per token in Python), ~0.5 ms as orjson's dicts taken apart, and ~0.25 ms here: msgspec decodes
-the tokens into typed structs (the types are checked in C) and every other value as raw JSON that
-orjson decodes, so a line reads as a whole read reads it (the last of a key twice wins in both).
+the tokens into typed structs and every other value as raw JSON that orjson decodes
+(`stream.decoded`), so a line reads as a whole read reads it.
 `lean(raw, ...)` returns a `Lean` only when the line is one that the whole way
 (`checks.parse_record`, `Record.from_dict`, `prepare.prepare_row`) would take as it is: valid, on
 its tokens, spans in order, not overlapping, labelled from the list. For anything else (a key
@@ -15,15 +15,13 @@ same message or the same alignment and warnings as before: this path decides not
 from __future__ import annotations
 
 from dataclasses import dataclass
-from operator import attrgetter
 from typing import Any
 
-import msgspec
 import numpy as np
-import orjson
 
 from annotations.checks import problems
 from annotations.records import Span
+from annotations.stream.decoded import token_columns, typed
 
 
 @dataclass(slots=True)
@@ -38,73 +36,22 @@ class Lean:
     token_ends: list[int]
 
 
-class _Token(msgspec.Struct, gc=False):
-    """A token as `checks._tokens_fine` takes it: the types are msgspec's to check (a float, a
-    boolean or a null where an integer is due fails the decoding); other keys are skipped."""
-
-    text: str
-    start: int
-    end: int
-    id: int
-    ws: bool = False
-
-
-_Raw = msgspec.Raw | msgspec.UnsetType
-
-
-def _raw(name: str) -> Any:
-    return msgspec.field(default=msgspec.UNSET, name=name)
-
-
-class _Line(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    """A line with tokens in one decoding: the tokens typed, every other value as its raw JSON
-    (decoded by orjson, as a whole read decodes it). A key this does not know sends the line
-    the whole way."""
-
-    tokens: list[_Token] | msgspec.UnsetType = msgspec.UNSET
-    text: _Raw = _raw("text")
-    meta: _Raw = _raw("meta")
-    input_hash: _Raw = _raw("_input_hash")
-    task_hash: _Raw = _raw("_task_hash")
-    spans: _Raw = _raw("spans")
-    suggestions: _Raw = _raw("suggestions")
-    answer: _Raw = _raw("answer")
-    annotator: _Raw = _raw("_annotator_id")
-    timestamp: _Raw = _raw("_timestamp")
-    session: _Raw = _raw("_session_id")
-    view: _Raw = _raw("_view_id")
-
-
-_RAW_FIELDS = tuple(
-    (name, key)
-    for name, key in zip(_Line.__struct_fields__, _Line.__struct_encode_fields__, strict=True)
-    if name != "tokens"
-)
-_DECODER = msgspec.json.Decoder(_Line)
-_TEXT, _START, _END, _ID = (attrgetter(a) for a in ("text", "start", "end", "id"))
-
-
 def lean(raw: bytes, allowed: frozenset[str]) -> Lean | None:
     """The line `raw` (its bytes, as read) as a `Lean`, or None (see the module docstring)."""
     if b'"tokens"' not in raw:
         return None
-    try:
-        line = _DECODER.decode(raw)
-        obj = {
-            key: orjson.loads(memoryview(value))
-            for name, key in _RAW_FIELDS
-            if (value := getattr(line, name)) is not msgspec.UNSET
-        }
-    except (msgspec.DecodeError, orjson.JSONDecodeError):
+    decoded = typed(raw)
+    if decoded is None:
         return None  # the whole way says why, or reads it otherwise
-    toks = line.tokens
+    obj, toks = decoded
     text = obj.get("text")
     if not toks or type(text) is not str or problems(obj):
         return None
-    checked = _tokens(toks, text)
+    checked = token_columns(toks, text)
     if checked is None:
         return None
-    texts, starts, ends = checked
+    texts, s, e = checked
+    starts, ends = s.tolist(), e.tolist()
     if not _on_tokens(obj.get("suggestions"), starts, ends, None, False):
         return None  # the whole read checks suggestions against the tokens too
     spans = obj.get("spans")
@@ -114,48 +61,13 @@ def lean(raw: bytes, allowed: frozenset[str]) -> Lean | None:
         text,
         obj.get("meta"),
         [
-            Span(s["start"], s["end"], s["label"], s["token_start"], s["token_end"])
-            for s in spans or ()
+            Span(sp["start"], sp["end"], sp["label"], sp["token_start"], sp["token_end"])
+            for sp in spans or ()
         ],
         texts,
         starts,
         ends,
     )
-
-
-def _tokens(toks: list[_Token], text: str) -> tuple[list[str], list[int], list[int]] | None:
-    """Token texts, starts and ends when `checks._tokens_fine` holds for `toks`, else None."""
-    n = len(toks)
-    texts = list(map(_TEXT, toks))
-    try:
-        s = np.fromiter(map(_START, toks), np.int64, n)
-        e = np.fromiter(map(_END, toks), np.int64, n)
-        i = np.fromiter(map(_ID, toks), np.int64, n)
-    except OverflowError:  # msgspec reads integers of any size
-        return None
-    lengths = np.fromiter(map(len, texts), np.int64, n)
-    if (
-        not np.array_equal(i, np.arange(n))
-        or s[0] < 0
-        or e[-1] > len(text)
-        or (s > e).any()
-        or (s[1:] < e[:-1]).any()
-        or not np.array_equal(e - s, lengths)
-    ):
-        return None
-    # every token's text is the text at its offsets: the characters at all covered positions,
-    # gathered in one go, against the token texts joined
-    joined = "".join(texts)
-    if joined:
-        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
-        want = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), np.uint32)
-        total = len(want)
-        offsets = np.zeros(n, dtype=np.int64)
-        np.cumsum(lengths[:-1], out=offsets[1:])
-        positions = np.arange(total, dtype=np.int64) + np.repeat(s - offsets, lengths)
-        if not np.array_equal(codes[positions], want):
-            return None
-    return texts, s.tolist(), e.tolist()
 
 
 def _on_tokens(

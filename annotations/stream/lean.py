@@ -12,9 +12,12 @@ lines it needs again: `agreement.chunks`), as compact columns (`PartRecords`): n
 `Token` objects, which is where the time went. The error raised
 is the one reading the files one after the other would raise (that of the first file with one).
 
-The token check is the one of `checks._tokens_fine` done column-wise (a token line has hundreds),
-and done once per task for a token list met again (`TokenCache`); whenever it does not pass,
-`checks.problems` itself says what is wrong, so the messages are its. An error travels back as
+A line with tokens is decoded by msgspec with its tokens left as JSON bytes (`decoded.untyped`,
+`_fast`): the same article's tokens in the next annotator's line are the same bytes, found good
+once per task (`TokenCache`), and new ones are decoded into typed structs and checked as
+`checks._tokens_fine` checks them, column-wise (a token line has hundreds). Any other line, or
+one that this does not take as it is, is decoded by orjson and checked the whole way; whenever
+a check does not pass, `checks.problems` itself says what is wrong, so the messages are its. An error travels back as
 data (`PartRecords.error`): `InputError` does not pickle.
 """
 
@@ -28,6 +31,7 @@ from operator import itemgetter, methodcaller
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import numpy as np
 import numpy.typing as npt
 import orjson
@@ -38,6 +42,7 @@ from annotations.formats import detect
 from annotations.inputs import HEAD_BYTES, check_path, encoding_problem, open_input
 from annotations.records import Record, input_hash, name_from_meta
 from annotations.store.lines import BOM, MAX_LINE_BYTES, decode_line
+from annotations.stream.decoded import TOKENS, token_columns, untyped
 from annotations.stream.progress import Progress
 from annotations.stream.ranges import Part, split
 from annotations.stream.runner import Inline, Runner, runner
@@ -176,9 +181,35 @@ class TokenCache:
         if known is not None and known[0] == as_json:
             return known[1]
         found = _tokens_ok(tokens, text)
-        if found is not None and len(self._seen) < self.size:
-            self._seen[text] = (as_json, found)
+        self._keep(text, as_json, found)
         return found
+
+    def check_raw(self, as_json: bytes, text: str) -> tuple[I32, npt.NDArray[np.bool_]] | None:
+        """`check` of tokens still as the JSON bytes of their line (`decoded.untyped`): decoded
+        (by msgspec) only when new, and None also for what msgspec does not take as it is
+        (the caller then reads the line the whole way)."""
+        known = self._seen.get(text)
+        if known is not None and known[0] == as_json:
+            return known[1]
+        try:
+            columns = token_columns(TOKENS.decode(as_json), text)
+        except msgspec.DecodeError:
+            return None
+        if columns is None:
+            return None
+        texts, s, e = columns
+        found = (
+            np.stack([s, e], axis=1).astype(np.int32),
+            (e > s) & ~np.fromiter(map(str.isspace, texts), bool, len(texts)),
+        )
+        self._keep(text, as_json, found)
+        return found
+
+    def _keep(
+        self, text: str, as_json: bytes, found: tuple[I32, npt.NDArray[np.bool_]] | None
+    ) -> None:
+        if found is not None and self.size and len(self._seen) < self.size:
+            self._seen[text] = (as_json, found)
 
 
 def _spans_on_tokens(obj: dict[str, Any], bounds: npt.NDArray[Any]) -> bool:
@@ -194,11 +225,30 @@ def _spans_on_tokens(obj: dict[str, Any], bounds: npt.NDArray[Any]) -> bool:
                     continue
                 if not 0 <= ts <= te < n:
                     return False
-                if bounds[ts, 0] != span["start"] or bounds[te, 1] != span["end"]:
+                # as Python integers: a list where an offset is due must not broadcast
+                if int(bounds[ts, 0]) != span["start"] or int(bounds[te, 1]) != span["end"]:
                     return False
     except (AttributeError, TypeError, KeyError, IndexError):
         return False
     return True
+
+
+def _fast(raw: bytes, cache: TokenCache) -> tuple[dict[str, Any], I32] | None:
+    """A line with tokens decoded by msgspec and found good as `checked` finds it: its values
+    (the tokens left out) and `checked`'s boundaries; None for anything else (the caller reads
+    it the whole way, for the same message or the same values)."""
+    decoded = untyped(raw) if b'"tokens"' in raw else None
+    if decoded is None:
+        return None
+    obj, tokens = decoded
+    text = obj.get("text")
+    if tokens is None or type(text) is not str:
+        return None
+    found = cache.check_raw(tokens, text)
+    if found is None or not _spans_on_tokens(obj, found[0]) or problems(obj):
+        return None
+    bounds, keep = found
+    return obj, bounds if keep.all() else bounds[keep]
 
 
 def checked(obj: Any, path: str, line: int, cache: TokenCache | None = None) -> I32 | None:
@@ -308,8 +358,12 @@ def _read(part: Part, index: bool, out: PartRecords, cache: TokenCache, keep: bo
     starts: list[int] = []
     lengths: list[int] = []
     for lineno, where, raw in _lines(part, data):
-        obj = decode_line(raw, path, lineno)
-        bounds = checked(obj, path, lineno, cache)
+        fast = _fast(raw, cache)
+        if fast is None:
+            obj = decode_line(raw, path, lineno)
+            bounds = checked(obj, path, lineno, cache)
+        else:
+            obj, bounds = fast
         text: str = obj["text"]
         h = obj.get("_input_hash")
         out.annotators.append(obj.get("_annotator_id"))
