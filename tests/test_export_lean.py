@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from annotations.align import Policy
 from annotations.checks import parse_record
 from annotations.errors import InputError
-from annotations.export.lean import lean
+from annotations.export.lean import Columned, Lean, lean
 from annotations.export.prepare import prepare_row
 from annotations.export.select import Row
 from annotations.records import Record, Span
@@ -131,6 +132,16 @@ def _whole(raw: bytes) -> Record | None:
     return record
 
 
+def test_the_good_line_takes_the_compiled_reader() -> None:
+    fast = lean(orjson.dumps(_good()), LABELS, columns=True)
+    assert isinstance(fast, Columned)
+    assert _token_columns(fast)[0] == [t.text for t in tokenize(TEXT)]
+    assert [(s.start, s.end, s.token_start, s.token_end) for s in fast.spans] == [
+        (0, 11, 0, 1),
+        (14, 19, 3, 3),
+    ]
+
+
 def test_the_good_line_takes_the_fast_way() -> None:
     fast = lean(orjson.dumps(_good()), LABELS)
     assert fast is not None
@@ -142,19 +153,33 @@ def test_the_good_line_takes_the_fast_way() -> None:
     assert fast.meta == {"n": 1}
 
 
+def _token_columns(fast: Lean | Columned) -> tuple[list[str], list[int], list[int]]:
+    if isinstance(fast, Lean):
+        return fast.token_texts, fast.token_starts, fast.token_ends
+    cols = fast.token_columns
+    texts, at = [], 0
+    for size in cols.sizes.tolist():
+        texts.append(cols.utf8[at : at + size].decode())
+        at += size
+    return texts, cols.starts.tolist(), cols.ends.tolist()
+
+
+@pytest.mark.parametrize("columns", [False, True], ids=["structs", "compiled reader"])
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mutated())
-def test_the_fast_way_reads_what_the_whole_way_reads(raw: bytes) -> None:
-    fast = lean(raw, LABELS)
+@given(raw=mutated())
+def test_the_fast_way_reads_what_the_whole_way_reads(raw: bytes, columns: bool) -> None:
+    fast = lean(raw, LABELS, columns)
     if fast is None:
         return  # the whole way decides, as before
     record = _whole(raw)
     assert record is not None, raw  # the fast way took a line the whole way refuses or changes
     tokens = record.tokens or []
     assert fast.text == record.text
-    assert fast.token_texts == [t.text for t in tokens]
-    assert fast.token_starts == [t.start for t in tokens]
-    assert fast.token_ends == [t.end for t in tokens]
+    assert _token_columns(fast) == (
+        [t.text for t in tokens],
+        [t.start for t in tokens],
+        [t.end for t in tokens],
+    )
     assert [(s.start, s.end, s.label, s.token_start, s.token_end) for s in fast.spans] == [
         (s.start, s.end, s.label, s.token_start, s.token_end) for s in record.spans or ()
     ]
@@ -195,3 +220,4 @@ def test_near_misses_take_the_whole_way() -> None:
         "span past its token",
     ):
         assert lean(_with(change), LABELS) is None, change
+        assert lean(_with(change), LABELS, columns=True) is None, change

@@ -22,7 +22,7 @@ import orjson
 from annotations.align import Policy
 from annotations.checks import parse_record
 from annotations.export.index import Stub
-from annotations.export.lean import Lean, lean, plain
+from annotations.export.lean import Columned, Lean, lean, plain
 from annotations.export.prepare import prepare_row
 from annotations.export.select import Row, vote
 from annotations.records import Record
@@ -100,17 +100,22 @@ def _each_read(rows: list[Row], spec: Spec) -> Generator[Row, None, None]:
     """`_materialise`, a row at a time."""
     paths = spec.paths
     allowed = frozenset(spec.labels) if spec.fmt in LEAN_FORMATS else None
+    columns = spec.fmt == "hf"
     fds: dict[int, int] = {}
     try:
         for row in rows:
-            yield _read_row(row, paths, allowed, fds)
+            yield _read_row(row, paths, allowed, fds, columns)
     finally:
         for fd in fds.values():
             os.close(fd)
 
 
 def _read_row(
-    row: Row, paths: Sequence[str], allowed: frozenset[str] | None, fds: dict[int, int]
+    row: Row,
+    paths: Sequence[str],
+    allowed: frozenset[str] | None,
+    fds: dict[int, int],
+    columns: bool = False,
 ) -> Row:
     if row.voters is not None:
         voters = [load(r, paths) if isinstance(r, Stub) else (r, w) for r, w in row.voters]
@@ -118,7 +123,7 @@ def _read_row(
     if isinstance(row.record, Stub):
         stub = row.record
         raw = _read(stub, paths, fds)
-        fast = lean(raw, allowed) if allowed is not None else None
+        fast: Any = lean(raw, allowed, columns) if allowed is not None else None
         obj = None
         if fast is None:
             obj = decode_line(raw, paths[stub.file], stub.line)
@@ -160,7 +165,7 @@ def _preparer(spec: Spec, built: Built) -> Callable[[Row], None]:
     policy = Policy(spec.align)
 
     def prepare(row: Row) -> None:
-        if not isinstance(row.record, Lean):
+        if not isinstance(row.record, Lean | Columned):
             prepare_row(
                 row, policy, allowed, one_tag_per_token=spec.one_tag, warn=built.warnings.append
             )
@@ -261,9 +266,11 @@ def warm(fmt: str) -> None:
     """Import here what `build` will import for `fmt`, before the worker processes are forked:
     they then share it rather than each paying for it (`datasets` takes ~1 s)."""
     if fmt == "hf":
+        from annotations.export import token_reader
         from annotations.export.hf import features
 
         features(())
+        token_reader.warm()  # compiled, or loaded from numba's cache: once, not per worker
 
 
 def chunks(splits: Mapping[str, Sequence[Row]], size: int | None = None) -> Iterator[Chunk]:

@@ -7,8 +7,9 @@ string. `tokens` + `ner_tags` are what the token-classification scripts of `tran
 (`run_ner.py`) read; splits are `train`, `validation`, `test`.
 
 The table is built column by column with pyarrow against `Features(...).arrow_schema` rather than
-row by row through `datasets` (that is ~10× slower): token texts go through one list
-comprehension per article, `ner_tags` are filled with numpy from the spans' token indices, and
+row by row through `datasets` (that is ~10× slower): the `tokens` column is made from each
+row's token texts as UTF-8 bytes (what `token_reader` reads them as, without a Python object per
+token), `ner_tags` are filled with numpy from the spans' token indices, and
 background threads (pyarrow releases the GIL) write each chunk to parquet and to the Arrow file
 of the `save_to_disk` layout while the next chunk is built.
 """
@@ -99,27 +100,35 @@ def build_batch(
     Every row has tokens and sorted, non-overlapping spans with token indices (see `prepare`).
     With `ready`, each row is checked by it right after its tokens are read, while they are still
     in the CPU's cache (a separate pass over the chunk would fetch them from memory again), and a
-    row that is not ready raises `NotReady`. Per-token work is one list comprehension per article; spans are
-    gathered per batch."""
+    row that is not ready raises `NotReady`. Spans are gathered per batch."""
     import numpy as np
     import pyarrow as pa
 
-    tokens: list[list[str]] = []
+    utf8: list[bytes] = []  # per row, its token texts one after the other
+    sizes: list[Any] = []  # per row, each token's size in bytes there
     n_tokens: list[int] = []
     spans: list[Span] = []
     n_spans: list[int] = []
     for row in rows:
         rec = row.record
-        texts = getattr(rec, "token_texts", None)  # a `lean.Lean`: checked, ready
-        if texts is None:
-            toks = rec.tokens
-            if toks is None:
-                raise NotReady
-            texts = [t.text for t in toks]
-            if ready is not None and not ready(rec):
-                raise NotReady
-        tokens.append(texts)
-        n_tokens.append(len(texts))
+        columns = getattr(rec, "token_columns", None)  # a `lean.Columned`: checked, ready
+        if columns is not None:
+            utf8.append(columns.utf8)
+            sizes.append(columns.sizes)
+            n_tokens.append(len(columns.sizes))
+        else:
+            texts = getattr(rec, "token_texts", None)  # a `lean.Lean`: checked, ready
+            if texts is None:
+                toks = rec.tokens
+                if toks is None:
+                    raise NotReady
+                texts = [t.text for t in toks]
+                if ready is not None and not ready(rec):
+                    raise NotReady
+            encoded = [t.encode() for t in texts]
+            utf8.append(b"".join(encoded))
+            sizes.append(np.fromiter(map(len, encoded), np.int32, len(encoded)))
+            n_tokens.append(len(texts))
         these = rec.spans or ()
         spans.extend(these)
         n_spans.append(len(these))
@@ -156,7 +165,11 @@ def build_batch(
     arrays = [
         pa.array([row.id for row in rows], pa.string()),
         pa.array([row.record.text for row in rows], pa.string()),
-        pa.array(tokens, schema.field("tokens").type),
+        pa.ListArray.from_arrays(
+            pa.array(token_offsets.astype(np.int32)),
+            _strings(utf8, sizes),
+            type=schema.field("tokens").type,
+        ),
         pa.ListArray.from_arrays(
             pa.array(token_offsets.astype(np.int32)),
             pa.array(tags),
@@ -170,6 +183,20 @@ def build_batch(
     ]
     batch = pa.RecordBatch.from_arrays(arrays, schema=schema)
     return batch, [int(c) for c in counts], int(token_offsets[-1])
+
+
+def _strings(utf8: list[bytes], sizes: list[Any]) -> Any:
+    """One Arrow string array of every row's token texts, from their UTF-8 bytes and sizes."""
+    import numpy as np
+    import pyarrow as pa
+
+    all_sizes = np.concatenate(sizes) if sizes else np.zeros(0, np.int32)
+    offsets = np.zeros(len(all_sizes) + 1, np.int32)
+    np.cumsum(all_sizes, out=offsets[1:])
+    data = b"".join(utf8)
+    return pa.Array.from_buffers(
+        pa.string(), len(all_sizes), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
 
 
 def _fingerprint(split: str, rows: Sequence[Row], labels: Sequence[str]) -> str:
