@@ -405,14 +405,18 @@ def scan(
     defaults: Sequence[str | None],
     runner: Runner,
     advance: Callable[[int], None] | None = None,
+    before_fork: Callable[[], None] | None = None,
 ) -> Index:
     """Every line of `paths` in an `Index` (parts run in `runner`'s workers); `advance` is told
-    how many lines each part had."""
+    how many lines each part had; `before_fork` is called once the parts are cut, before the
+    first task runs (and may fork the workers)."""
     tasks = [
         task
         for i, (path, default) in enumerate(zip(paths, defaults, strict=True))
         for task in file_parts(path, i, default, runner.processes)
     ]
+    if before_fork is not None:
+        before_fork()
     seen = [False] * len(paths)
     index = Index()
     for task, columns in zip(tasks, runner.map(scan_part, tasks), strict=True):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import stat
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -138,6 +139,27 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+class _Background:
+    """`fn()` in a thread from now; `wait()` for it, with its exception if it raised one."""
+
+    def __init__(self, fn: Callable[[], None]) -> None:
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                fn()
+            except BaseException as exc:  # raised in `wait`, in the thread that waits
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, name="export-warm")
+        self._thread.start()
+
+    def wait(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
 class _Warnings:
     """Every warning of one export: kept for the report and passed on as it happens."""
 
@@ -203,8 +225,9 @@ def _export_streamed(
 ) -> ExportResult:
     size = sum(p.stat().st_size for p in paths)
     small = options.scheduler is None and options.processes is None and size < PARALLEL_FROM
-    if not small:
-        warm(options.fmt)
+    # imports and compiles what the workers will use, while this thread cuts the inputs into
+    # parts (a read of every byte), before the workers are forked
+    warming = None if small else _Background(partial(warm, options.fmt))
     run = Inline() if small else runner(options.processes, options.scheduler)
     names = tuple(str(p) for p in paths)
     index = Index()
@@ -212,7 +235,8 @@ def _export_streamed(
     def choose(policy: str | None, annotator: str | None) -> Selection:
         nonlocal index
         prog.phase("indexing", None)
-        index = scan(paths, _default_annotators(paths), run, prog.advance)
+        before_fork = warming.wait if warming is not None else None
+        index = scan(paths, _default_annotators(paths), run, prog.advance, before_fork)
         return select_index(index, names, policy, annotator, require_answer=options.require_answer)
 
     def check_rest(selection: Selection) -> None:
