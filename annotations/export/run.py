@@ -139,6 +139,16 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _with_tokens(paths: Sequence[Path], head: int = 1 << 16) -> bool:
+    """Whether the first bytes of an input hold a record with tokens (a guess: what it decides
+    is only what to load ahead)."""
+    for path in paths:
+        with contextlib.suppress(OSError), open(path, "rb") as fh:
+            if b'"tokens":' in fh.read(head):
+                return True
+    return False
+
+
 class _Background:
     """`fn()` in a thread from now; `wait()` for it, with its exception if it raised one."""
 
@@ -227,7 +237,7 @@ def _export_streamed(
     small = options.scheduler is None and options.processes is None and size < PARALLEL_FROM
     # imports and compiles what the workers will use, while this thread cuts the inputs into
     # parts (a read of every byte), before the workers are forked
-    warming = None if small else _Background(partial(warm, options.fmt))
+    warming = None if small else _Background(partial(warm, options.fmt, _with_tokens(paths)))
     run = Inline() if small else runner(options.processes, options.scheduler)
     names = tuple(str(p) for p in paths)
     index = Index()

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +42,28 @@ def _pss(proc: Any) -> int:
         return int(proc.memory_info().rss)
 
 
-def run_measured(command: list[str], log: Path) -> tuple[float, float]:
-    """Wall seconds and peak memory (bytes: the sum of the PSS of `command` and of every process
-    it starts, sampled every 50 ms)."""
+def run_measured(
+    command: list[str], log: Path, outputs: Sequence[Path] = (), once: bool = False
+) -> tuple[float, float]:
+    """Wall seconds of `command` run alone, and its peak memory (bytes: the sum of the PSS of
+    `command` and of every process it starts, sampled every 50 ms) in a second run, `outputs`
+    removed in between. Apart because sampling reads each process's page tables
+    (`/proc/PID/smaps`, ~10 ms a GB): on 2 cores, every 50 ms, that is a third of a core or
+    more taken from the command being timed. `once`: one sampled run gives both (the 1M export,
+    whose budget is its memory)."""
+    if once:
+        return _run(command, log, sampled=True)
+    seconds, _ = _run(command, log, sampled=False)
+    for path in outputs:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    _, peak = _run(command, log, sampled=True)
+    return seconds, peak
+
+
+def _run(command: list[str], log: Path, sampled: bool) -> tuple[float, float]:
     import psutil
 
     peak = 0
@@ -65,10 +84,12 @@ def run_measured(command: list[str], log: Path) -> tuple[float, float]:
                 done.wait(0.05)
 
         sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
+        if sampled:
+            sampler.start()
         code = child.wait()
         done.set()
-        sampler.join()
+        if sampled:
+            sampler.join()
     seconds = time.perf_counter() - t0
     if code != 0:
         raise RuntimeError(f"{command[:4]} failed ({code}): {log.read_text()[-2000:]}")
@@ -153,7 +174,7 @@ def _hf_with_tokens(ctx: Context, root: Path, log: Path) -> Iterator[Row]:
     size = src.stat().st_size
     ctx.log(f"stream: {size / GB:.2f} GB; relecture export -f hf …")
     seconds, peak = run_measured(
-        _relecture("export", str(src), "-o", str(root / "hf"), "-f", "hf"), log
+        _relecture("export", str(src), "-o", str(root / "hf"), "-f", "hf"), log, [root / "hf"]
     )
     shutil.rmtree(root / "hf")
     src.unlink()
@@ -169,7 +190,9 @@ def _conll_without_tokens(ctx: Context, root: Path, log: Path) -> Iterator[Row]:
     src = _plain_records(root / "plain50k.jsonl", n)
     ctx.log(f"stream: relecture export -f conll on {n:,} articles without tokens …")
     seconds, peak = run_measured(
-        _relecture("export", str(src), "-o", str(root / "conll"), "-f", "conll"), log
+        _relecture("export", str(src), "-o", str(root / "conll"), "-f", "conll"),
+        log,
+        [root / "conll"],
     )
     shutil.rmtree(root / "conll")
     scale = n / 50_000
@@ -194,6 +217,7 @@ def _conll_without_tokens(ctx: Context, root: Path, log: Path) -> Iterator[Row]:
                 "CONLL2003",
             ],
             log,
+            [root / "ls-conll"],
         )
         yield Row("label-studio-converter → CoNLL: wall time", base, "s", note=note)
         yield Row("label-studio-converter → CoNLL: peak memory", base_peak / 1e6, "MB", note=note)
@@ -220,10 +244,12 @@ def _against_scripts(ctx: Context, root: Path, log: Path) -> Iterator[Row]:
     ):
         ctx.log(f"stream: {script} and relecture export -f {fmt} on {n:,} articles …")
         base, base_peak = run_measured(
-            [sys.executable, "-m", f"tests.bench.baselines.{script}", str(src), str(target)], log
+            [sys.executable, "-m", f"tests.bench.baselines.{script}", str(src), str(target)],
+            log,
+            [target],
         )
         ours, peak = run_measured(
-            _relecture("export", str(src), "-o", str(root / fmt), "-f", fmt), log
+            _relecture("export", str(src), "-o", str(root / fmt), "-f", fmt), log, [root / fmt]
         )
         shutil.rmtree(root / fmt)
         shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(
@@ -243,7 +269,9 @@ def _million(ctx: Context, root: Path, log: Path) -> Iterator[Row]:
     src = _plain_records(root / "million.jsonl", n)
     ctx.log(f"stream: relecture export -f jsonl on {n:,} articles …")
     seconds, peak = run_measured(
-        _relecture("export", str(src), "-o", str(root / "million"), "-f", "jsonl"), log
+        _relecture("export", str(src), "-o", str(root / "million"), "-f", "jsonl"),
+        log,
+        once=True,
     )
     shutil.rmtree(root / "million")
     src.unlink()
