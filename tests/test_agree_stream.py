@@ -237,6 +237,8 @@ BAD_LINES: dict[str, bytes] = {
     "token id out of order": _token(1, id=3),
     "token text wrong": _token(0, text="Jaen"),
     "token ws not a boolean": _token(0, ws="yes"),
+    # a value msgspec would skip without reading it (a key its structs do not have)
+    "bad UTF-8 in a token's other key": GOOD.replace(b'"ws":true}', b'"ws":true,"x":"caf\xe9"}', 1),
     "token ws null (accepted)": _token(0, ws=None),
     "token without ws (accepted)": orjson.dumps(
         {"text": "Jean", "tokens": [{"text": "Jean", "start": 0, "end": 4, "id": 0}]}

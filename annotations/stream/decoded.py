@@ -24,9 +24,10 @@ import orjson
 I64 = npt.NDArray[np.int64]
 
 
-class Token(msgspec.Struct, gc=False):
+class Token(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     """A token as `checks._tokens_fine` takes it: a float, a boolean or a null where an integer
-    is due fails the decoding; other keys are skipped."""
+    is due fails the decoding, and so does a key it does not have (msgspec would skip its value
+    unread: invalid UTF-8 there would pass, which a whole read refuses)."""
 
     text: str
     start: int
