@@ -95,12 +95,19 @@ def mutated(draw: st.DrawFn) -> bytes:
         else:
             obj[draw(st.sampled_from(["_view_id", "extra", "_session_id"]))] = draw(VALUES)
     raw = _dumps(obj)
-    trick = draw(st.sampled_from(["none"] * 4 + ["dup-top", "dup-token", "escape", "reorder"]))
+    trick = draw(
+        st.sampled_from(["none"] * 4 + ["dup-top", "dup-token", "dup-span", "escape", "reorder"])
+    )
     if trick == "dup-top":  # a key twice: orjson and msgspec both keep the last
         key = draw(st.sampled_from([b"text", b"tokens", b"spans", b"meta"]))
         raw = raw[:-1] + b',"' + key + b'":' + _dumps(draw(VALUES)) + b"}"
     elif trick == "dup-token":
         raw = raw.replace(b'"id":3,', b'"id":3,"start":' + _dumps(draw(VALUES)) + b",", 1)
+    elif trick == "dup-span":  # a span's key twice, or one a span does not have
+        key = draw(st.sampled_from([b"start", b"end", b"label", b"token_end", b"x"]))
+        raw = raw.replace(
+            b'"label":"PER"', b'"label":"PER","' + key + b'":' + _dumps(draw(VALUES)), 1
+        )
     elif trick == "escape":  # the same string written otherwise
         raw = raw.replace(b'"Paris"', b'"\\u0050aris"')
     elif trick == "reorder":

@@ -267,6 +267,15 @@ def test_the_fast_way_takes_only_what_the_whole_way_takes_as_it_is() -> None:
         assert plain({"text": text, "spans": [off]}, allowed) is None  # inside a token / a space
 
 
+def _tokens_line(second: str) -> bytes:
+    words = [("Paris", 0, 5), (second, 6, 9), ("belle", 10, 15), (".", 15, 16)]
+    tokens = [
+        {"text": w, "start": a, "end": b, "id": i, "ws": True} for i, (w, a, b) in enumerate(words)
+    ]
+    spans = [{"start": 0, "end": 5, "label": "LOC", "token_start": 0, "token_end": 0}]
+    return orjson.dumps({"text": "Paris est belle.", "tokens": tokens, "spans": spans})
+
+
 @pytest.mark.parametrize(
     "lines",
     [
@@ -286,6 +295,9 @@ def test_the_fast_way_takes_only_what_the_whole_way_takes_as_it_is() -> None:
             b'{"text": "Paris est belle.", "spans": [{"start": 0, "end": 40, "label": "LOC"}]}',
             b'{"text": "Paris est belle.", "spans": [{"start": 0, "end": 5, "label": "LOC"}]}',
         ],
+        # lines no row holds, with tokens (checked by msgspec first): a bad one, a good one
+        [_tokens_line("ets"), _tokens_line("est")],
+        [_tokens_line("est"), _tokens_line("est")],
     ],
 )
 def test_what_the_whole_read_refuses_or_takes_so_does_the_stream(

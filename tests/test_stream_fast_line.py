@@ -1,4 +1,4 @@
-"""`agree` and `stats` read a line with tokens by msgspec (`stream.lean._fast`: its tokens as
+"""`agree` and `stats` read a line with tokens by msgspec (`stream.lean.fast_check`: its tokens as
 JSON bytes, decoded only when their article's tokens are new to the task) only when the whole
 way (`decode_line` + `checked`) takes it, and then with the same values and token boundaries.
 The lines are those `test_export_lean` mutates, read alone and after the good line of the same
@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from annotations.errors import InputError
 from annotations.store.lines import decode_line
 from annotations.stream.decoded import TOKENS
-from annotations.stream.lean import TokenCache, _fast, checked
+from annotations.stream.lean import TokenCache, checked, fast_check
 from tests.test_export_lean import GOOD, mutated
 
 
@@ -28,7 +28,7 @@ def _whole(raw: bytes) -> tuple[dict[str, Any], Any] | None:
 
 
 def _same_as_whole(raw: bytes, cache: TokenCache) -> None:
-    fast = _fast(raw, cache)
+    fast = fast_check(raw, cache)
     if fast is None:
         return  # the whole way decides, as before
     whole = _whole(raw)
@@ -48,7 +48,7 @@ def test_a_line_alone_reads_as_the_whole_way_reads_it(raw: bytes) -> None:
 @given(mutated())
 def test_a_line_after_its_article_reads_as_the_whole_way_reads_it(raw: bytes) -> None:
     cache = TokenCache()
-    assert _fast(GOOD, cache) is not None  # the good line's tokens are now known
+    assert fast_check(GOOD, cache) is not None  # the good line's tokens are now known
     _same_as_whole(raw, cache)
 
 
@@ -64,12 +64,12 @@ def test_the_tokens_of_an_article_met_again_are_not_decoded_again(monkeypatch: A
 
     monkeypatch.setattr(lean, "TOKENS", Counting())
     cache = TokenCache()
-    first = _fast(GOOD, cache)
-    again = _fast(GOOD, cache)
+    first = fast_check(GOOD, cache)
+    again = fast_check(GOOD, cache)
     assert first is not None and again is not None
     assert np.array_equal(first[1], again[1])
     assert len(decoded) == 1
     other = orjson.loads(GOOD)
     other["tokens"][0]["text"] = "Marix"  # the same text, other tokens: checked, and refused
-    assert _fast(orjson.dumps(other), cache) is None
+    assert fast_check(orjson.dumps(other), cache) is None
     assert len(decoded) == 2

@@ -386,15 +386,18 @@ def check_lines(task: tuple[tuple[str, ...], list[tuple[int, ...]]]) -> None:
     """Read lines whole and check them as a whole read does (`parse_record`): the lines of the
     inputs that no exported row holds (superseded, rejected...) are checked too (in a worker)."""
     from annotations.checks import parse_record
+    from annotations.stream.lean import TokenCache, fast_check
 
     paths, locations = task
     handles: dict[int, Any] = {}
+    cache = TokenCache(0)
     try:
         for file, offset, length, line in locations:
             if file not in handles:
                 handles[file] = open(paths[file], "rb")  # noqa: SIM115  (closed below)
             raw = os.pread(handles[file].fileno(), length, offset)
-            parse_record(decode_line(raw, paths[file], line), paths[file], line)
+            if fast_check(raw, cache) is None:  # a line with tokens found good, without Tokens
+                parse_record(decode_line(raw, paths[file], line), paths[file], line)
     finally:
         for fh in handles.values():
             fh.close()

@@ -27,7 +27,7 @@ from annotations.checks import problems
 from annotations.export.token_reader import Tokens
 from annotations.export.token_reader import read as read_tokens
 from annotations.records import Span
-from annotations.stream.decoded import token_columns, typed, untyped
+from annotations.stream.decoded import SpanIn, token_columns, typed, with_columns
 
 
 @dataclass(slots=True)
@@ -81,20 +81,49 @@ def lean(raw: bytes, allowed: frozenset[str], columns: bool = False) -> Lean | C
 
 
 def _columned(raw: bytes, allowed: frozenset[str]) -> Columned | None:
-    decoded = untyped(raw)
+    decoded = with_columns(raw)
     if decoded is None:
         return None
-    obj, tokens_json = decoded
+    obj, tokens_json, typed_spans = decoded
     text = obj.get("text")
-    if tokens_json is None or type(text) is not str:
+    if type(text) is not str:
         return None
     tokens = read_tokens(tokens_json, text)
     if tokens is None:
         return None
-    spans = _checked_spans(obj, tokens.starts.tolist(), tokens.ends.tolist(), allowed)
+    starts, ends = tokens.starts.tolist(), tokens.ends.tolist()
+    if _checked_spans(obj, starts, ends, allowed) is None:
+        return None  # the record but its spans (which `obj` does not hold), its suggestions
+    spans = _typed_spans(typed_spans, len(text), starts, ends, allowed)
     if spans is None:
         return None
     return Columned(text, obj.get("meta"), spans, tokens)
+
+
+def _typed_spans(
+    spans: list[SpanIn], n_chars: int, starts: list[int], ends: list[int], allowed: frozenset[str]
+) -> list[Span] | None:
+    """`_checked_spans`' spans, from msgspec's structs (their types checked by msgspec)."""
+    out: list[Span] = []
+    n = len(starts)
+    prev_start = prev_end = -1
+    for span in spans:
+        start, end, label, ts, te = (
+            span.start,
+            span.end,
+            span.label,
+            span.token_start,
+            span.token_end,
+        )
+        if not (0 <= start < end <= n_chars and label and 0 <= ts <= te < n):
+            return None
+        if starts[ts] != start or ends[te] != end:
+            return None
+        if start < prev_start or start < prev_end or label not in allowed:
+            return None
+        prev_start, prev_end = start, end
+        out.append(Span(start, end, label, ts, te))
+    return out
 
 
 def _checked_spans(

@@ -254,7 +254,8 @@ def _export_streamed(
         assert isinstance(selection.rows, RowTable)
         held = np.zeros(len(index), np.bool_)
         held[selection.rows.lines_held()] = True
-        batches = ((names, batch) for batch in index.locations(np.flatnonzero(~held)))
+        # small batches: a few superseded lines should not all fall to one worker
+        batches = ((names, batch) for batch in index.locations(np.flatnonzero(~held), 128))
         for _ in run.map(check_lines, batches):
             pass
 

@@ -67,23 +67,60 @@ class _Untyped(_Fields, forbid_unknown_fields=True, gc=False):
     tokens: _Raw = _raw("tokens")
 
 
+class SpanIn(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """A span on tokens, its types as `checks._spans_fine` takes them (an integer where one is
+    due, not a boolean or a float; a label string; a number for a score); a key it does not
+    have fails the decoding."""
+
+    start: int
+    end: int
+    label: str
+    token_start: int
+    token_end: int
+    score: int | float | msgspec.UnsetType = msgspec.UNSET
+    source: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class _Columns(_Fields, forbid_unknown_fields=True, gc=False):
+    tokens: _Raw = _raw("tokens")
+    spans: list[SpanIn] | msgspec.UnsetType = msgspec.UNSET  # type: ignore[assignment]
+
+
 _RAW_FIELDS = tuple(
     (name, key)
     for name, key in zip(_Fields.__struct_fields__, _Fields.__struct_encode_fields__, strict=True)
 )
+_COLUMNS = msgspec.json.Decoder(_Columns)
 _TYPED = msgspec.json.Decoder(_Typed)
 _UNTYPED = msgspec.json.Decoder(_Untyped)
 TOKENS = msgspec.json.Decoder(list[Token])
 _TEXT, _START, _END, _ID = (attrgetter(a) for a in ("text", "start", "end", "id"))
 
 
-def _others(line: _Fields) -> dict[str, Any]:
+def _others(line: _Fields, fields: tuple[tuple[str, str], ...] = _RAW_FIELDS) -> dict[str, Any]:
     """The line's values but its tokens, decoded by orjson, under their JSON keys."""
     return {
         key: orjson.loads(memoryview(value))
-        for name, key in _RAW_FIELDS
+        for name, key in fields
         if (value := getattr(line, name)) is not msgspec.UNSET
     }
+
+
+_BUT_SPANS = tuple((name, key) for name, key in _RAW_FIELDS if name != "spans")
+
+
+def with_columns(raw: bytes) -> tuple[dict[str, Any], bytes, list[SpanIn]] | None:
+    """A line with tokens as (its values but its tokens and spans, the JSON bytes of its
+    tokens, its spans typed), or None (see above; a line without tokens included)."""
+    try:
+        line = _COLUMNS.decode(raw)
+        obj = _others(line, _BUT_SPANS)
+    except (msgspec.DecodeError, orjson.JSONDecodeError):
+        return None
+    if line.tokens is msgspec.UNSET:
+        return None
+    spans = [] if line.spans is msgspec.UNSET else line.spans
+    return obj, bytes(line.tokens), spans
 
 
 def typed(raw: bytes) -> tuple[dict[str, Any], list[Token] | None] | None:

@@ -13,7 +13,7 @@ lines it needs again: `agreement.chunks`), as compact columns (`PartRecords`): n
 is the one reading the files one after the other would raise (that of the first file with one).
 
 A line with tokens is decoded by msgspec with its tokens left as JSON bytes (`decoded.untyped`,
-`_fast`): the same article's tokens in the next annotator's line are the same bytes, found good
+`fast_check`): the same article's tokens in the next annotator's line are the same bytes, found good
 once per task (`TokenCache`), and new ones are decoded into typed structs and checked as
 `checks._tokens_fine` checks them, column-wise (a token line has hundreds). Any other line, or
 one that this does not take as it is, is decoded by orjson and checked the whole way; whenever
@@ -233,7 +233,7 @@ def _spans_on_tokens(obj: dict[str, Any], bounds: npt.NDArray[Any]) -> bool:
     return True
 
 
-def _fast(raw: bytes, cache: TokenCache) -> tuple[dict[str, Any], I32] | None:
+def fast_check(raw: bytes, cache: TokenCache) -> tuple[dict[str, Any], I32] | None:
     """A line with tokens decoded by msgspec and found good as `checked` finds it: its values
     (the tokens left out) and `checked`'s boundaries; None for anything else (the caller reads
     it the whole way, for the same message or the same values)."""
@@ -358,7 +358,7 @@ def _read(part: Part, index: bool, out: PartRecords, cache: TokenCache, keep: bo
     starts: list[int] = []
     lengths: list[int] = []
     for lineno, where, raw in _lines(part, data):
-        fast = _fast(raw, cache)
+        fast = fast_check(raw, cache)
         if fast is None:
             obj = decode_line(raw, path, lineno)
             bounds = checked(obj, path, lineno, cache)
