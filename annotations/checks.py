@@ -179,22 +179,30 @@ def _token_messages(tokens: list[Any], text: str) -> list[str]:
     return []
 
 
+def span_fine(span: Any, n: int) -> bool:
+    """The common case of `_span_problems` for one span, its token indices aside (`n`: the
+    text's length)."""
+    if type(span) is not dict:
+        return False
+    s = span.get("start")
+    e = span.get("end")
+    label = span.get("label")
+    if type(s) is not int or type(e) is not int or type(label) is not str or not label:
+        return False
+    if not 0 <= s < e <= n:
+        return False
+    if "score" in span and type(span["score"]) not in (int, float):
+        return False
+    return "source" not in span or type(span["source"]) is str
+
+
 def _spans_fine(spans: list[Any], n: int, tokens: list[Any] | None) -> bool:
     """The common case of `_span_problems` (nothing wrong with any span) in one tight pass."""
     for span in spans:
-        if type(span) is not dict:
+        if not span_fine(span, n):
             return False
-        s = span.get("start")
-        e = span.get("end")
-        label = span.get("label")
-        if type(s) is not int or type(e) is not int or type(label) is not str or not label:
-            return False
-        if not 0 <= s < e <= n:
-            return False
-        if "score" in span and type(span["score"]) not in (int, float):
-            return False
-        if "source" in span and type(span["source"]) is not str:
-            return False
+        s = span["start"]
+        e = span["end"]
         ts = span.get("token_start")
         te = span.get("token_end")
         if ts is None and te is None:

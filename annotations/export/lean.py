@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from annotations.checks import problems
+from annotations.checks import problems, span_fine
 from annotations.export.token_reader import Tokens
 from annotations.export.token_reader import read as read_tokens
 from annotations.records import Span
@@ -146,7 +146,7 @@ def _checked_spans(
     n_chars = len(obj["text"])
     n = len(starts)
     for span in suggestions or ():
-        if not _fine(span, n_chars):
+        if not span_fine(span, n_chars):
             return None
         ts = span.get("token_start")
         te = span.get("token_end")
@@ -159,7 +159,7 @@ def _checked_spans(
     out: list[Span] = []
     prev_end = -1
     for span in spans or ():
-        if not _fine(span, n_chars):
+        if not span_fine(span, n_chars):
             return None
         start, end, label = span["start"], span["end"], span["label"]
         ts = span.get("token_start")
@@ -173,22 +173,6 @@ def _checked_spans(
         prev_end = end
         out.append(Span(start, end, label, ts, te))
     return out
-
-
-def _fine(span: Any, n_chars: int) -> bool:
-    """`checks._spans_fine` for one span, its token indices aside."""
-    if type(span) is not dict:
-        return False
-    s = span.get("start")
-    e = span.get("end")
-    label = span.get("label")
-    if type(s) is not int or type(e) is not int or type(label) is not str or not label:
-        return False
-    if not 0 <= s < e <= n_chars:
-        return False
-    if "score" in span and type(span["score"]) not in (int, float):
-        return False
-    return "source" not in span or type(span["source"]) is str
 
 
 def plain(obj: Any, allowed: frozenset[str]) -> Lean | None:

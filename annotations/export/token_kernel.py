@@ -15,11 +15,12 @@ from numba import njit
 _TEXT, _START, _END, _ID, _WS = 1, 2, 4, 8, 16
 _NEEDED = _TEXT | _START | _END | _ID
 # a token as our files write it, key by key (`_plain` reads it in one go)
-_OPEN = np.frombuffer(b'{"text":"', np.uint8)
-_AT_START = np.frombuffer(b',"start":', np.uint8)
-_AT_END = np.frombuffer(b',"end":', np.uint8)
-_AT_ID = np.frombuffer(b',"id":', np.uint8)
-_AT_WS = np.frombuffer(b',"ws":', np.uint8)
+# (tuples: numba compiles them in as constants, where arrays would be unpickled at every call)
+_OPEN = tuple(b'{"text":"')
+_AT_START = tuple(b',"start":')
+_AT_END = tuple(b',"end":')
+_AT_ID = tuple(b',"id":')
+_AT_WS = tuple(b',"ws":')
 
 
 @njit(cache=True, nogil=True)
