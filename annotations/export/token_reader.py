@@ -1,8 +1,8 @@
 """A line's tokens read from their JSON bytes by compiled code (numba), for the HF export of
 lines with tokens: no Python object per token.
 
-`read(tokens_json, text)` parses the JSON array of a line's tokens (`decoded.untyped` hands its
-bytes over) and checks it as `checks._tokens_fine` checks tokens: ids 0, 1, 2..., offsets in
+`read(tokens_json, text)` parses the JSON array of a line's tokens (`decoded.with_columns` hands
+its bytes over) and checks it as `checks._tokens_fine` checks tokens: ids 0, 1, 2..., offsets in
 order, within the text, not overlapping, and each token's text the text at its offsets. It
 returns the tokens' offsets and their texts as one UTF-8 buffer with each token's size in it
 (what an Arrow string column is made of), or None for anything it does not take as it is: a

@@ -5,7 +5,8 @@ orjson decodes as a whole read decodes it (the last of a key twice wins in both)
 `typed(raw)` decodes a line with its tokens (the export's second pass: `export.lean`);
 `untyped(raw)` leaves the tokens as their JSON bytes (`agree` and `stats`: the tokens of an
 article met again in the next annotator's line are compared as bytes, and decoded only when
-new: `stream.lean.TokenCache`). Either returns None for a line it cannot take as it is (a key
+new: `stream.lean.TokenCache`); `with_columns(raw)` leaves them as bytes too and types the
+spans (the HF export, whose tokens `export.token_reader` reads). Each returns None for a line it cannot take as it is (a key
 it does not know, invalid JSON, a value of the wrong type): its caller then reads it the whole
 way, which says what is wrong or reads it otherwise. `token_columns` is `checks._tokens_fine`
 done with numpy. Nothing here decides alone what a line means.

@@ -144,14 +144,10 @@ def _keep_freed_memory() -> None:
     handed back to the kernel comes back as new pages it must clear, a page fault per 4 KB
     (~15 % of an export's time on lines with tokens). Not glibc: nothing is done."""
     import ctypes
-    import ctypes.util
 
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return
     try:
-        mallopt = ctypes.CDLL(name).mallopt
-    except (OSError, AttributeError):  # musl and others have no mallopt
+        mallopt = ctypes.CDLL(None).mallopt  # the C library this process runs on
+    except (OSError, AttributeError):  # one without mallopt
         return
     for param, value in MALLOC_SETTINGS:
         mallopt(param, value)
