@@ -110,6 +110,28 @@ async def test_page_keys_home_end_and_article_ends(tmp_path: Path) -> None:
         assert app.session.state.cursor == 0 and int(view.scroll_offset.y) == 0
 
 
+async def test_page_down_shows_the_next_page_at_once(tmp_path: Path) -> None:
+    """Found in tmux: the first PgDn moved the cursor to the bottom line and the text stayed
+    where it was. As in an editor, PgDn/PgUp scroll the text by a page and the cursor keeps
+    its row on screen."""
+    app = make_app(tmp_path / "out.jsonl", [tall_article()])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app, pilot)
+        view = app.screen.query_one(ArticleView)
+        row = cursor_line(app) - int(view.scroll_offset.y)
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert int(view.scroll_offset.y) == view.page
+        assert abs(cursor_line(app) - int(view.scroll_offset.y) - row) <= 2  # blank lines
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert int(view.scroll_offset.y) == 0 and visible(app)
+        for _ in range(40):  # to the end: the text stops at its last line
+            await pilot.press("pagedown")
+        await pilot.pause()
+        assert int(view.scroll_offset.y) == int(view.max_scroll_y) and visible(app)
+
+
 async def test_the_view_follows_the_cursor_after_a_resize(tmp_path: Path) -> None:
     app = make_app(tmp_path / "out.jsonl", [tall_article()])
     async with app.run_test(size=(120, 40)) as pilot:

@@ -206,10 +206,17 @@ class ReviewScreen(Screen[None]):
         self._lines(1)
 
     def action_page_up(self) -> None:
-        self._lines(-self.query_one(ArticleView).page)
+        self._page(-1)
 
     def action_page_down(self) -> None:
-        self._lines(self.query_one(ArticleView).page)
+        self._page(1)
+
+    def _page(self, sign: int) -> None:
+        """The text a page further (as far as it goes), the cursor as many lines with it: it
+        keeps its row on screen, as in an editor."""
+        view = self.query_one(ArticleView)
+        view.scroll_lines(sign * view.page)
+        self._lines(sign * view.page)
 
     def action_line_start(self) -> None:
         view = self.query_one(ArticleView)

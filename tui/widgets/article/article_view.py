@@ -258,6 +258,11 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
             return None
         return on_line[-1] if end else on_line[0]
 
+    def scroll_lines(self, delta: int) -> None:
+        """Scroll the text by `delta` screen lines, no further than its ends."""
+        top = int(self.scroll_offset.y) + delta
+        self.scroll_to(y=max(0, min(top, int(self.max_scroll_y))), animate=False, immediate=True)
+
     @property
     def page(self) -> int:
         """Screen lines a PgUp/PgDn moves by (one less than the height: a line of context)."""
