@@ -1,4 +1,4 @@
-"""`agree` and `stats` read a line with tokens by msgspec (`stream.lean.fast_check`: its tokens as
+"""`agree` and `stats` read a line with tokens by msgspec (`stream.line_check.fast_check`: its tokens as
 JSON bytes, decoded only when their article's tokens are new to the task) only when the whole
 way (`decode_line` + `checked`) takes it, and then with the same values and token boundaries.
 The lines are those `test_export_lean` mutates, read alone and after the good line of the same
@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from annotations.errors import InputError
 from annotations.store.lines import decode_line
 from annotations.stream.decoded import TOKENS
-from annotations.stream.lean import TokenCache, checked, fast_check
+from annotations.stream.line_check import TokenCache, checked, fast_check
 from tests.test_export_lean import GOOD, mutated
 
 
@@ -53,7 +53,7 @@ def test_a_line_after_its_article_reads_as_the_whole_way_reads_it(raw: bytes) ->
 
 
 def test_the_tokens_of_an_article_met_again_are_not_decoded_again(monkeypatch: Any) -> None:
-    import annotations.stream.lean as lean
+    import annotations.stream.line_check as line_check
 
     decoded: list[bytes] = []
 
@@ -62,7 +62,7 @@ def test_the_tokens_of_an_article_met_again_are_not_decoded_again(monkeypatch: A
             decoded.append(raw)
             return TOKENS.decode(raw)
 
-    monkeypatch.setattr(lean, "TOKENS", Counting())
+    monkeypatch.setattr(line_check, "TOKENS", Counting())
     cache = TokenCache()
     first = fast_check(GOOD, cache)
     again = fast_check(GOOD, cache)

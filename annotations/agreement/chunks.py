@@ -22,7 +22,7 @@ from annotations.agreement.load import Article, Corpus, LabelIds, assemble
 from annotations.agreement.scores import ChunkScores, score_chunk
 from annotations.records import name_from_meta
 from annotations.store.lines import decode_line
-from annotations.stream.lean import counted, token_bounds
+from annotations.stream.line_check import counted, token_bounds
 
 CHUNK = 500  # articles per task
 I64 = npt.NDArray[np.int64]

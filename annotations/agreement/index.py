@@ -29,7 +29,8 @@ from annotations.agreement.load import (
     need_two_annotators,
 )
 from annotations.records import Record, input_hash, name_from_meta
-from annotations.stream.lean import PartRecords, counted, text_digest
+from annotations.stream.lean import PartRecords, text_digest
+from annotations.stream.line_check import counted
 
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]

@@ -262,20 +262,6 @@ def _lines(rows: Iterable[Row], fmt: str) -> bytes:
     return b"".join(orjson.dumps(serialise(row.record)) + b"\n" for row in rows)
 
 
-def warm(fmt: str, tokens: bool = True) -> None:
-    """Import here what `build` will import for `fmt`, before the worker processes are forked:
-    they then share it rather than each paying for it (`datasets` takes ~1 s). `tokens`: the
-    inputs seem to hold tokens (the compiled token reader is then loaded too, ~0.5 s; a worker
-    that meets tokens anyway loads it itself)."""
-    if fmt == "hf":
-        from annotations.export import token_reader
-        from annotations.export.hf import features
-
-        features(())
-        if tokens:
-            token_reader.warm()  # compiled, or loaded from numba's cache: once, not per worker
-
-
 def chunks(splits: Mapping[str, Sequence[Row]], size: int | None = None) -> Iterator[Chunk]:
     """The chunks of every split, in order, made as they are asked for (rows from an index are
     made then: see `columns.RowTable`)."""

@@ -386,7 +386,7 @@ def check_lines(task: tuple[tuple[str, ...], list[tuple[int, ...]]]) -> None:
     """Read lines whole and check them as a whole read does (`parse_record`): the lines of the
     inputs that no exported row holds (superseded, rejected...) are checked too (in a worker)."""
     from annotations.checks import parse_record
-    from annotations.stream.lean import TokenCache, fast_check
+    from annotations.stream.line_check import TokenCache, fast_check
 
     paths, locations = task
     handles: dict[int, Any] = {}

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import stat
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,8 +28,9 @@ import orjson
 
 from annotations.align import Policy
 from annotations.errors import InputError, UsageError
+from annotations.export.ahead import Ahead
 from annotations.export.card import Summary, readme
-from annotations.export.chunks import Spec, build, chunks, load, warm
+from annotations.export.chunks import Spec, build, chunks, load
 from annotations.export.columns import RowTable, multi_records, select_index
 from annotations.export.index import Index, check_lines, scan
 from annotations.export.lines import LINE_FORMATS
@@ -139,37 +139,6 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _with_tokens(paths: Sequence[Path], head: int = 1 << 16) -> bool:
-    """Whether the first bytes of an input hold a record with tokens (a guess: what it decides
-    is only what to load ahead)."""
-    for path in paths:
-        with contextlib.suppress(OSError), open(path, "rb") as fh:
-            if b'"tokens":' in fh.read(head):
-                return True
-    return False
-
-
-class _Background:
-    """`fn()` in a thread from now; `wait()` for it, with its exception if it raised one."""
-
-    def __init__(self, fn: Callable[[], None]) -> None:
-        self._error: BaseException | None = None
-
-        def run() -> None:
-            try:
-                fn()
-            except BaseException as exc:  # raised in `wait`, in the thread that waits
-                self._error = exc
-
-        self._thread = threading.Thread(target=run, name="export-warm")
-        self._thread.start()
-
-    def wait(self) -> None:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-
-
 class _Warnings:
     """Every warning of one export: kept for the report and passed on as it happens."""
 
@@ -237,7 +206,7 @@ def _export_streamed(
     small = options.scheduler is None and options.processes is None and size < PARALLEL_FROM
     # imports and compiles what the workers will use, while this thread cuts the inputs into
     # parts (a read of every byte), before the workers are forked
-    warming = None if small else _Background(partial(warm, options.fmt, _with_tokens(paths)))
+    warming = None if small else Ahead(options.fmt, paths)
     run = Inline() if small else runner(options.processes, options.scheduler)
     names = tuple(str(p) for p in paths)
     index = Index()
