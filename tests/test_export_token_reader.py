@@ -148,3 +148,20 @@ def test_escapes_and_surrogate_pairs_are_compared_as_characters() -> None:
     assert read(lone, text) is None
     wrong = raw.replace(b'"\\n"', b'"\\t"')  # same length, another character
     assert read(wrong, text) is None
+
+
+def test_token_texts_over_an_arrow_string_column_are_refused_not_wrapped(
+    monkeypatch: Any,
+) -> None:
+    import pytest
+
+    import annotations.export.hf as hf
+    from annotations.errors import UsageError
+
+    monkeypatch.setattr(hf, "MAX_STRING_BYTES", 10)
+    sizes = [np.array([4, 4], np.int32), np.array([4], np.int32)]
+    with pytest.raises(UsageError, match="over the 10"):
+        hf._strings([b"abcdefgh", b"ijkl"], sizes)
+    monkeypatch.setattr(hf, "MAX_STRING_BYTES", 12)
+    column = hf._strings([b"abcdefgh", b"ijkl"], sizes)
+    assert column.to_pylist() == ["abcd", "efgh", "ijkl"]

@@ -31,11 +31,13 @@ from typing import Any
 
 import orjson
 
+from annotations.errors import UsageError
 from annotations.export.select import Row
 from annotations.records import Record, Span
 
 HF_SPLITS = {"train": "train", "dev": "validation", "test": "test"}
 CHUNK = 2048
+MAX_STRING_BYTES = (1 << 31) - 1  # an Arrow `string` column's offsets are 32-bit
 MAX_PENDING = 6  # chunks built ahead of the writers (~15 MB each with tokens)
 PARQUET_DIR = "data"
 WRITER_NICENESS = 10  # relative to the main thread: see `_lower_priority`
@@ -191,8 +193,14 @@ def _strings(utf8: list[bytes], sizes: list[Any]) -> Any:
     import pyarrow as pa
 
     all_sizes = np.concatenate(sizes) if sizes else np.zeros(0, np.int32)
-    offsets = np.zeros(len(all_sizes) + 1, np.int32)
+    offsets = np.zeros(len(all_sizes) + 1, np.int64)
     np.cumsum(all_sizes, out=offsets[1:])
+    if offsets[-1] > MAX_STRING_BYTES:  # never wrapped around into wrong offsets
+        raise UsageError(
+            f"the token texts of one chunk of articles come to {offsets[-1]:,} bytes, over the "
+            f"{MAX_STRING_BYTES:,} an Arrow string column holds: export these as --format jsonl"
+        )
+    offsets = offsets.astype(np.int32)
     data = b"".join(utf8)
     return pa.Array.from_buffers(
         pa.string(), len(all_sizes), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
