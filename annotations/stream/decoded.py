@@ -98,7 +98,7 @@ TOKENS = msgspec.json.Decoder(list[Token])
 _TEXT, _START, _END, _ID = (attrgetter(a) for a in ("text", "start", "end", "id"))
 
 
-def _others(line: _Fields, fields: tuple[tuple[str, str], ...] = _RAW_FIELDS) -> dict[str, Any]:
+def _others(line: _Fields, fields: tuple[tuple[str, str], ...]) -> dict[str, Any]:
     """The line's values but its tokens, decoded by orjson, under their JSON keys."""
     return {
         key: orjson.loads(memoryview(value))
@@ -110,40 +110,44 @@ def _others(line: _Fields, fields: tuple[tuple[str, str], ...] = _RAW_FIELDS) ->
 _BUT_SPANS = tuple((name, key) for name, key in _RAW_FIELDS if name != "spans")
 
 
+def _decoded(
+    decoder: msgspec.json.Decoder[Any], raw: bytes, fields: tuple[tuple[str, str], ...]
+) -> tuple[Any, dict[str, Any]] | None:
+    """The line by `decoder` and its raw `fields` by orjson, or None when either refuses it."""
+    try:
+        line = decoder.decode(raw)
+        return line, _others(line, fields)
+    except (msgspec.DecodeError, orjson.JSONDecodeError):
+        return None
+
+
 def with_columns(raw: bytes) -> tuple[dict[str, Any], bytes, list[SpanIn]] | None:
     """A line with tokens as (its values but its tokens and spans, the JSON bytes of its
     tokens, its spans typed), or None (see above; a line without tokens included)."""
-    try:
-        line = _COLUMNS.decode(raw)
-        obj = _others(line, _BUT_SPANS)
-    except (msgspec.DecodeError, orjson.JSONDecodeError):
+    decoded = _decoded(_COLUMNS, raw, _BUT_SPANS)
+    if decoded is None or decoded[0].tokens is msgspec.UNSET:
         return None
-    if line.tokens is msgspec.UNSET:
-        return None
+    line, obj = decoded
     spans = [] if line.spans is msgspec.UNSET else line.spans
     return obj, bytes(line.tokens), spans
 
 
 def typed(raw: bytes) -> tuple[dict[str, Any], list[Token] | None] | None:
     """The line as (its values but the tokens, its tokens or None), or None (see above)."""
-    try:
-        line = _TYPED.decode(raw)
-        obj = _others(line)
-    except (msgspec.DecodeError, orjson.JSONDecodeError):
+    decoded = _decoded(_TYPED, raw, _RAW_FIELDS)
+    if decoded is None:
         return None
-    toks = line.tokens
-    return obj, None if toks is msgspec.UNSET else toks
+    line, obj = decoded
+    return obj, None if line.tokens is msgspec.UNSET else line.tokens
 
 
 def untyped(raw: bytes) -> tuple[dict[str, Any], bytes | None] | None:
     """The line as (its values but the tokens, the JSON bytes of its tokens or None), or None."""
-    try:
-        line = _UNTYPED.decode(raw)
-        obj = _others(line)
-    except (msgspec.DecodeError, orjson.JSONDecodeError):
+    decoded = _decoded(_UNTYPED, raw, _RAW_FIELDS)
+    if decoded is None:
         return None
-    toks = line.tokens
-    return obj, None if toks is msgspec.UNSET else bytes(toks)
+    line, obj = decoded
+    return obj, None if line.tokens is msgspec.UNSET else bytes(line.tokens)
 
 
 def token_columns(toks: list[Token], text: str) -> tuple[list[str], I64, I64] | None:

@@ -80,7 +80,7 @@ class Processes:
             self._pool = ProcessPoolExecutor(
                 self.processes,
                 mp_context=context,
-                initializer=_watch_parent,
+                initializer=_start_worker,
                 initargs=(os.getpid(),),
             )
         return self._pool
@@ -111,6 +111,12 @@ class Processes:
             self._pool = None
 
 
+def _start_worker(parent: int) -> None:
+    """What each worker process does first (the pool's initializer)."""
+    _keep_freed_memory()
+    _watch_parent(parent)
+
+
 def _watch_parent(parent: int, every: float = 0.5) -> None:
     """In a worker process: leave when the parent is gone. A pool's workers wait on a pipe that
     they hold both ends of, so a SIGKILLed parent would otherwise leave them waiting forever
@@ -118,7 +124,6 @@ def _watch_parent(parent: int, every: float = 0.5) -> None:
     is the parent's to handle (it cancels what is queued and closes the pool): a worker that got
     it too would print its own traceback."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _keep_freed_memory()
 
     def watch() -> None:
         while os.getppid() == parent:
